@@ -1,0 +1,36 @@
+/**
+ * Key schemas of Feltfit's DynamoDB tables: the one statement of them. The CDK data construct builds
+ * the tables from these specs, the local runtime creates them in DynamoDB Local from the synthesized
+ * template, and integration tests create them from here. See docs/data-model.md for the access
+ * patterns behind each key.
+ */
+export interface TableSpec {
+  /** Environment variable through which functions receive the table name. */
+  readonly envVar: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** Attribute holding the epoch-seconds expiry (DynamoDB TTL). */
+  readonly ttlAttribute?: string;
+  readonly stream?: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
+  readonly globalIndexes?: readonly { name: string; partitionKey: string; sortKey?: string }[];
+}
+
+export const TABLES = {
+  /** Raw behavioural events, one item per message, keyed by person then messageId (dedupe). */
+  events: {
+    envVar: 'EVENTS_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+    stream: 'NEW_IMAGE',
+  },
+  /** Control plane: sources and hashed write keys, quarantine, counters. */
+  control: {
+    envVar: 'CONTROL_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof TABLES;
