@@ -1,0 +1,42 @@
+/** `feltfit` command-line interface: one module per command group under ./commands. */
+import { pathToFileURL } from 'node:url';
+
+/** A command group: receives the arguments after its name, returns the exit code. */
+export type CommandGroup = (args: string[]) => Promise<number>;
+
+const groups: Record<string, { describe: string; load: () => Promise<CommandGroup> }> = {
+  sources: {
+    describe: 'create, revoke and list event sources and their write keys',
+    load: async () => (await import('./commands/sources.js')).run,
+  },
+  models: {
+    describe: 'fit, list and show predictive models (CLV, churn, propensity)',
+    load: async () => (await import('./commands/models.js')).run,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(groups).map(([name, g]) => `  ${name.padEnd(10)} ${g.describe}`);
+  return `usage: feltfit <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** Entry point; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const group = groups[name];
+  if (!group) {
+    process.stderr.write(`feltfit: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await group.load())(rest);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
