@@ -100,11 +100,16 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-/** Starts an in-memory DynamoDB Local on a free port and waits until it accepts connections. */
-export async function startDynamoDbLocal(options: { port?: number } = {}): Promise<DynamoDbLocal> {
+/**
+ * Starts DynamoDB Local on a free port and waits until it accepts connections: in memory, or keeping
+ * its data in `dbPath` across restarts.
+ */
+export async function startDynamoDbLocal(options: { port?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
   await checkJava();
   const dir = await ensureEmulator();
   const port = options.port ?? (await freePort());
+  if (options.dbPath) await mkdir(options.dbPath, { recursive: true });
+  const storage = options.dbPath ? ['-sharedDb', '-dbPath', options.dbPath] : ['-inMemory'];
   const child: ChildProcess = spawn(
     'java',
     [
@@ -112,7 +117,7 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
       '-Djava.library.path=./DynamoDBLocal_lib',
       '-jar',
       'DynamoDBLocal.jar',
-      '-inMemory',
+      ...storage,
       '-disableTelemetry',
       '-port',
       String(port),

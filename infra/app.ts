@@ -1,0 +1,23 @@
+/** CDK app entry: `npx cdk synth|deploy [-c config=path/to/feltfit.json]`. */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../shared/config/load.js';
+import { FeltfitStack } from './stack.js';
+
+/** Builds the app with cdk-nag's AwsSolutions checks attached; findings fail synth. */
+export function buildApp(options: { outdir?: string; configPath?: string } = {}): { app: App; stack: FeltfitStack } {
+  const app = new App(options.outdir ? { outdir: options.outdir } : {});
+  const configPath = options.configPath ?? (app.node.tryGetContext('config') as string | undefined);
+  const config = loadConfig(configPath);
+  const stack = new FeltfitStack(app, 'Feltfit', {
+    config,
+    description: 'Feltfit customer-experience AI and marketing automation',
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  buildApp().app.synth();
+}

@@ -1,0 +1,68 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { FeltfitFunction } from './feltfit-function.js';
+import { TABLES, type TableName, type TableSpec } from '../../shared/adapters/dynamodb/tables.js';
+
+export interface DataProps {
+  readonly deletionProtection: boolean;
+}
+
+/** Table access a function is granted. */
+export type TableAccess = 'r' | 'w' | 'rw';
+
+/**
+ * The data layer: one customer-managed KMS key (rotated yearly) and the DynamoDB tables described in
+ * shared/adapters/dynamodb/tables.ts, on demand, with point-in-time recovery, TTL and streams.
+ */
+export class Data extends Construct {
+  readonly key: kms.Key;
+  readonly tables: Record<TableName, dynamodb.Table>;
+
+  constructor(scope: Construct, id: string, props: DataProps) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Feltfit data encryption key (events, profiles, control plane)',
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const tables = {} as Record<TableName, dynamodb.Table>;
+    for (const [name, spec] of Object.entries(TABLES) as [TableName, TableSpec][]) {
+      const table = new dynamodb.Table(this, `${name[0]!.toUpperCase()}${name.slice(1)}Table`, {
+        partitionKey: { name: spec.partitionKey, type: dynamodb.AttributeType.STRING },
+        ...(spec.sortKey ? { sortKey: { name: spec.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryptionKey: this.key,
+        ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
+        ...(spec.stream ? { stream: dynamodb.StreamViewType[spec.stream] } : {}),
+        deletionProtection: props.deletionProtection,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      for (const g of spec.globalIndexes ?? []) {
+        table.addGlobalSecondaryIndex({
+          indexName: g.name,
+          partitionKey: { name: g.partitionKey, type: dynamodb.AttributeType.STRING },
+          ...(g.sortKey ? { sortKey: { name: g.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
+        });
+      }
+      tables[name] = table;
+    }
+    this.tables = tables;
+  }
+
+  /** Grants a function access to a table and hands it the table's name, in one step. */
+  bind(fn: FeltfitFunction, name: TableName, access: TableAccess): void {
+    const table = this.tables[name];
+    if (access === 'r') table.grantReadData(fn);
+    else {
+      if (access === 'w') table.grantWriteData(fn);
+      else table.grantReadWriteData(fn);
+      fn.acknowledgeKmsGrantWildcards();
+    }
+    fn.addEnvironment(TABLES[name].envVar, table.tableName);
+  }
+}

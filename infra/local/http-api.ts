@@ -1,0 +1,242 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { LocalFunction } from './lambda.js';
+import { type Resolver, UnsupportedTemplateError } from './template.js';
+
+/** API Gateway HTTP API's own request size limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+interface LocalRoute {
+  method: string;
+  path: string;
+  fn: LocalFunction;
+  routeKey: string;
+  iam: boolean;
+}
+
+interface Cors {
+  AllowOrigins?: string[];
+  AllowMethods?: string[];
+  AllowHeaders?: string[];
+  ExposeHeaders?: string[];
+  MaxAge?: number;
+  AllowCredentials?: boolean;
+}
+
+/** Content types API Gateway passes to Lambda as text; everything else arrives base64-encoded. */
+function isTextual(contentType: string | undefined, contentEncoding: string | undefined): boolean {
+  if (contentEncoding && contentEncoding !== 'identity') return false;
+  if (!contentType) return true;
+  const ct = contentType.toLowerCase();
+  return (
+    ct.startsWith('text/') ||
+    ct.includes('json') ||
+    ct.includes('xml') ||
+    ct.includes('javascript') ||
+    ct.startsWith('application/x-www-form-urlencoded')
+  );
+}
+
+/**
+ * The template's HTTP API served on localhost: routes, integrations and CORS read from the
+ * AWS::ApiGatewayV2 resources; each request becomes a payload-format-2.0 event for the integrated
+ * function. Routes with AWS_IAM authorization require the local admin bearer token instead of SigV4.
+ */
+export class LocalHttpApi {
+  private readonly routes: LocalRoute[] = [];
+  private cors?: Cors;
+  private server?: Server;
+
+  constructor(
+    resolver: Resolver,
+    functions: Map<string, LocalFunction>,
+    private readonly adminToken: string,
+  ) {
+    const apis = resolver.ofType('AWS::ApiGatewayV2::Api');
+    for (const [id, api] of apis) {
+      resolver.bind(id, { ref: id, attrs: { ApiEndpoint: 'http://localhost' } });
+      this.cors = api.Properties?.CorsConfiguration as Cors | undefined;
+    }
+    const byArn = new Map([...functions.values()].map((f) => [`arn:aws:lambda:us-east-1:000000000000:function:${f.logicalId}`, f]));
+    const integrations = new Map<string, LocalFunction>();
+    for (const [id, integ] of resolver.ofType('AWS::ApiGatewayV2::Integration')) {
+      const uri = String(resolver.resolve(integ.Properties?.IntegrationUri));
+      const fn = byArn.get(uri);
+      if (!fn || integ.Properties?.IntegrationType !== 'AWS_PROXY') {
+        throw new UnsupportedTemplateError(`integration ${id}: only Lambda proxy integrations run locally`);
+      }
+      resolver.bind(id, { ref: id });
+      integrations.set(id, fn);
+    }
+    for (const [id, route] of resolver.ofType('AWS::ApiGatewayV2::Route')) {
+      const routeKey = String(route.Properties?.RouteKey);
+      const target = String(resolver.resolve(route.Properties?.Target));
+      const fn = integrations.get(target.replace(/^integrations\//, ''));
+      if (!fn) throw new UnsupportedTemplateError(`route ${id} (${routeKey}) targets no known integration`);
+      const [method, path] = routeKey.split(' ') as [string, string];
+      this.routes.push({ method, path, fn, routeKey, iam: route.Properties?.AuthorizationType === 'AWS_IAM' });
+    }
+  }
+
+  /** Route keys served, e.g. `POST /v1/track`. */
+  routeKeys(): string[] {
+    return this.routes.map((r) => r.routeKey);
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        console.error('local http api: internal error', err instanceof Error ? err.message : err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Internal Server Error' }));
+      });
+    });
+    this.server.keepAliveTimeout = 5000;
+    return new Promise((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => {
+        const addr = this.server!.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private corsHeaders(origin: string | undefined): Record<string, string> {
+    if (!this.cors || !origin) return {};
+    const allowed = this.cors.AllowOrigins ?? [];
+    if (!allowed.includes('*') && !allowed.includes(origin)) return {};
+    const h: Record<string, string> = { 'access-control-allow-origin': allowed.includes('*') ? '*' : origin };
+    if (this.cors.ExposeHeaders?.length) h['access-control-expose-headers'] = this.cors.ExposeHeaders.join(',');
+    if (this.cors.AllowCredentials) h['access-control-allow-credentials'] = 'true';
+    return h;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const origin = req.headers.origin;
+    const method = (req.method ?? 'GET').toUpperCase();
+
+    if (method === 'GET' && url.pathname === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    // CORS preflight, answered by API Gateway itself from the API's CorsConfiguration.
+    if (method === 'OPTIONS' && this.cors && req.headers['access-control-request-method']) {
+      const h = this.corsHeaders(origin);
+      if (h['access-control-allow-origin']) {
+        h['access-control-allow-methods'] = (this.cors.AllowMethods ?? ['*']).join(',');
+        h['access-control-allow-headers'] = (this.cors.AllowHeaders ?? []).join(',');
+        if (this.cors.MaxAge !== undefined) h['access-control-max-age'] = String(this.cors.MaxAge);
+      }
+      res.writeHead(204, h).end();
+      return;
+    }
+
+    const route = this.routes.find((r) => (r.method === method || r.method === 'ANY') && r.path === url.pathname);
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'application/json', ...this.corsHeaders(origin) }).end(JSON.stringify({ message: 'Not Found' }));
+      return;
+    }
+    if (route.iam && !this.authorisedAdmin(req.headers.authorization)) {
+      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Forbidden' }));
+      return;
+    }
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) {
+        res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const raw = Buffer.concat(chunks);
+    const event = this.toEvent(req, url, route, raw);
+    let result: APIGatewayProxyStructuredResultV2 | string | undefined;
+    try {
+      result = await route.fn.invoke<APIGatewayProxyStructuredResultV2 | string>(event);
+    } catch (err) {
+      // What API Gateway answers when the integration fails.
+      console.error(`local http api: ${route.routeKey} integration error`, err instanceof Error ? err.message : err);
+      res.writeHead(500, { 'content-type': 'application/json', ...this.corsHeaders(origin) }).end(JSON.stringify({ message: 'Internal Server Error' }));
+      return;
+    }
+    this.send(res, result, origin);
+  }
+
+  private authorisedAdmin(header: string | undefined): boolean {
+    const m = /^Bearer (.+)$/i.exec(header ?? '');
+    if (!m) return false;
+    const a = Buffer.from(m[1]!);
+    const b = Buffer.from(this.adminToken);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  private toEvent(req: IncomingMessage, url: URL, route: LocalRoute, raw: Buffer): APIGatewayProxyEventV2 {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined || k === 'cookie') continue;
+      headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+    }
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+    const textual = isTextual(headers['content-type'], headers['content-encoding']);
+    const now = new Date();
+    const cookies = req.headers.cookie?.split(';').map((c) => c.trim());
+    return {
+      version: '2.0',
+      routeKey: route.routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      ...(cookies ? { cookies } : {}),
+      headers,
+      ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: headers.host ?? 'localhost',
+        domainPrefix: 'localhost',
+        http: {
+          method: route.method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId: randomUUID(),
+        routeKey: route.routeKey,
+        stage: '$default',
+        time: now.toUTCString(),
+        timeEpoch: now.getTime(),
+      },
+      ...(raw.length ? { body: textual ? raw.toString('utf8') : raw.toString('base64') } : {}),
+      isBase64Encoded: raw.length > 0 && !textual,
+    } as APIGatewayProxyEventV2;
+  }
+
+  private send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined, origin: string | undefined): void {
+    const cors = this.corsHeaders(origin);
+    // Payload 2.0 inference: a result without statusCode is a 200 JSON body.
+    if (result === undefined || typeof result !== 'object' || !('statusCode' in result)) {
+      res.writeHead(200, { 'content-type': 'application/json', ...cors }).end(result === undefined ? '' : JSON.stringify(result));
+      return;
+    }
+    const headers: Record<string, string | string[]> = { ...cors };
+    for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+    const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    res.writeHead(result.statusCode ?? 200, headers).end(body);
+  }
+}

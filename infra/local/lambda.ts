@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type Resolver, UnsupportedTemplateError } from './template.js';
+
+const workerFile = fileURLToPath(new URL('./lambda-worker.mjs', import.meta.url));
+
+/** A function's error, as Lambda reports an unhandled exception. */
+export class LambdaInvocationError extends Error {
+  constructor(
+    readonly functionName: string,
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(`${functionName}: ${errorType}: ${message}`);
+    this.name = 'LambdaInvocationError';
+  }
+}
+
+/**
+ * One AWS::Lambda::Function of the template, run from its bundled asset in a worker thread whose
+ * environment is the template's variables (Refs resolved to local resources) plus the local
+ * endpoints. Invocations are concurrent, like several warm instances sharing module state.
+ */
+export class LocalFunction {
+  private worker?: Worker;
+  private readonly pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+
+  constructor(
+    readonly logicalId: string,
+    readonly file: string,
+    readonly exportName: string,
+    readonly env: Record<string, string>,
+    readonly timeoutMs: number,
+    readonly memoryMb: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const worker = new Worker(workerFile, {
+      env: this.env,
+      workerData: {
+        file: this.file,
+        exportName: this.exportName,
+        functionName: this.logicalId,
+        timeoutMs: this.timeoutMs,
+        memoryMb: this.memoryMb,
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(new Error(`function ${this.logicalId} failed to load: ${err.message}`));
+      worker.once('error', onError);
+      worker.once('message', (m: { ready?: boolean }) => {
+        if (m.ready) {
+          worker.off('error', onError);
+          resolve();
+        }
+      });
+    });
+    worker.on('message', (m: { id?: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+      if (!m.id) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.error) p.reject(new LambdaInvocationError(this.logicalId, m.error.errorType, m.error.errorMessage));
+      else p.resolve(m.result);
+    });
+    worker.on('error', (err) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
+    this.worker = worker;
+  }
+
+  /** Invokes the handler with an event; rejects on an unhandled error or the template's timeout. */
+  invoke<T = unknown>(event: unknown): Promise<T> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error(`function ${this.logicalId} is not started`));
+    const id = randomUUID();
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new LambdaInvocationError(this.logicalId, 'Sandbox.Timedout', `Task timed out after ${this.timeoutMs / 1000} seconds`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      worker.postMessage({ id, event, requestId: id });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
+
+/** Local variables every function gets: region, dummy credentials, and endpoints of local services. */
+export interface LocalEnvironment {
+  readonly dynamodbEndpoint: string;
+  readonly extra?: Record<string, string>;
+}
+
+/** Builds a LocalFunction for every Lambda function in the template and binds its Ref and Arn. */
+export function loadTemplateFunctions(resolver: Resolver, assemblyDir: string, local: LocalEnvironment): Map<string, LocalFunction> {
+  const fns = new Map<string, LocalFunction>();
+  for (const [id, res] of resolver.ofType('AWS::Lambda::Function')) {
+    const arn = `arn:aws:lambda:us-east-1:000000000000:function:${id}`;
+    resolver.bind(id, { ref: id, attrs: { Arn: arn } });
+  }
+  for (const [id, res] of resolver.ofType('AWS::Lambda::Function')) {
+    const p = res.Properties ?? {};
+    const assetPath = res.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string') throw new UnsupportedTemplateError(`function ${id} has no bundled asset`);
+    const [fileBase, exportName] = String(p.Handler ?? 'index.handler').split('.') as [string, string];
+    const dir = join(assemblyDir, assetPath);
+    const file = ['.mjs', '.js', '.cjs'].map((ext) => join(dir, fileBase + ext)).find((f) => existsSync(f));
+    if (!file) throw new UnsupportedTemplateError(`function ${id}: no ${fileBase}.mjs/.js in ${dir}`);
+    const vars = (resolver.resolve((p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) ?? {}) as Record<string, string>;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      TZ: 'UTC',
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_LAMBDA_FUNCTION_NAME: id,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(p.MemorySize ?? 128),
+      AWS_ENDPOINT_URL_DYNAMODB: local.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: local.dynamodbEndpoint,
+      ...local.extra,
+      ...vars,
+    };
+    // Lambda's --enable-source-maps costs startup time locally without helping much; keep the rest.
+    delete env.NODE_OPTIONS;
+    fns.set(id, new LocalFunction(id, file, exportName, env, Number(p.Timeout ?? 3) * 1000, Number(p.MemorySize ?? 128)));
+  }
+  return fns;
+}

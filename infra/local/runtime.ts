@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { createTemplateTables } from './dynamodb-tables.js';
+import { LocalHttpApi } from './http-api.js';
+import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
+import { type Assembly, readAssembly, synthesize } from './synth.js';
+import { Resolver } from './template.js';
+import { registerLocalSource } from './local-source.js';
+
+export interface RuntimeOptions {
+  /** HTTP port; 0 picks a free one. */
+  readonly port: number;
+  /** Where local state lives (DynamoDB Local files, outbox, runtime.json). */
+  readonly dataDir: string;
+  /** Write key of the local dev source. */
+  readonly writeKey: string;
+  /** Bearer token for IAM-authorized (admin) routes. */
+  readonly adminToken: string;
+  /** Use an existing assembly instead of synthesizing. */
+  readonly assemblyDir?: string;
+  /** Keep DynamoDB Local in memory (tests) instead of files under dataDir. */
+  readonly inMemory?: boolean;
+  /** Use a running DynamoDB Local rather than starting one. */
+  readonly dynamodbEndpoint?: string;
+  /** Prefix for local table names (lets several runtimes share one DynamoDB Local). */
+  readonly tablePrefix?: string;
+}
+
+/** A running local Feltfit. */
+export interface Runtime {
+  readonly url: string;
+  readonly port: number;
+  readonly dynamodbEndpoint: string;
+  /** Each function's environment after resolution, keyed by logical id. */
+  readonly functions: Map<string, LocalFunction>;
+  /** Table names keyed by the env var functions read them from (EVENTS_TABLE, …). */
+  readonly tables: Record<string, string>;
+  readonly routeKeys: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the synthesized cloud assembly on this machine: tables in DynamoDB Local, the HTTP API's
+ * routes on localhost invoking the bundled handlers. Everything is read from the template.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const assembly: Assembly = options.assemblyDir ? readAssembly(options.assemblyDir) : synthesize(join(dataDir, 'cdk.out'));
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    let ddb: DynamoDbLocal | undefined;
+    let endpoint = options.dynamodbEndpoint;
+    if (!endpoint) {
+      ddb = await startDynamoDbLocal(options.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') });
+      cleanups.push(() => ddb!.stop());
+      endpoint = ddb.endpoint;
+    }
+    const client = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    cleanups.push(async () => client.destroy());
+
+    const resolver = new Resolver(assembly.template);
+    await createTemplateTables(client, resolver, options.tablePrefix ?? 'feltfit');
+    const functions = loadTemplateFunctions(resolver, assembly.dir, { dynamodbEndpoint: endpoint });
+    const api = new LocalHttpApi(resolver, functions, options.adminToken);
+    for (const fn of functions.values()) {
+      await fn.start();
+      cleanups.push(() => fn.stop());
+    }
+
+    // Table names by env var, as the functions see them.
+    const tables: Record<string, string> = {};
+    for (const fn of functions.values()) {
+      for (const [k, v] of Object.entries(fn.env)) if (k.endsWith('_TABLE')) tables[k] = v;
+    }
+    await registerLocalSource(client, tables, options.writeKey);
+
+    const port = await api.listen(options.port);
+    cleanups.push(() => api.close());
+    const url = `http://localhost:${port}`;
+    await writeFile(
+      join(dataDir, 'runtime.json'),
+      JSON.stringify({ url, pid: process.pid, dynamodbEndpoint: endpoint, env: tables }, null, 2),
+    );
+    return { url, port, dynamodbEndpoint: endpoint, functions, tables, routeKeys: api.routeKeys(), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A random token for local secrets (admin token, write key) when none is configured. */
+export function randomToken(prefix: string): string {
+  return `${prefix}${randomBytes(24).toString('base64url')}`;
+}

@@ -1,0 +1,35 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { FeltfitConfig } from '../shared/config/schema.js';
+import { Admin } from './constructs/admin.js';
+import { Api } from './constructs/api.js';
+import { Bus } from './constructs/bus.js';
+import { Data } from './constructs/data.js';
+import { Ingest } from './constructs/ingest.js';
+
+export interface FeltfitStackProps extends StackProps {
+  readonly config: FeltfitConfig;
+}
+
+/** The whole platform in one stack: one construct per bounded context. */
+export class FeltfitStack extends Stack {
+  constructor(scope: Construct, id: string, props: FeltfitStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetentionDays = config.logRetentionDays as logs.RetentionDays;
+
+    const data = new Data(this, 'Data', { deletionProtection: config.deletionProtection });
+    const bus = new Bus(this, 'Bus', { archiveRetentionDays: config.busArchiveRetentionDays });
+    const api = new Api(this, 'Api', { ingest: config.ingest, logRetentionDays });
+    new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
+    new Admin(this, 'Admin', { api, data, logRetentionDays });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint, description: 'Tracking and admin API base URL' });
+    new CfnOutput(this, 'ControlTableName', {
+      value: data.tables.control.tableName,
+      description: 'Set FELTFIT_CONTROL_TABLE to this for `npx feltfit sources …`',
+    });
+    new CfnOutput(this, 'EventBusName', { value: bus.bus.eventBusName });
+  }
+}

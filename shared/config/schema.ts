@@ -1,0 +1,36 @@
+/**
+ * Feltfit's one typed configuration. The CDK app parses it once at synth and hands each function
+ * only the part it needs; a team changes Feltfit by editing this file's values and redeploying.
+ */
+import { z } from 'zod';
+
+export const IngestConfig = z.object({
+  /** API Gateway stage throttling: steady-state requests per second and burst. */
+  throttle: z.object({ rateLimit: z.number().int().positive(), burstLimit: z.number().int().positive() }),
+  /** Origins allowed to post from browsers (analytics.js). `*` is safe: auth is the write key, not cookies. */
+  corsAllowOrigins: z.array(z.string().min(1)).min(1),
+});
+
+export const FeltfitConfig = z.object({
+  /** Days a raw event is kept before DynamoDB TTL removes it. */
+  retentionDays: z.number().int().min(1).max(3650),
+  /** Days Lambda and API access logs are kept. */
+  logRetentionDays: z.union([
+    z.literal(1),
+    z.literal(3),
+    z.literal(5),
+    z.literal(7),
+    z.literal(14),
+    z.literal(30),
+    z.literal(60),
+    z.literal(90),
+    z.literal(180),
+    z.literal(365),
+  ]),
+  /** Days the EventBridge archive keeps domain events for replay. */
+  busArchiveRetentionDays: z.number().int().min(1),
+  /** Protects data tables from accidental `cdk destroy` / replacement. */
+  deletionProtection: z.boolean(),
+  ingest: IngestConfig,
+});
+export type FeltfitConfig = z.infer<typeof FeltfitConfig>;

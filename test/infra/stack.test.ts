@@ -1,0 +1,115 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.js';
+import { SEGMENT_PATHS } from '../../infra/constructs/ingest.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let template: Template;
+let resources: Resources;
+
+beforeAll(() => {
+  const { stack } = buildApp();
+  // Template.fromStack runs the app's validation plugins: any unacknowledged cdk-nag finding throws.
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Resources;
+});
+
+const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+
+describe('data', () => {
+  it('keeps every table on demand, point-in-time recoverable and encrypted with the rotated customer key', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables.length).toBeGreaterThanOrEqual(2);
+    for (const t of tables) {
+      expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(t.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(t.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    }
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('streams new event images for the profile projector', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
+  });
+});
+
+describe('api', () => {
+  it('serves every Segment route, long and short form, with POST', () => {
+    const keys = ofType('AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey);
+    for (const path of SEGMENT_PATHS) expect(keys).toContain(`POST ${path}`);
+  });
+
+  it('puts the admin routes behind IAM authorization', () => {
+    const admin = ofType('AWS::ApiGatewayV2::Route').filter((r) => String(r.Properties.RouteKey).includes('/admin/'));
+    expect(admin.length).toBeGreaterThan(0);
+    for (const r of admin) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('throttles and access-logs the stage without personal data', () => {
+    const [stage] = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
+    const format = String((stage?.Properties.AccessLogSettings as { Format: string }).Format);
+    expect(format).toContain('$context.requestId');
+    expect(format).not.toContain('sourceIp');
+  });
+
+  it('answers the browser SDK’s CORS preflight for the Authorization header', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: { AllowHeaders: ['authorization', 'content-type', 'content-encoding'] },
+    });
+  });
+});
+
+describe('bus', () => {
+  it('creates the feltfit bus and archives its domain events', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'feltfit' });
+    template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: [{ prefix: 'feltfit.' }] } });
+  });
+});
+
+describe('functions', () => {
+  it('run on the newest Node.js on arm64 with tracing and their own log group', () => {
+    const fns = ofType('AWS::Lambda::Function');
+    expect(fns.length).toBeGreaterThanOrEqual(2);
+    for (const f of fns) {
+      expect(f.Properties.Runtime).toBe('nodejs24.x');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect((f.Properties.LoggingConfig as { LogGroup?: unknown }).LogGroup).toBeDefined();
+    }
+  });
+
+  it('hold no AWS managed policies and no service-wide actions', () => {
+    for (const role of ofType('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = ofType('AWS::IAM::Policy').flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+    );
+    for (const s of statements) {
+      for (const a of [s.Action].flat()) expect(a).not.toMatch(/:\*$/);
+    }
+  });
+
+  it('gives the admin function read-only access to the events table', () => {
+    const adminPolicy = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('AdminFunctionRole'));
+    const actions = (adminPolicy?.[1].Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).not.toContain('dynamodb:PutItem');
+    expect(actions).not.toContain('dynamodb:BatchWriteItem');
+  });
+});
+
+describe('cdk-nag', () => {
+  it('fails synthesis on an unacknowledged AwsSolutions finding', () => {
+    const { stack } = buildApp();
+    new sqs.Queue(stack, 'NotEncryptedNoDlq', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    expect(() => Template.fromStack(stack)).toThrow(/AwsSolutions-SQS/);
+  });
+});
