@@ -5,8 +5,15 @@ import { loadConfig } from '../shared/config/load.js';
 import { FeltfitStack } from './stack.js';
 
 /** Builds the app with cdk-nag's AwsSolutions checks attached; findings fail synth. */
-export function buildApp(options: { outdir?: string; configPath?: string } = {}): { app: App; stack: FeltfitStack } {
-  const app = new App(options.outdir ? { outdir: options.outdir } : {});
+export function buildApp(options: { outdir?: string; configPath?: string } = {}): {
+  app: App;
+  stack: FeltfitStack;
+} {
+  // Asset metadata (the CLI turns it on) tells the local runtime where each bundled handler is.
+  const app = new App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    context: { 'aws:cdk:enable-asset-metadata': true },
+  });
   const configPath = options.configPath ?? (app.node.tryGetContext('config') as string | undefined);
   const config = loadConfig(configPath);
   const stack = new FeltfitStack(app, 'Feltfit', {

@@ -25,7 +25,10 @@ export class FeltfitStack extends Stack {
     new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
     new Admin(this, 'Admin', { api, data, logRetentionDays });
 
-    new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint, description: 'Tracking and admin API base URL' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: api.httpApi.apiEndpoint,
+      description: 'Tracking and admin API base URL',
+    });
     new CfnOutput(this, 'ControlTableName', {
       value: data.tables.control.tableName,
       description: 'Set FELTFIT_CONTROL_TABLE to this for `npx feltfit sources …`',

@@ -78,7 +78,12 @@ export class Api extends Construct {
   }
 
   /** Operator routes: IAM (SigV4) in AWS; the local runtime requires its admin bearer token. */
-  addAdminRoutes(paths: readonly string[], method: apigw.HttpMethod, integration: apigw.HttpRouteIntegration): void {
-    for (const path of paths) this.httpApi.addRoutes({ path, methods: [method], integration, authorizer: this.iam });
+  addAdminRoutes(
+    paths: readonly string[],
+    method: apigw.HttpMethod,
+    integration: apigw.HttpRouteIntegration,
+  ): void {
+    for (const path of paths)
+      this.httpApi.addRoutes({ path, methods: [method], integration, authorizer: this.iam });
   }
 }

@@ -2,8 +2,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { FeltfitFunction } from './feltfit-function.js';
 import { TABLES, type TableName, type TableSpec } from '../../shared/adapters/dynamodb/tables.js';
+import type { FeltfitFunction } from './feltfit-function.js';
 
 export interface DataProps {
   readonly deletionProtection: boolean;

@@ -65,7 +65,8 @@ export class FeltfitFunction extends NodejsFunction {
         mainFields: ['module', 'main'],
         // The Lambda Node.js runtime ships AWS SDK v3: bundling it again would triple the bundle.
         externalModules: ['@aws-sdk/*', '@smithy/*'],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
     // Logs only to its own log group (the managed AWSLambdaBasicExecutionRole allows any group).
@@ -83,7 +84,8 @@ export class FeltfitFunction extends NodejsFunction {
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (tracing only).',
+        reason:
+          'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (tracing only).',
       },
     );
   }

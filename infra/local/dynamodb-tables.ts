@@ -12,7 +12,11 @@ import type { Resolver } from './template.js';
  * key schemas, indexes, streams and TTL, and binds each logical id to its local table name.
  * Encryption, PITR and deletion protection have no local meaning and are ignored.
  */
-export async function createTemplateTables(client: DynamoDBClient, resolver: Resolver, prefix = 'feltfit'): Promise<Record<string, string>> {
+export async function createTemplateTables(
+  client: DynamoDBClient,
+  resolver: Resolver,
+  prefix = 'feltfit',
+): Promise<Record<string, string>> {
   const names: Record<string, string> = {};
   for (const [id, res] of resolver.ofType('AWS::DynamoDB::Table')) {
     const p = res.Properties ?? {};
@@ -24,7 +28,12 @@ export async function createTemplateTables(client: DynamoDBClient, resolver: Res
       BillingMode: 'PAY_PER_REQUEST',
     };
     const gsis = p.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'];
-    if (gsis?.length) input.GlobalSecondaryIndexes = gsis.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }));
+    if (gsis?.length)
+      input.GlobalSecondaryIndexes = gsis.map(({ IndexName, KeySchema, Projection }) => ({
+        IndexName,
+        KeySchema,
+        Projection,
+      }));
     const lsis = p.LocalSecondaryIndexes as CreateTableCommandInput['LocalSecondaryIndexes'];
     if (lsis?.length) input.LocalSecondaryIndexes = lsis;
     const stream = p.StreamSpecification as { StreamViewType?: string } | undefined;

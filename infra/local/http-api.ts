@@ -58,7 +58,12 @@ export class LocalHttpApi {
       resolver.bind(id, { ref: id, attrs: { ApiEndpoint: 'http://localhost' } });
       this.cors = api.Properties?.CorsConfiguration as Cors | undefined;
     }
-    const byArn = new Map([...functions.values()].map((f) => [`arn:aws:lambda:us-east-1:000000000000:function:${f.logicalId}`, f]));
+    const byArn = new Map(
+      [...functions.values()].map((f) => [
+        `arn:aws:lambda:us-east-1:000000000000:function:${f.logicalId}`,
+        f,
+      ]),
+    );
     const integrations = new Map<string, LocalFunction>();
     for (const [id, integ] of resolver.ofType('AWS::ApiGatewayV2::Integration')) {
       const uri = String(resolver.resolve(integ.Properties?.IntegrationUri));
@@ -75,7 +80,13 @@ export class LocalHttpApi {
       const fn = integrations.get(target.replace(/^integrations\//, ''));
       if (!fn) throw new UnsupportedTemplateError(`route ${id} (${routeKey}) targets no known integration`);
       const [method, path] = routeKey.split(' ') as [string, string];
-      this.routes.push({ method, path, fn, routeKey, iam: route.Properties?.AuthorizationType === 'AWS_IAM' });
+      this.routes.push({
+        method,
+        path,
+        fn,
+        routeKey,
+        iam: route.Properties?.AuthorizationType === 'AWS_IAM',
+      });
     }
   }
 
@@ -115,7 +126,8 @@ export class LocalHttpApi {
     const allowed = this.cors.AllowOrigins ?? [];
     if (!allowed.includes('*') && !allowed.includes(origin)) return {};
     const h: Record<string, string> = { 'access-control-allow-origin': allowed.includes('*') ? '*' : origin };
-    if (this.cors.ExposeHeaders?.length) h['access-control-expose-headers'] = this.cors.ExposeHeaders.join(',');
+    if (this.cors.ExposeHeaders?.length)
+      h['access-control-expose-headers'] = this.cors.ExposeHeaders.join(',');
     if (this.cors.AllowCredentials) h['access-control-allow-credentials'] = 'true';
     return h;
   }
@@ -141,13 +153,19 @@ export class LocalHttpApi {
       return;
     }
 
-    const route = this.routes.find((r) => (r.method === method || r.method === 'ANY') && r.path === url.pathname);
+    const route = this.routes.find(
+      (r) => (r.method === method || r.method === 'ANY') && r.path === url.pathname,
+    );
     if (!route) {
-      res.writeHead(404, { 'content-type': 'application/json', ...this.corsHeaders(origin) }).end(JSON.stringify({ message: 'Not Found' }));
+      res
+        .writeHead(404, { 'content-type': 'application/json', ...this.corsHeaders(origin) })
+        .end(JSON.stringify({ message: 'Not Found' }));
       return;
     }
     if (route.iam && !this.authorisedAdmin(req.headers.authorization)) {
-      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Forbidden' }));
+      res
+        .writeHead(403, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: 'Forbidden' }));
       return;
     }
 
@@ -156,7 +174,9 @@ export class LocalHttpApi {
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
       if (size > MAX_BODY_BYTES) {
-        res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' }));
+        res
+          .writeHead(413, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'Request Entity Too Large' }));
         req.destroy();
         return;
       }
@@ -169,8 +189,13 @@ export class LocalHttpApi {
       result = await route.fn.invoke<APIGatewayProxyStructuredResultV2 | string>(event);
     } catch (err) {
       // What API Gateway answers when the integration fails.
-      console.error(`local http api: ${route.routeKey} integration error`, err instanceof Error ? err.message : err);
-      res.writeHead(500, { 'content-type': 'application/json', ...this.corsHeaders(origin) }).end(JSON.stringify({ message: 'Internal Server Error' }));
+      console.error(
+        `local http api: ${route.routeKey} integration error`,
+        err instanceof Error ? err.message : err,
+      );
+      res
+        .writeHead(500, { 'content-type': 'application/json', ...this.corsHeaders(origin) })
+        .end(JSON.stringify({ message: 'Internal Server Error' }));
       return;
     }
     this.send(res, result, origin);
@@ -226,17 +251,28 @@ export class LocalHttpApi {
     } as APIGatewayProxyEventV2;
   }
 
-  private send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined, origin: string | undefined): void {
+  private send(
+    res: ServerResponse,
+    result: APIGatewayProxyStructuredResultV2 | string | undefined,
+    origin: string | undefined,
+  ): void {
     const cors = this.corsHeaders(origin);
     // Payload 2.0 inference: a result without statusCode is a 200 JSON body.
     if (result === undefined || typeof result !== 'object' || !('statusCode' in result)) {
-      res.writeHead(200, { 'content-type': 'application/json', ...cors }).end(result === undefined ? '' : JSON.stringify(result));
+      res
+        .writeHead(200, { 'content-type': 'application/json', ...cors })
+        .end(result === undefined ? '' : JSON.stringify(result));
       return;
     }
     const headers: Record<string, string | string[]> = { ...cors };
     for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
     if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-    const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    const body =
+      result.body === undefined
+        ? ''
+        : result.isBase64Encoded
+          ? Buffer.from(result.body, 'base64')
+          : result.body;
     res.writeHead(result.statusCode ?? 200, headers).end(body);
   }
 }

@@ -1,7 +1,8 @@
 // One local Lambda function: a worker thread with the function's own environment, running the
 // bundled handler from cdk.out. Messages: {id, event, context} in; {id, result} or {id, error} out.
-import { parentPort, workerData } from 'node:worker_threads';
+
 import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
 
 const { file, exportName, functionName, timeoutMs, memoryMb } = workerData;
 const mod = await import(pathToFileURL(file).href);
@@ -32,7 +33,11 @@ parentPort.on('message', async ({ id, event, requestId }) => {
   } catch (err) {
     parentPort.postMessage({
       id,
-      error: { errorType: err?.name ?? 'Error', errorMessage: String(err?.message ?? err), stack: err?.stack },
+      error: {
+        errorType: err?.name ?? 'Error',
+        errorMessage: String(err?.message ?? err),
+        stack: err?.stack,
+      },
     });
   }
 });

@@ -26,7 +26,10 @@ export class LambdaInvocationError extends Error {
  */
 export class LocalFunction {
   private worker?: Worker;
-  private readonly pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
 
   constructor(
     readonly logicalId: string,
@@ -49,7 +52,8 @@ export class LocalFunction {
       },
     });
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(new Error(`function ${this.logicalId} failed to load: ${err.message}`));
+      const onError = (err: Error) =>
+        reject(new Error(`function ${this.logicalId} failed to load: ${err.message}`));
       worker.once('error', onError);
       worker.once('message', (m: { ready?: boolean }) => {
         if (m.ready) {
@@ -58,15 +62,19 @@ export class LocalFunction {
         }
       });
     });
-    worker.on('message', (m: { id?: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
-      if (!m.id) return;
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      clearTimeout(p.timer);
-      if (m.error) p.reject(new LambdaInvocationError(this.logicalId, m.error.errorType, m.error.errorMessage));
-      else p.resolve(m.result);
-    });
+    worker.on(
+      'message',
+      (m: { id?: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+        if (!m.id) return;
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        if (m.error)
+          p.reject(new LambdaInvocationError(this.logicalId, m.error.errorType, m.error.errorMessage));
+        else p.resolve(m.result);
+      },
+    );
     worker.on('error', (err) => {
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
@@ -82,7 +90,13 @@ export class LocalFunction {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new LambdaInvocationError(this.logicalId, 'Sandbox.Timedout', `Task timed out after ${this.timeoutMs / 1000} seconds`));
+        reject(
+          new LambdaInvocationError(
+            this.logicalId,
+            'Sandbox.Timedout',
+            `Task timed out after ${this.timeoutMs / 1000} seconds`,
+          ),
+        );
       }, this.timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       worker.postMessage({ id, event, requestId: id });
@@ -102,21 +116,27 @@ export interface LocalEnvironment {
 }
 
 /** Builds a LocalFunction for every Lambda function in the template and binds its Ref and Arn. */
-export function loadTemplateFunctions(resolver: Resolver, assemblyDir: string, local: LocalEnvironment): Map<string, LocalFunction> {
+export function loadTemplateFunctions(
+  resolver: Resolver,
+  assemblyDir: string,
+  local: LocalEnvironment,
+): Map<string, LocalFunction> {
   const fns = new Map<string, LocalFunction>();
-  for (const [id, res] of resolver.ofType('AWS::Lambda::Function')) {
+  for (const [id] of resolver.ofType('AWS::Lambda::Function')) {
     const arn = `arn:aws:lambda:us-east-1:000000000000:function:${id}`;
     resolver.bind(id, { ref: id, attrs: { Arn: arn } });
   }
   for (const [id, res] of resolver.ofType('AWS::Lambda::Function')) {
     const p = res.Properties ?? {};
     const assetPath = res.Metadata?.['aws:asset:path'];
-    if (typeof assetPath !== 'string') throw new UnsupportedTemplateError(`function ${id} has no bundled asset`);
+    if (typeof assetPath !== 'string')
+      throw new UnsupportedTemplateError(`function ${id} has no bundled asset`);
     const [fileBase, exportName] = String(p.Handler ?? 'index.handler').split('.') as [string, string];
     const dir = join(assemblyDir, assetPath);
     const file = ['.mjs', '.js', '.cjs'].map((ext) => join(dir, fileBase + ext)).find((f) => existsSync(f));
     if (!file) throw new UnsupportedTemplateError(`function ${id}: no ${fileBase}.mjs/.js in ${dir}`);
-    const vars = (resolver.resolve((p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) ?? {}) as Record<string, string>;
+    const vars = (resolver.resolve((p.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) ??
+      {}) as Record<string, string>;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       TZ: 'UTC',
@@ -127,13 +147,25 @@ export function loadTemplateFunctions(resolver: Resolver, assemblyDir: string, l
       AWS_LAMBDA_FUNCTION_NAME: id,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(p.MemorySize ?? 128),
       AWS_ENDPOINT_URL_DYNAMODB: local.dynamodbEndpoint,
+      // Lambda runs Node.js 24; the SDK's warning about this machine's Node.js is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: local.dynamodbEndpoint,
       ...local.extra,
       ...vars,
     };
     // Lambda's --enable-source-maps costs startup time locally without helping much; keep the rest.
     delete env.NODE_OPTIONS;
-    fns.set(id, new LocalFunction(id, file, exportName, env, Number(p.Timeout ?? 3) * 1000, Number(p.MemorySize ?? 128)));
+    fns.set(
+      id,
+      new LocalFunction(
+        id,
+        file,
+        exportName,
+        env,
+        Number(p.Timeout ?? 3) * 1000,
+        Number(p.MemorySize ?? 128),
+      ),
+    );
   }
   return fns;
 }

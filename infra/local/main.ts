@@ -17,7 +17,9 @@ async function main(): Promise<void> {
 
   if (!process.env.FELTFIT_WRITE_KEY) console.log(`feltfit: write key (source "local"): ${writeKey}`);
   if (!process.env.FELTFIT_ADMIN_TOKEN) console.log(`feltfit: admin token: ${adminToken}`);
-  console.log(`feltfit: ${runtime.routeKeys.length} routes from the template, DynamoDB Local at ${runtime.dynamodbEndpoint}`);
+  console.log(
+    `feltfit: ${runtime.routeKeys.length} routes from the template, DynamoDB Local at ${runtime.dynamodbEndpoint}`,
+  );
   console.log(`feltfit: ready at ${runtime.url}`);
 
   let stopping = false;

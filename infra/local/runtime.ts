@@ -6,9 +6,9 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTemplateTables } from './dynamodb-tables.js';
 import { LocalHttpApi } from './http-api.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
+import { registerLocalSource } from './local-source.js';
 import { type Assembly, readAssembly, synthesize } from './synth.js';
 import { Resolver } from './template.js';
-import { registerLocalSource } from './local-source.js';
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one. */
@@ -49,7 +49,9 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const assembly: Assembly = options.assemblyDir ? readAssembly(options.assemblyDir) : synthesize(join(dataDir, 'cdk.out'));
+  const assembly: Assembly = options.assemblyDir
+    ? readAssembly(options.assemblyDir)
+    : synthesize(join(dataDir, 'cdk.out'));
 
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -102,5 +104,5 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
 /** A random token for local secrets (admin token, write key) when none is configured. */
 export function randomToken(prefix: string): string {
-  return `${prefix}${randomBytes(24).toString('base64url')}`;
+  return `${prefix}${randomBytes(32).toString('base64url')}`;
 }

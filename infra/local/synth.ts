@@ -22,5 +22,8 @@ export function synthesize(outdir: string, configPath?: string): Assembly {
 
 /** Reads an assembly synthesized earlier (e.g. once per test run). */
 export function readAssembly(dir: string, stackName = 'Feltfit'): Assembly {
-  return { dir, template: JSON.parse(readFileSync(join(dir, `${stackName}.template.json`), 'utf8')) as CfnTemplate };
+  return {
+    dir,
+    template: JSON.parse(readFileSync(join(dir, `${stackName}.template.json`), 'utf8')) as CfnTemplate,
+  };
 }

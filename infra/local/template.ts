@@ -58,7 +58,10 @@ export class Resolver {
     const p = this.pseudo[id];
     if (p !== undefined) return p;
     const b = this.bindings.get(id);
-    if (!b) throw new UnsupportedTemplateError(`Ref to ${id} (${this.template.Resources[id]?.Type ?? 'unknown'}) has no local binding`);
+    if (!b)
+      throw new UnsupportedTemplateError(
+        `Ref to ${id} (${this.template.Resources[id]?.Type ?? 'unknown'}) has no local binding`,
+      );
     return b.ref;
   }
 
@@ -80,7 +83,9 @@ export class Resolver {
         case 'Ref':
           return this.ref(arg as string);
         case 'Fn::GetAtt': {
-          const [id, attr] = Array.isArray(arg) ? (arg as [string, string]) : (String(arg).split('.') as [string, string]);
+          const [id, attr] = Array.isArray(arg)
+            ? (arg as [string, string])
+            : (String(arg).split('.') as [string, string]);
           return this.getAtt(id, attr);
         }
         case 'Fn::Join': {
@@ -96,7 +101,9 @@ export class Resolver {
           return String(this.resolve(s)).split(sep);
         }
         case 'Fn::Sub': {
-          const [tpl, vars] = Array.isArray(arg) ? (arg as [string, Record<string, unknown>]) : [arg as string, {}];
+          const [tpl, vars] = Array.isArray(arg)
+            ? (arg as [string, Record<string, unknown>])
+            : [arg as string, {}];
           return tpl.replace(/\$\{([^}!][^}]*)\}/g, (_, name: string) => {
             if (name in vars) return String(this.resolve(vars[name]));
             if (name.includes('.')) {

@@ -49,15 +49,20 @@ describe('api', () => {
   });
 
   it('puts the admin routes behind IAM authorization', () => {
-    const admin = ofType('AWS::ApiGatewayV2::Route').filter((r) => String(r.Properties.RouteKey).includes('/admin/'));
+    const admin = ofType('AWS::ApiGatewayV2::Route').filter((r) =>
+      String(r.Properties.RouteKey).includes('/admin/'),
+    );
     expect(admin.length).toBeGreaterThan(0);
     for (const r of admin) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 
   it('throttles and access-logs the stage without personal data', () => {
     const [stage] = ofType('AWS::ApiGatewayV2::Stage');
-    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
-    const format = String((stage?.Properties.AccessLogSettings as { Format: string }).Format);
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 1000,
+      ThrottlingBurstLimit: 2000,
+    });
+    const format = String((stage!.Properties.AccessLogSettings as { Format: string }).Format);
     expect(format).toContain('$context.requestId');
     expect(format).not.toContain('sourceIp');
   });
@@ -72,7 +77,9 @@ describe('api', () => {
 describe('bus', () => {
   it('creates the feltfit bus and archives its domain events', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'feltfit' });
-    template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: [{ prefix: 'feltfit.' }] } });
+    template.hasResourceProperties('AWS::Events::Archive', {
+      EventPattern: { source: [{ prefix: 'feltfit.' }] },
+    });
   });
 });
 
@@ -99,8 +106,12 @@ describe('functions', () => {
   });
 
   it('gives the admin function read-only access to the events table', () => {
-    const adminPolicy = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('AdminFunctionRole'));
-    const actions = (adminPolicy?.[1].Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat());
+    const adminPolicy = Object.entries(resources).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('AdminFunctionRole'),
+    );
+    const actions = (
+      adminPolicy![1].Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }
+    ).Statement.flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => a.startsWith('dynamodb:'))).not.toContain('dynamodb:PutItem');
     expect(actions).not.toContain('dynamodb:BatchWriteItem');
   });

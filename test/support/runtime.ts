@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { type Runtime, randomToken, startRuntime } from '../../infra/local/runtime.js';
+
+/** A local runtime on the run's assembly and DynamoDB Local, with its own tables and secrets. */
+export interface TestRuntime extends Runtime {
+  readonly writeKey: string;
+  readonly adminToken: string;
+  /** GET an admin route with the bearer token; returns status and parsed JSON. */
+  admin(pathAndQuery: string): Promise<{ status: number; body: any }>;
+  /** POST a JSON body (or raw string/Buffer) to a route. */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+}
+
+export async function startTestRuntime(): Promise<TestRuntime> {
+  const writeKey = randomToken('ff_');
+  const adminToken = randomToken('admin_');
+  const runtime = await startRuntime({
+    port: 0,
+    dataDir: mkdtempSync(join(tmpdir(), 'feltfit-e2e-')),
+    writeKey,
+    adminToken,
+    assemblyDir: inject('assemblyDir'),
+    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    tablePrefix: `e2e${randomBytes(4).toString('hex')}`,
+  });
+  const parse = async (res: Response) => {
+    const text = await res.text();
+    try {
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    } catch {
+      return { status: res.status, body: text };
+    }
+  };
+  return {
+    ...runtime,
+    stop: () => runtime.stop(),
+    writeKey,
+    adminToken,
+    admin: async (p) =>
+      parse(await fetch(`${runtime.url}${p}`, { headers: { authorization: `Bearer ${adminToken}` } })),
+    post: async (p, body, headers = {}) =>
+      parse(
+        await fetch(`${runtime.url}${p}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+            ...headers,
+          },
+          body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+        }),
+      ),
+  };
+}
