@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -115,12 +115,25 @@ export interface LocalEnvironment {
   readonly extra?: Record<string, string>;
 }
 
+/** This project's node_modules, which stands in for the AWS SDK the Lambda runtime provides. */
+const projectModules = fileURLToPath(new URL('../../node_modules', import.meta.url));
+
+/**
+ * Bundles leave @aws-sdk/* external because the Lambda Node.js runtime provides it. Locally, a
+ * `node_modules` link in the assembly folder plays the runtime's part, wherever it was synthesized.
+ */
+function provideRuntimeModules(assemblyDir: string): void {
+  const link = join(assemblyDir, 'node_modules');
+  if (!existsSync(link)) symlinkSync(projectModules, link, 'dir');
+}
+
 /** Builds a LocalFunction for every Lambda function in the template and binds its Ref and Arn. */
 export function loadTemplateFunctions(
   resolver: Resolver,
   assemblyDir: string,
   local: LocalEnvironment,
 ): Map<string, LocalFunction> {
+  provideRuntimeModules(assemblyDir);
   const fns = new Map<string, LocalFunction>();
   for (const [id] of resolver.ofType('AWS::Lambda::Function')) {
     const arn = `arn:aws:lambda:us-east-1:000000000000:function:${id}`;

@@ -7,6 +7,8 @@ import { JavaMissingError } from './dynamodb-local.js';
 import { randomToken, startRuntime } from './runtime.js';
 
 async function main(): Promise<void> {
+  // The functions run on Lambda's Node.js 24; the SDK's notice about this machine's Node.js is noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
   const dataDir = process.env.FELTFIT_DATA_DIR ?? '.feltfit';
   const writeKey = process.env.FELTFIT_WRITE_KEY ?? randomToken('ff_');
