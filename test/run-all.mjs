@@ -17,7 +17,9 @@ const steps = [
       'run',
       '--project',
       p,
-      ...(reportDir ? ['--reporter=default', '--reporter=json', `--outputFile.json=${join(reportDir, `${p}.json`)}`] : []),
+      ...(reportDir
+        ? ['--reporter=default', '--reporter=json', `--outputFile.json=${join(reportDir, `${p}.json`)}`]
+        : []),
     ],
   ]),
 ];

@@ -31,6 +31,37 @@ export const TABLES = {
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
   },
+  /**
+   * Profiles: profile items, the hashed identity index, consent records, merge records, tombstones.
+   */
+  profiles: {
+    envVar: 'PROFILES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+  },
+  /** Channels: send ledger, suppression list, contact-pressure counters, in-app inbox. */
+  messages: {
+    envVar: 'MESSAGES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+  },
+  /** Content: briefs, variants (by status through gsi1), reviews and generation audit records. */
+  content: {
+    envVar: 'CONTENT_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+    globalIndexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  },
+  /** Model registry: versions, model cards, promotion state, monitoring. */
+  models: {
+    envVar: 'MODELS_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

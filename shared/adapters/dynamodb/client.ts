@@ -1,0 +1,13 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * A DocumentClient with Feltfit's marshalling options. The endpoint comes from the standard
+ * `AWS_ENDPOINT_URL_DYNAMODB` variable when set (DynamoDB Local), so callers never special-case local.
+ */
+export function documentClient(config: DynamoDBClientConfig | DynamoDBClient = {}): DynamoDBDocumentClient {
+  const client = config instanceof DynamoDBClient ? config : new DynamoDBClient(config);
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}

@@ -1,0 +1,140 @@
+/**
+ * EventStore on the events table.
+ *
+ * Item layout (short names: every attribute-name byte is paid on every write):
+ *   pk         'P#' + hex SHA-256('u:' + userId), or of ('a:' + anonymousId) when there is no userId.
+ *              Identifiers are hashed in keys; the clear ids live only in the (KMS-encrypted) body.
+ *   sk         'M#' + messageId — deterministic, so a message posted twice (even racing) is one item.
+ *   type       message type
+ *   ts         skew-corrected event time (ISO-8601)
+ *   receivedAt server receipt time (ISO-8601)
+ *   sourceId   source that owns the write key
+ *   expiresAt  TTL, epoch seconds = receivedAt + retention days
+ *   m          the rest of the normalised message as compact JSON, or
+ *   z          the same JSON deflate-compressed (binary) when it exceeds ~900 bytes,
+ *              so that most events stay within 1 KB = 1 write unit.
+ * Fields held in their own attributes or the key (messageId, type, timestamp, receivedAt, sourceId)
+ * are left out of the body and restored on read.
+ *
+ * A repeated put overwrites the item with the same content (and a later receivedAt); stream consumers
+ * should treat MODIFY records of this table as duplicates.
+ */
+import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { MessageType, NormalisedMessage } from '../../domain/ingest/schemas.js';
+import type { EventPage, EventStore, PersonRef, PutEventsResult } from '../../ports/events.js';
+import { batchPut, DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+/** JSON bodies larger than this are stored compressed. */
+export const COMPRESS_ABOVE_BYTES = 900;
+
+const DAY_SECONDS = 86_400;
+
+/** Partition key of a person: hashed, never the clear identifier. */
+export function personKey(person: { userId?: string | undefined; anonymousId?: string | undefined }): string {
+  const id = person.userId !== undefined ? `u:${person.userId}` : `a:${person.anonymousId ?? ''}`;
+  return `P#${createHash('sha256').update(id, 'utf8').digest('hex')}`;
+}
+
+/** The events-table item for a normalised message. */
+export function toEventItem(message: NormalisedMessage, retentionDays: number): Record<string, unknown> {
+  const { messageId, type, timestamp, receivedAt, sourceId, ...body } = message;
+  const json = JSON.stringify(body);
+  const item: Record<string, unknown> = {
+    pk: personKey(message),
+    sk: `M#${messageId}`,
+    type,
+    ts: timestamp,
+    receivedAt,
+    sourceId,
+    expiresAt: Math.floor(Date.parse(receivedAt) / 1000) + retentionDays * DAY_SECONDS,
+  };
+  if (Buffer.byteLength(json, 'utf8') > COMPRESS_ABOVE_BYTES) {
+    const compressed = deflateRawSync(json);
+    if (compressed.length < Buffer.byteLength(json, 'utf8')) {
+      item.z = new Uint8Array(compressed);
+      return item;
+    }
+  }
+  item.m = json;
+  return item;
+}
+
+/** The normalised message an events-table item holds. */
+export function fromEventItem(item: Record<string, unknown>): NormalisedMessage {
+  const json =
+    item.z instanceof Uint8Array
+      ? inflateRawSync(item.z).toString('utf8')
+      : typeof item.m === 'string'
+        ? item.m
+        : '{}';
+  const body = JSON.parse(json) as Record<string, unknown>;
+  return {
+    messageId: String(item.sk).slice(2),
+    type: item.type as MessageType,
+    ...body,
+    timestamp: String(item.ts),
+    receivedAt: String(item.receivedAt),
+    sourceId: String(item.sourceId),
+  } as NormalisedMessage;
+}
+
+/** DynamoDB implementation of EventStore. */
+export class DynamoDbEventStore implements EventStore {
+  constructor(
+    private readonly options: {
+      readonly client: DynamoDBDocumentClient;
+      readonly tableName: string;
+      readonly retentionDays: number;
+      readonly retry?: RetryPolicy;
+    },
+  ) {}
+
+  async putEvents(events: readonly NormalisedMessage[]): Promise<PutEventsResult> {
+    // BatchWriteItem rejects a request that names one key twice: keep the first of each.
+    const byKey = new Map<string, Record<string, unknown>>();
+    for (const event of events) {
+      const item = toEventItem(event, this.options.retentionDays);
+      const key = `${item.pk}|${item.sk}`;
+      if (!byKey.has(key)) byKey.set(key, item);
+    }
+    const items = [...byKey.values()];
+    const writeUnits = await batchPut(
+      this.options.client,
+      this.options.tableName,
+      items,
+      this.options.retry ?? DEFAULT_RETRY,
+    );
+    return { stored: items.length, writeUnits };
+  }
+
+  async listByPerson(query: PersonRef & { limit: number; cursor?: string }): Promise<EventPage> {
+    const pk = personKey(query);
+    const start = query.cursor
+      ? decodeCursor(query.cursor, (c) => c.pk === pk && typeof c.sk === 'string' && c.sk.startsWith('M#'))
+      : undefined;
+    const events: NormalisedMessage[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined = start;
+    let last: Record<string, unknown> | undefined;
+    do {
+      const out = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          Limit: query.limit - events.length,
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) events.push(fromEventItem(item));
+      last = out.LastEvaluatedKey;
+      exclusiveStartKey = last;
+    } while (last && events.length < query.limit);
+    return {
+      events,
+      ...(last ? { cursor: encodeCursor({ pk: String(last.pk), sk: String(last.sk) }) } : {}),
+    };
+  }
+}

@@ -1,0 +1,41 @@
+/** Builds the DynamoDB-backed stores from a function's environment, once per cold start. */
+import { z } from 'zod';
+import { documentClient } from './client.js';
+import { DynamoDbEventStore } from './event-store.js';
+import { DynamoDbQuarantineStore } from './quarantine-store.js';
+import { DynamoDbSourceStore } from './source-store.js';
+
+/** Environment of the ingest and admin functions. */
+export const StoresEnv = z.object({
+  EVENTS_TABLE: z.string().min(1),
+  CONTROL_TABLE: z.string().min(1),
+  RETENTION_DAYS: z.coerce.number().int().positive().default(400),
+});
+export type StoresEnv = z.infer<typeof StoresEnv>;
+
+/** Parses the environment, failing fast with the names of missing or invalid variables. */
+export function parseStoresEnv(env: Record<string, string | undefined>): StoresEnv {
+  const parsed = StoresEnv.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+    throw new Error(`invalid environment: ${names}`);
+  }
+  return parsed.data;
+}
+
+/** Event, quarantine and source stores on one DocumentClient. */
+export function dynamoDbStores(env: StoresEnv, client = documentClient()) {
+  return {
+    events: new DynamoDbEventStore({
+      client,
+      tableName: env.EVENTS_TABLE,
+      retentionDays: env.RETENTION_DAYS,
+    }),
+    quarantine: new DynamoDbQuarantineStore({
+      client,
+      tableName: env.CONTROL_TABLE,
+      retentionDays: env.RETENTION_DAYS,
+    }),
+    sources: new DynamoDbSourceStore({ client, tableName: env.CONTROL_TABLE }),
+  };
+}
