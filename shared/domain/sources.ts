@@ -12,7 +12,8 @@ export const SourceName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes, starting with a letter');
 
-const WRITE_KEY = /^ff_[A-Za-z0-9_-]{43}$/;
+/** Keys Feltfit generates look like `ff_` + 43 characters; operators may register their own (16–128 URL-safe characters, e.g. Segment-style keys). */
+const WRITE_KEY = /^[A-Za-z0-9_.-]{16,128}$/;
 
 /** Hex SHA-256 of a write key: its only stored form. */
 export function hashWriteKey(writeKey: string): string {

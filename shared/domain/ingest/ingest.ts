@@ -177,14 +177,17 @@ export async function ingest(deps: IngestDeps, route: IngestRoute, req: RawReque
   let source = headerKey ? await authenticate(deps, headerKey) : undefined;
 
   let bytes: Buffer = Buffer.alloc(0);
-  // Whole-request rejections are quarantined with a fingerprint, so the data-quality report counts them.
+  // Whole-request rejections from an authenticated source are quarantined with a fingerprint, so the
+  // data-quality report counts them. Unauthenticated ones only get their 4xx: storing them would let
+  // anyone on the internet fill the table, and they cannot be attributed to a source anyway.
   const rejectRequest = async (error: ClientError): Promise<never> => {
+    if (!source) throw error;
     const excerpt = truncateUtf8(bytes.toString('utf8'), LIMITS.requestExcerptBytes);
     await deps.quarantine.put([
       {
         reason: error.code,
         receivedAt: receivedAt.toISOString(),
-        ...(source ? { sourceId: source.sourceId } : {}),
+        sourceId: source.sourceId,
         route,
         size: bytes.length || Buffer.byteLength(req.body ?? ''),
         sha256: sha256(bytes.length ? bytes : (req.body ?? '')),

@@ -150,6 +150,14 @@ describe('whole-request rejections', () => {
     expect(quarantine.entries[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('answers invalid JSON without a write key with invalid_json and stores nothing', async () => {
+    const { deps, quarantine, events } = memoryDeps();
+    const err = await rejection(ingest(deps, 'batch', { body: '{"batch": [', headers: {} }));
+    expect(err.code).toBe('invalid_json');
+    expect(quarantine.entries).toEqual([]);
+    expect(events.all).toEqual([]);
+  });
+
   it('rejects a body that is JSON but not an object', async () => {
     const { deps } = memoryDeps();
     expect((await rejection(ingest(deps, 'track', { body: '[1,2]', headers: auth }))).code).toBe(
