@@ -10,7 +10,11 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 let child: ChildProcess | undefined;
 
 afterAll(() => {
-  child?.kill('SIGKILL');
+  try {
+    if (child?.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 });
 
 function portOpen(port: number): Promise<boolean> {
@@ -31,7 +35,8 @@ describe('npm start', () => {
       cwd: repoRoot,
       env: { ...process.env, PORT: '0', FELTFIT_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
+      // Its own process group, so the test can signal it the way a terminal's Ctrl-C or a service manager does.
+      detached: true,
     });
     let out = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -53,11 +58,20 @@ describe('npm start', () => {
     expect(health.status).toBe(200);
     expect(await portOpen(ddbPort)).toBe(true);
 
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    // The Java process went down with it.
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await portOpen(ddbPort)).toBe(false);
+    // SIGTERM to the process group (npm, its shell and the runtime), as a terminal or service manager sends it.
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child!.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    process.kill(-child.pid!, 'SIGTERM');
+    const { code, signal } = await exited;
+    expect(code === 0 || signal === 'SIGTERM').toBe(true);
+    // The runtime shut down its HTTP server and the Java process with it.
+    const port = Number(new URL(url).port);
+    const deadline = Date.now() + 15_000;
+    while ((await portOpen(ddbPort)) || (await portOpen(port))) {
+      if (Date.now() > deadline) throw new Error('the runtime left a port open after SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(out).toContain('stopping');
   });
 });
