@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -58,11 +59,13 @@ export async function createTemplateTables(
       // A persisted DynamoDB Local (npm start) keeps its tables between runs.
       if (!(err instanceof ResourceInUseException)) throw err;
     }
+    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
     resolver.bind(id, {
       ref: tableName,
       attrs: {
-        Arn: `arn:aws:dynamodb:us-east-1:000000000000:table/${tableName}`,
-        StreamArn: `arn:aws:dynamodb:us-east-1:000000000000:table/${tableName}/stream/local`,
+        Arn: described.Table?.TableArn ?? `arn:aws:dynamodb:us-east-1:000000000000:table/${tableName}`,
+        // DynamoDB Local's real stream ARN, so the stream mappings can read it.
+        ...(described.Table?.LatestStreamArn ? { StreamArn: described.Table.LatestStreamArn } : {}),
       },
     });
     names[id] = tableName;

@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTemplateTables } from './dynamodb-tables.js';
+import { LocalEventBus } from './event-bus.js';
 import { LocalHttpApi } from './http-api.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
+import { LocalStreamMappings } from './stream-mappings.js';
 import { type Assembly, readAssembly, synthesize } from './synth.js';
 import { Resolver } from './template.js';
 
@@ -39,6 +42,12 @@ export interface Runtime {
   /** Table names keyed by the env var functions read them from (EVENTS_TABLE, …). */
   readonly tables: Record<string, string>;
   readonly routeKeys: string[];
+  /** The template's EventBridge buses and rules. */
+  readonly bus: LocalEventBus;
+  /** The template's DynamoDB-stream event-source mappings. */
+  readonly streams: LocalStreamMappings;
+  /** Resolves when streams and the bus have nothing left in flight (tests wait on it). */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,12 +83,41 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const resolver = new Resolver(assembly.template);
     await createTemplateTables(client, resolver, options.tablePrefix ?? 'feltfit');
-    const functions = loadTemplateFunctions(resolver, assembly.dir, { dynamodbEndpoint: endpoint });
+    const deadLetterDir = join(dataDir, 'dead-letters');
+    let functions = new Map<string, LocalFunction>();
+    const byArn = (arn: string) =>
+      [...functions.values()].find((f) => arn.endsWith(`:function:${f.logicalId}`));
+    // Rule targets are invoked asynchronously, as EventBridge invokes Lambda.
+    const bus = new LocalEventBus(
+      resolver,
+      (arn, payload) =>
+        byArn(arn)
+          ?.invoke(payload)
+          .then(() => undefined),
+      deadLetterDir,
+    );
+    const busEndpoint = await bus.listen();
+    cleanups.push(() => bus.close());
+
+    functions = loadTemplateFunctions(resolver, assembly.dir, {
+      dynamodbEndpoint: endpoint,
+      extra: { AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint },
+    });
+    bus.bindTargets();
     const api = new LocalHttpApi(resolver, functions, options.adminToken);
     for (const fn of functions.values()) {
       await fn.start();
       cleanups.push(() => fn.stop());
     }
+    const streamsClient = new DynamoDBStreamsClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    cleanups.push(async () => streamsClient.destroy());
+    const streams = new LocalStreamMappings(resolver, functions, streamsClient, deadLetterDir);
+    streams.start();
+    cleanups.push(() => streams.stop());
 
     // Table names by env var, as the functions see them.
     const tables: Record<string, string> = {};
@@ -95,7 +133,28 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       join(dataDir, 'runtime.json'),
       JSON.stringify({ url, pid: process.pid, dynamodbEndpoint: endpoint, env: tables }, null, 2),
     );
-    return { url, port, dynamodbEndpoint: endpoint, functions, tables, routeKeys: api.routeKeys(), stop };
+    const settle = async () => {
+      // A stream delivery may put events on the bus, whose targets may write to a streamed table.
+      for (let i = 0; i < 10; i++) {
+        await streams.idle();
+        const before = bus.history.length;
+        await bus.idle();
+        await streams.idle();
+        if (bus.history.length === before) return;
+      }
+    };
+    return {
+      url,
+      port,
+      dynamodbEndpoint: endpoint,
+      functions,
+      tables,
+      routeKeys: api.routeKeys(),
+      bus,
+      streams,
+      settle,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -1,0 +1,186 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type _Record,
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { matchesPattern } from './event-pattern.js';
+import type { LocalFunction } from './lambda.js';
+import { type Resolver, UnsupportedTemplateError } from './template.js';
+
+interface Mapping {
+  id: string;
+  streamArn: string;
+  fn: LocalFunction;
+  batchSize: number;
+  startingPosition: 'LATEST' | 'TRIM_HORIZON';
+  filters: Record<string, unknown>[];
+  reportItemFailures: boolean;
+  maxRetries: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The template's DynamoDB-stream event-source mappings, polled from DynamoDB Local's stream API and
+ * delivered to the local functions the way Lambda does: batches up to BatchSize, filter criteria,
+ * partial batch failures (ReportBatchItemFailures: retry from the first failed record), retries up
+ * to MaximumRetryAttempts (capped at 10 locally), then the records go to the dead-letter file (the
+ * mapping's on-failure destination in AWS).
+ */
+export class LocalStreamMappings {
+  private readonly mappings: Mapping[] = [];
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private cycle = 0;
+  private lastActivity = 0;
+
+  constructor(
+    resolver: Resolver,
+    functions: Map<string, LocalFunction>,
+    private readonly streams: DynamoDBStreamsClient,
+    private readonly deadLetterDir: string,
+  ) {
+    for (const [id, res] of resolver.ofType('AWS::Lambda::EventSourceMapping')) {
+      const p = res.Properties ?? {};
+      const source = String(resolver.resolve(p.EventSourceArn));
+      if (!source.includes(':dynamodb:'))
+        throw new UnsupportedTemplateError(`event-source mapping ${id}: only DynamoDB streams run locally`);
+      const fnName = String(resolver.resolve(p.FunctionName));
+      const fn =
+        functions.get(fnName) ??
+        [...functions.values()].find((f) => fnName.endsWith(`:function:${f.logicalId}`));
+      if (!fn) throw new UnsupportedTemplateError(`event-source mapping ${id}: no local function ${fnName}`);
+      const filters = (
+        (p.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []
+      ).map((f) => JSON.parse(f.Pattern) as Record<string, unknown>);
+      const retries = Number(p.MaximumRetryAttempts ?? -1);
+      this.mappings.push({
+        id,
+        streamArn: source,
+        fn,
+        batchSize: Number(p.BatchSize ?? 100),
+        startingPosition: p.StartingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST',
+        filters,
+        reportItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+          'ReportBatchItemFailures',
+        ),
+        maxRetries: retries < 0 ? 10 : Math.min(retries, 10),
+      });
+    }
+  }
+
+  get count(): number {
+    return this.mappings.length;
+  }
+
+  start(): void {
+    this.running = true;
+    this.loops = this.mappings.map((m) => this.poll(m));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.allSettled(this.loops);
+  }
+
+  /** Resolves once every mapping has polled twice in a row without finding records (tests settle on it). */
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const start = this.cycle;
+    const deadline = Date.now() + timeoutMs;
+    while (this.cycle < start + 2 || this.cycle - this.lastActivity < 2) {
+      if (Date.now() > deadline) throw new Error('stream mappings did not settle');
+      await sleep(25);
+    }
+  }
+
+  private async poll(m: Mapping): Promise<void> {
+    const iterators = new Map<string, string | undefined>();
+    const seen = new Set<string>();
+    let first = true;
+    let lastDescribe = 0;
+    while (this.running) {
+      if (Date.now() - lastDescribe > 1000) {
+        lastDescribe = Date.now();
+        const desc = await this.streams.send(new DescribeStreamCommand({ StreamArn: m.streamArn }));
+        for (const shard of desc.StreamDescription?.Shards ?? []) {
+          const shardId = shard.ShardId!;
+          if (seen.has(shardId)) continue;
+          seen.add(shardId);
+          const it = await this.streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: m.streamArn,
+              ShardId: shardId,
+              // Shards that exist when the mapping starts honour StartingPosition; later ones are read whole.
+              ShardIteratorType: first ? m.startingPosition : 'TRIM_HORIZON',
+            }),
+          );
+          iterators.set(shardId, it.ShardIterator);
+        }
+        first = false;
+      }
+      let found = false;
+      for (const [shardId, iterator] of iterators) {
+        if (!iterator) {
+          iterators.delete(shardId);
+          continue;
+        }
+        const page = await this.streams.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: m.batchSize }),
+        );
+        iterators.set(shardId, page.NextShardIterator);
+        const records = (page.Records ?? []).filter(
+          (r) =>
+            m.filters.length === 0 ||
+            m.filters.some((f) => matchesPattern(r as unknown as Record<string, unknown>, f)),
+        );
+        if (page.Records?.length) found = true;
+        if (records.length) await this.deliver(m, records);
+      }
+      this.cycle++;
+      if (found) this.lastActivity = this.cycle;
+      else await sleep(100);
+    }
+  }
+
+  private async deliver(m: Mapping, records: _Record[]): Promise<void> {
+    let pending = records.map((r) => ({ ...r, eventSourceARN: m.streamArn }));
+    for (let attempt = 0; pending.length; attempt++) {
+      let failedFrom = -1;
+      try {
+        const result = (await m.fn.invoke({ Records: pending })) as
+          | { batchItemFailures?: { itemIdentifier: string }[] }
+          | undefined;
+        const failed = new Set(
+          (m.reportItemFailures ? (result?.batchItemFailures ?? []) : []).map((f) => f.itemIdentifier),
+        );
+        if (failed.size)
+          failedFrom = pending.findIndex(
+            (r) => failed.has(r.dynamodb?.SequenceNumber ?? '') || failed.has(r.eventID ?? ''),
+          );
+      } catch (err) {
+        console.error(
+          `local stream mapping ${m.id}: ${m.fn.logicalId} failed: ${err instanceof Error ? err.message : err}`,
+        );
+        failedFrom = 0;
+      }
+      if (failedFrom < 0) return;
+      pending = pending.slice(failedFrom);
+      if (attempt >= m.maxRetries) {
+        await mkdir(this.deadLetterDir, { recursive: true });
+        const lines = pending.map((r) =>
+          JSON.stringify({ mapping: m.id, eventID: r.eventID, sequenceNumber: r.dynamodb?.SequenceNumber }),
+        );
+        await appendFile(join(this.deadLetterDir, 'streams.jsonl'), `${lines.join('\n')}\n`);
+        console.error(
+          `local stream mapping ${m.id}: ${pending.length} records sent to the dead-letter file after ${attempt + 1} attempts`,
+        );
+        return;
+      }
+      await sleep(Math.min(1000, 50 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { matchesPattern } from '../../../infra/local/event-pattern.js';
+
+const event = {
+  source: 'feltfit.profiles',
+  'detail-type': 'OrderCompleted',
+  detail: { profileId: 'p-1', revenue: 42, cartId: 'c-9', tags: ['vip', 'eu'] },
+};
+
+describe('EventBridge pattern matching in the local runtime', () => {
+  it('matches literal any-of values and nested objects', () => {
+    expect(matchesPattern(event, { source: ['feltfit.profiles'], detail: { cartId: ['c-1', 'c-9'] } })).toBe(
+      true,
+    );
+    expect(matchesPattern(event, { source: ['feltfit.channels'] })).toBe(false);
+  });
+
+  it('matches prefix, suffix, anything-but, numeric and exists', () => {
+    expect(matchesPattern(event, { source: [{ prefix: 'feltfit.' }] })).toBe(true);
+    expect(matchesPattern(event, { 'detail-type': [{ suffix: 'Completed' }] })).toBe(true);
+    expect(matchesPattern(event, { 'detail-type': [{ 'anything-but': ['OrderCompleted'] }] })).toBe(false);
+    expect(matchesPattern(event, { detail: { revenue: [{ numeric: ['>', 10, '<=', 42] }] } })).toBe(true);
+    expect(matchesPattern(event, { detail: { revenue: [{ numeric: ['>', 42] }] } })).toBe(false);
+    expect(matchesPattern(event, { detail: { orderId: [{ exists: false }] } })).toBe(true);
+    expect(matchesPattern(event, { detail: { cartId: [{ exists: false }] } })).toBe(false);
+  });
+
+  it('matches an array value when any element matches', () => {
+    expect(matchesPattern(event, { detail: { tags: ['vip'] } })).toBe(true);
+    expect(matchesPattern(event, { detail: { tags: ['us'] } })).toBe(false);
+  });
+
+  it('supports $or across fields', () => {
+    expect(matchesPattern(event, { $or: [{ source: ['x'] }, { detail: { profileId: ['p-1'] } }] })).toBe(
+      true,
+    );
+  });
+});
