@@ -62,6 +62,13 @@ export const TABLES = {
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
   },
+  /** Journeys: waiting task tokens by (profile, event, key), decisions and their explanations, bandit stats. */
+  journeys: {
+    envVar: 'JOURNEYS_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;
