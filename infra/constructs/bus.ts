@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
+import type { FeltfitFunction } from './feltfit-function.js';
 
 export interface BusProps {
   readonly archiveRetentionDays: number;
@@ -20,5 +21,11 @@ export class Bus extends Construct {
       eventPattern: { source: events.Match.prefix('feltfit.') },
       retention: Duration.days(props.archiveRetentionDays),
     });
+  }
+
+  /** Lets a function put events on the bus and hands it the bus name (EVENT_BUS_NAME). */
+  bind(fn: FeltfitFunction): void {
+    this.bus.grantPutEventsTo(fn);
+    fn.addEnvironment('EVENT_BUS_NAME', this.bus.eventBusName);
   }
 }

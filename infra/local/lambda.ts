@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, symlinkSync } from 'node:fs';
+import { createWriteStream, existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -40,9 +40,12 @@ export class LocalFunction {
     readonly memoryMb: number,
   ) {}
 
-  async start(): Promise<void> {
+  /** Starts the worker; its console output goes to `logFile` when given, else to this process's console. */
+  async start(logFile?: string): Promise<void> {
     const worker = new Worker(workerFile, {
       env: this.env,
+      stdout: Boolean(logFile),
+      stderr: Boolean(logFile),
       workerData: {
         file: this.file,
         exportName: this.exportName,
@@ -51,6 +54,11 @@ export class LocalFunction {
         memoryMb: this.memoryMb,
       },
     });
+    if (logFile) {
+      const out = createWriteStream(logFile, { flags: 'a' });
+      worker.stdout.pipe(out);
+      worker.stderr.pipe(out);
+    }
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) =>
         reject(new Error(`function ${this.logicalId} failed to load: ${err.message}`));

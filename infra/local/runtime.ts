@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   readonly dynamodbEndpoint?: string;
   /** Prefix for local table names (lets several runtimes share one DynamoDB Local). */
   readonly tablePrefix?: string;
+  /** Where function logs go: this console (default) or `dataDir/logs/<function>.log`. */
+  readonly functionLogs?: 'console' | 'files';
 }
 
 /** A running local Feltfit. */
@@ -42,6 +44,8 @@ export interface Runtime {
   /** Table names keyed by the env var functions read them from (EVENTS_TABLE, …). */
   readonly tables: Record<string, string>;
   readonly routeKeys: string[];
+  /** Folder of the function log files (with `functionLogs: 'files'`). */
+  readonly logDir: string;
   /** The template's EventBridge buses and rules. */
   readonly bus: LocalEventBus;
   /** The template's DynamoDB-stream event-source mappings. */
@@ -105,8 +109,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     bus.bindTargets();
     const api = new LocalHttpApi(resolver, functions, options.adminToken);
+    const logDir = join(dataDir, 'logs');
+    if (options.functionLogs === 'files') await mkdir(logDir, { recursive: true });
     for (const fn of functions.values()) {
-      await fn.start();
+      await fn.start(options.functionLogs === 'files' ? join(logDir, `${fn.logicalId}.log`) : undefined);
       cleanups.push(() => fn.stop());
     }
     const streamsClient = new DynamoDBStreamsClient({
@@ -150,6 +156,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       functions,
       tables,
       routeKeys: api.routeKeys(),
+      logDir,
       bus,
       streams,
       settle,

@@ -100,12 +100,13 @@ export async function benchIngest(): Promise<void> {
     adminToken: randomToken('admin_'),
     assemblyDir: assembly.dir,
     dynamodbEndpoint: ddb.endpoint,
+    functionLogs: 'files',
     tablePrefix: 'bench',
   });
   const client = new DynamoDBClient({
     endpoint: ddb.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
     const auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;

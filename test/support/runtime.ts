@@ -25,6 +25,7 @@ export async function startTestRuntime(): Promise<TestRuntime> {
     adminToken,
     assemblyDir: inject('assemblyDir'),
     dynamodbEndpoint: inject('dynamodbEndpoint'),
+    functionLogs: 'files',
     tablePrefix: `e2e${randomBytes(4).toString('hex')}`,
   });
   const parse = async (res: Response) => {
