@@ -1,5 +1,5 @@
 /** Builds the DynamoDB-backed stores from a function's environment, once per cold start. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { documentClient } from './client.js';
 import { DynamoDbEventStore } from './event-store.js';
 import { DynamoDbQuarantineStore } from './quarantine-store.js';
@@ -7,9 +7,12 @@ import { DynamoDbSourceStore } from './source-store.js';
 
 /** Environment of the ingest and admin functions. */
 export const StoresEnv = z.object({
-  EVENTS_TABLE: z.string().min(1),
-  CONTROL_TABLE: z.string().min(1),
-  RETENTION_DAYS: z.coerce.number().int().positive().default(400),
+  EVENTS_TABLE: z.string().check(z.minLength(1)),
+  CONTROL_TABLE: z.string().check(z.minLength(1)),
+  RETENTION_DAYS: z._default(
+    z.coerce.number().check(z.positive(), z.refine(Number.isInteger, { message: 'must be a whole number' })),
+    400,
+  ),
 });
 export type StoresEnv = z.infer<typeof StoresEnv>;
 
