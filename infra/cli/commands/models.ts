@@ -1,37 +1,53 @@
 /**
  * `feltfit models fit clv --transactions FILE.csv --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--json]`
+ * `feltfit models list [MODEL] [--table NAME] [--json]`
+ * `feltfit models show MODEL [--version V] [--table NAME] [--json]`
  *
- * Fits BG/NBD (purchase frequency and dropout) and Gamma-Gamma (spend) on the calibration period of a
- * `customer_id,date,amount` CSV and, with --holdout-end, compares predicted and actual repeat
- * transactions in the holdout. User mistakes exit 2 with one line on stderr, never a stack trace.
+ * `fit clv` fits BG/NBD (purchase frequency and dropout) and Gamma-Gamma (spend) on the calibration
+ * period of a `customer_id,date,amount` CSV and, with --holdout-end, compares predicted and actual
+ * repeat transactions in the holdout. `list` and `show` read the model registry. User mistakes exit 2 with one line on stderr, never a stack trace.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
+import { DynamoDbModelRegistry } from '../../../shared/adapters/dynamodb/model-registry.js';
+import { MODEL_NAMES, ModelName } from '../../../shared/config/models.js';
 import { fitClvFromTransactions } from '../../../shared/domain/models/clv.js';
+import type { ModelVersion, ModelVersionSummary } from '../../../shared/domain/models/registry.js';
 import {
   parseIsoDay,
   parseTransactionsCsv,
   TransactionInputError,
 } from '../../../shared/domain/models/transactions.js';
 
-const USAGE = `usage: feltfit models fit clv --transactions FILE.csv --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--json]
+const USAGE = `usage: feltfit models list [MODEL] [--table NAME] [--json]
+       feltfit models show MODEL [--version V] [--table NAME] [--json]
+       feltfit models fit clv --transactions FILE.csv --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--json]
 
 Fits the BG/NBD and Gamma-Gamma customer-lifetime-value models.
   --transactions FILE     CSV with header customer_id,date,amount (ISO dates)
   --calibration-end DATE  last day of the calibration period (inclusive)
   --holdout-end DATE      last day of the holdout period (inclusive); compares predicted and actual
   --json                  print one JSON object instead of a table
+
+list shows every registered version (newest first); show prints a version's model card (the promoted
+version unless --version is given). The models table comes from --table or FELTFIT_MODELS_TABLE
+(endpoint: AWS_ENDPOINT_URL_DYNAMODB), else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.
 `;
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** Environment for table discovery (default: process.env). */
+  readonly env?: Record<string, string | undefined>;
 }
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  env: process.env,
 };
 
 const IsoDate = z
@@ -178,6 +194,16 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     io.out(USAGE);
     return command ? 0 : 2;
   }
+  if (command === 'list' || command === 'show') {
+    return runRegistryCommand(
+      command,
+      [model, ...rest].filter((a): a is string => a !== undefined),
+      {
+        ...io,
+        env: io.env ?? process.env,
+      },
+    );
+  }
   if (command !== 'fit' || model !== 'clv') {
     io.err(`feltfit models: unknown command '${[command, model].filter(Boolean).join(' ')}'\n\n${USAGE}`);
     return 2;
@@ -190,5 +216,209 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
       return 2;
     }
     throw err;
+  }
+}
+
+// ---- list / show: the model registry ----------------------------------------------------------
+
+/** Raised when no models table can be found. */
+export class TargetNotFoundError extends Error {
+  override readonly name = 'TargetNotFoundError';
+}
+
+/** Same discovery as `feltfit sources`: --table, FELTFIT_MODELS_TABLE, or the local runtime's file. */
+async function resolveModelsTable(
+  table: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<{ tableName: string; endpoint?: string }> {
+  const tableName = table ?? env.FELTFIT_MODELS_TABLE;
+  if (tableName) return { tableName };
+  const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
+  let runtime: { dynamodbEndpoint?: unknown; env?: { MODELS_TABLE?: unknown } };
+  try {
+    runtime = JSON.parse(await readFile(file, 'utf8')) as typeof runtime;
+  } catch (err) {
+    throw new TargetNotFoundError(
+      `no models table: pass --table NAME, set FELTFIT_MODELS_TABLE, or start the local runtime (npm start) so that ${file} exists`,
+      { cause: err },
+    );
+  }
+  const endpoint = runtime.dynamodbEndpoint;
+  const models = runtime.env?.MODELS_TABLE;
+  if (typeof endpoint !== 'string' || typeof models !== 'string') {
+    throw new TargetNotFoundError(`${file} does not name dynamodbEndpoint and env.MODELS_TABLE`);
+  }
+  return { tableName: models, endpoint };
+}
+
+interface RegistryArgs {
+  positional: string[];
+  table?: string;
+  version?: string;
+  json: boolean;
+}
+
+function parseRegistryArgs(args: readonly string[]): RegistryArgs {
+  const out: RegistryArgs = { positional: [], json: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg];
+    if (arg === '--json') out.json = true;
+    else if (flag === '--table' || flag === '--version') {
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '' || value.startsWith('--'))
+        throw new UsageError(`${flag} needs a value`);
+      if (flag === '--table') out.table = value;
+      else out.version = value;
+    } else if (arg.startsWith('--')) throw new UsageError(`unknown argument '${arg}'`);
+    else out.positional.push(arg);
+  }
+  return out;
+}
+
+function modelArg(value: string | undefined): ModelName {
+  const parsed = ModelName.safeParse(value);
+  if (!parsed.success) throw new UsageError(`model must be one of ${MODEL_NAMES.join(', ')}`);
+  return parsed.data;
+}
+
+const num = (v: number | undefined): string =>
+  v === undefined ? '-' : Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
+
+/** Headline metrics shown by `list`. */
+const HEADLINE: Record<ModelName, string[]> = {
+  clv: ['holdoutRelativeError', 'customers'],
+  propensity: ['auc', 'calibrationError'],
+};
+
+function listTable(versions: readonly ModelVersionSummary[]): string {
+  if (versions.length === 0) return 'no model versions registered\n';
+  const lines = [
+    `${'MODEL'.padEnd(11)} ${'VERSION'.padEnd(22)} ${'STATUS'.padEnd(10)} ${'GATES'.padEnd(6)} METRICS`,
+  ];
+  for (const v of versions) {
+    const metrics = HEADLINE[v.model].map((m) => `${m}=${num(v.metrics[m])}`).join(' ');
+    lines.push(
+      `${v.model.padEnd(11)} ${v.version.padEnd(22)} ${v.status.padEnd(10)} ${(v.gatesPassed ? 'pass' : 'FAIL').padEnd(6)} ${metrics}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function cardText(v: ModelVersion): string {
+  const c = v.card;
+  const lines = [
+    `${c.model} ${c.version} (${v.status} since ${v.statusChangedAt})`,
+    '',
+    `objective       ${c.objective}`,
+    `owner           ${c.owner}`,
+    `created         ${c.createdAt}`,
+    `training window ${c.trainingWindow.from} .. ${c.trainingWindow.to}`,
+    `holdout         ${c.trainingWindow.holdoutFrom} .. ${c.trainingWindow.holdoutTo}`,
+    `inputs          ${c.inputs.join(', ')}`,
+    '',
+    'metrics',
+    ...Object.entries(c.metrics).map(([k, m]) => `  ${k.padEnd(28)} ${num(m)}`),
+    '',
+    'gates',
+    ...c.gates.map(
+      (g) =>
+        `  ${g.passed ? 'pass' : 'FAIL'}  ${g.metric} = ${g.value === null ? 'n/a' : num(g.value)}` +
+        `${g.min !== undefined ? ` (min ${g.min})` : ''}${g.max !== undefined ? ` (max ${g.max})` : ''}`,
+    ),
+    '',
+  ];
+  if (c.fairness) {
+    lines.push(
+      `fairness (selected = score >= ${c.fairness.threshold}; cohorts under ${c.fairness.minCohortSize} not judged)`,
+    );
+    for (const t of c.fairness.traits) {
+      lines.push(
+        `  ${t.trait}: disparate impact ${t.disparateImpact === null ? 'n/a' : t.disparateImpact.toFixed(3)}${t.flagged ? '  FLAGGED' : ''}`,
+      );
+      for (const co of t.cohorts) {
+        lines.push(
+          `    ${co.value.padEnd(16)} n=${String(co.size).padEnd(7)} selected ${(co.selectionRate * 100).toFixed(1)}%  ` +
+            `mean ${num(co.scores.mean)} q1 ${num(co.scores.q1)} median ${num(co.scores.median)} q3 ${num(co.scores.q3)}` +
+            `${co.judged ? '' : '  (not judged)'}`,
+        );
+      }
+    }
+  } else {
+    lines.push('fairness        no cohort traits declared');
+  }
+  lines.push('', 'known risks', ...c.knownRisks.map((r) => `  - ${r}`));
+  return `${lines.join('\n')}\n`;
+}
+
+async function runRegistryCommand(
+  command: 'list' | 'show',
+  args: readonly string[],
+  io: Io & { env: Record<string, string | undefined> },
+): Promise<number> {
+  let parsed: RegistryArgs;
+  let model: ModelName | undefined;
+  try {
+    parsed = parseRegistryArgs(args);
+    if (command === 'show' && parsed.positional.length !== 1)
+      throw new UsageError('show needs exactly one MODEL');
+    if (command === 'list' && parsed.positional.length > 1)
+      throw new UsageError('list takes at most one MODEL');
+    if (command === 'list' && parsed.version) throw new UsageError('--version is for show');
+    model = parsed.positional[0] === undefined ? undefined : modelArg(parsed.positional[0]);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`feltfit models ${command}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  try {
+    const target = await resolveModelsTable(parsed.table, io.env);
+    const client = documentClient(
+      target.endpoint
+        ? {
+            endpoint: target.endpoint,
+            region: io.env.AWS_REGION ?? 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {},
+    );
+    const registry = new DynamoDbModelRegistry({ client, tableName: target.tableName });
+    if (command === 'list') {
+      const versions = await registry.list(model);
+      io.out(parsed.json ? `${JSON.stringify({ versions })}\n` : listTable(versions));
+      return 0;
+    }
+    const name = model!;
+    let version: ModelVersion | undefined;
+    if (parsed.version) version = await registry.get(name, parsed.version);
+    else {
+      // The promoted version, else the newest one.
+      version = await registry.getPromoted(name);
+      const newest = version ? undefined : (await registry.list(name))[0];
+      if (newest) version = await registry.get(name, newest.version);
+    }
+    if (!version) {
+      io.err(
+        `feltfit models show: ${parsed.version ? `no version ${parsed.version} of ${name}` : `no versions of ${name}`}\n`,
+      );
+      return 1;
+    }
+    io.out(
+      parsed.json
+        ? `${JSON.stringify({ ...version.card, status: version.status, statusChangedAt: version.statusChangedAt, parameters: version.parameters })}\n`
+        : cardText(version),
+    );
+    return 0;
+  } catch (err) {
+    const message =
+      err instanceof Error
+        ? `${err instanceof TargetNotFoundError ? '' : `${err.name}: `}${err.message}`
+        : String(err);
+    io.err(`feltfit models ${command}: ${message}\n`);
+    return 1;
   }
 }
