@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   const adminToken = process.env.FELTFIT_ADMIN_TOKEN ?? randomToken('admin_');
 
   console.log('feltfit: synthesizing the CDK app and starting DynamoDB Local…');
-  const runtime = await startRuntime({ port, dataDir, writeKey, adminToken });
+  const timeScale = Number(process.env.FELTFIT_TIME_SCALE ?? 1);
+  if (!(timeScale > 0)) throw new Error('FELTFIT_TIME_SCALE must be a positive number (1 = real time)');
+  const runtime = await startRuntime({ port, dataDir, writeKey, adminToken, timeScale });
 
   if (!process.env.FELTFIT_WRITE_KEY) console.log(`feltfit: write key (source "local"): ${writeKey}`);
   if (!process.env.FELTFIT_ADMIN_TOKEN) console.log(`feltfit: admin token: ${adminToken}`);

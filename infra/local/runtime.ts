@@ -9,6 +9,7 @@ import { LocalEventBus } from './event-bus.js';
 import { LocalHttpApi } from './http-api.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
+import { LocalStepFunctions } from './step-functions.js';
 import { LocalStreamMappings } from './stream-mappings.js';
 import { type Assembly, readAssembly, synthesize } from './synth.js';
 import { Resolver } from './template.js';
@@ -30,6 +31,8 @@ export interface RuntimeOptions {
   readonly dynamodbEndpoint?: string;
   /** Prefix for local table names (lets several runtimes share one DynamoDB Local). */
   readonly tablePrefix?: string;
+  /** Speed of journey time: 1 is real time; 0.001 makes an hour's wait 3.6 s (FELTFIT_TIME_SCALE). */
+  readonly timeScale?: number;
   /** Where function logs go: this console (default) or `dataDir/logs/<function>.log`. */
   readonly functionLogs?: 'console' | 'files';
 }
@@ -50,6 +53,8 @@ export interface Runtime {
   readonly bus: LocalEventBus;
   /** The template's DynamoDB-stream event-source mappings. */
   readonly streams: LocalStreamMappings;
+  /** The template's state machines and their executions. */
+  readonly stepFunctions: LocalStepFunctions;
   /** Resolves when streams and the bus have nothing left in flight (tests wait on it). */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -91,13 +96,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     let functions = new Map<string, LocalFunction>();
     const byArn = (arn: string) =>
       [...functions.values()].find((f) => arn.endsWith(`:function:${f.logicalId}`));
-    // Rule targets are invoked asynchronously, as EventBridge invokes Lambda.
+    const stepFunctions = new LocalStepFunctions(resolver, () => functions, options.timeScale ?? 1);
+    const sfnEndpoint = await stepFunctions.listen();
+    cleanups.push(() => stepFunctions.close());
+    // Rule targets: functions are invoked asynchronously, state machines get a new execution.
     const bus = new LocalEventBus(
       resolver,
-      (arn, payload) =>
-        byArn(arn)
+      (arn, payload) => {
+        if (arn.includes(':stateMachine:')) {
+          stepFunctions.startExecution(arn, JSON.stringify(payload));
+          return Promise.resolve();
+        }
+        return byArn(arn)
           ?.invoke(payload)
-          .then(() => undefined),
+          .then(() => undefined);
+      },
       deadLetterDir,
     );
     const busEndpoint = await bus.listen();
@@ -105,9 +118,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     functions = loadTemplateFunctions(resolver, assembly.dir, {
       dynamodbEndpoint: endpoint,
-      extra: { AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint },
+      extra: { AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint, AWS_ENDPOINT_URL_SFN: sfnEndpoint },
     });
     bus.bindTargets();
+    stepFunctions.load();
     const api = new LocalHttpApi(resolver, functions, options.adminToken);
     const logDir = join(dataDir, 'logs');
     if (options.functionLogs === 'files') await mkdir(logDir, { recursive: true });
@@ -159,6 +173,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logDir,
       bus,
       streams,
+      stepFunctions,
       settle,
       stop,
     };

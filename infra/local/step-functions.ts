@@ -1,0 +1,387 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { LambdaInvocationError, type LocalFunction } from './lambda.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver } from './template.js';
+
+// aws-local-stepfunctions uses Promise.withResolvers, which Node.js 20 lacks.
+const P = Promise as unknown as { withResolvers?: () => unknown };
+P.withResolvers ??= () => {
+  let resolve!: (v: unknown) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type AslState = Record<string, unknown> & { Type: string };
+interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [k: string]: unknown;
+}
+
+/** One local execution, as DescribeExecution reports it. */
+export interface LocalExecution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  startDate: Date;
+  stopDate?: Date;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** Task states entered, in order. */
+  states: string[];
+  done: Promise<void>;
+  abort?: () => void;
+}
+
+interface LocalStateMachine {
+  arn: string;
+  name: string;
+  definition: AslDefinition;
+}
+
+class ServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The template's Step Functions state machines, run in process by aws-local-stepfunctions on their
+ * synthesized ASL, behind the Step Functions API the unchanged AWS SDK reaches through
+ * AWS_ENDPOINT_URL_SFN (StartExecution, DescribeExecution, ListExecutions, StopExecution,
+ * SendTaskSuccess, SendTaskFailure).
+ *
+ * - `arn:aws:states:::lambda:invoke` tasks invoke the local functions and return the optimized
+ *   integration's `{ Payload, StatusCode }`; a function's error surfaces with its errorType as the
+ *   error name, so Retry and Catch match as in AWS.
+ * - `….waitForTaskToken` tasks hand the function `$$.Task.Token` (one token per execution and task
+ *   entry) and wait for SendTaskSuccess/Failure or the state's timeout.
+ * - Time runs `timeScale` times real speed: Wait states and task timeouts are scaled (waits computed
+ *   from a timestamp or path take at most `maxDynamicWaitMs`).
+ */
+export class LocalStepFunctions {
+  private readonly machines = new Map<string, LocalStateMachine>();
+  readonly executions = new Map<string, LocalExecution>();
+  private readonly tokens = new Map<string, { resolve: (v: Json) => void; reject: (e: Error) => void }>();
+  private server?: Server;
+
+  constructor(
+    resolver: Resolver,
+    private readonly functions: () => Map<string, LocalFunction>,
+    private readonly timeScale = 1,
+    private readonly maxDynamicWaitMs = 50,
+  ) {
+    for (const [id, res] of resolver.ofType('AWS::StepFunctions::StateMachine')) {
+      const name = String(res.Properties?.StateMachineName ?? id);
+      const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+      resolver.bind(id, { ref: arn, attrs: { Arn: arn, Name: name } });
+    }
+    this.load = () => {
+      for (const [id, res] of resolver.ofType('AWS::StepFunctions::StateMachine')) {
+        const p = res.Properties ?? {};
+        let text = String(resolver.resolve(p.DefinitionString ?? JSON.stringify(p.Definition ?? {})));
+        const subs = (resolver.resolve(p.DefinitionSubstitutions ?? {}) ?? {}) as Record<string, string>;
+        text = text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (m, k: string) => (k in subs ? String(subs[k]) : m));
+        const arn = resolver.ref(id);
+        this.machines.set(arn, {
+          arn,
+          name: arn.split(':').pop()!,
+          definition: JSON.parse(text) as AslDefinition,
+        });
+      }
+    };
+  }
+
+  /** Reads every state machine's definition; call once functions and other resources are bound. */
+  readonly load: () => void;
+
+  get stateMachineArns(): string[] {
+    return [...this.machines.keys()];
+  }
+
+  /** Starts an execution; a name already used for this state machine is refused, as in AWS. */
+  startExecution(stateMachineArn: string, input: string, name: string = randomUUID()): LocalExecution {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine)
+      throw new ServiceError('StateMachineDoesNotExist', `State machine does not exist: ${stateMachineArn}`);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name))
+      throw new ServiceError('InvalidName', `Invalid execution name: ${name}`);
+    const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machine.name}:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      // AWS: same name and input while running is idempotent; anything else is ExecutionAlreadyExists.
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const execution: LocalExecution = {
+      executionArn,
+      stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: new Date(),
+      input,
+      states: [],
+      done: Promise.resolve(),
+    };
+    this.executions.set(executionArn, execution);
+    execution.done = this.run(machine, execution);
+    return execution;
+  }
+
+  private scaledDefinition(def: AslDefinition): { definition: AslDefinition; waits: Record<string, number> } {
+    const waits: Record<string, number> = {};
+    const states: Record<string, AslState> = {};
+    for (const [name, state] of Object.entries(def.States)) {
+      const s: AslState = { ...state };
+      if (s.Type === 'Wait') {
+        waits[name] =
+          typeof s.Seconds === 'number'
+            ? Math.round(s.Seconds * 1000 * this.timeScale)
+            : Math.min(this.maxDynamicWaitMs, 60_000 * this.timeScale);
+      }
+      if (s.Type === 'Task' && typeof s.TimeoutSeconds === 'number') {
+        s.TimeoutSeconds = Math.max(1, Math.ceil(s.TimeoutSeconds * this.timeScale));
+      }
+      delete s.HeartbeatSeconds;
+      if (s.Type === 'Map' || s.Type === 'Parallel') {
+        // Nested machines keep their own timing; Feltfit's journeys do not use them.
+      }
+      states[name] = s;
+    }
+    return { definition: { ...def, States: states }, waits };
+  }
+
+  private taskHandlers(def: AslDefinition, execution: LocalExecution) {
+    const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    let entries = 0;
+    for (const [name, state] of Object.entries(def.States)) {
+      if (state.Type !== 'Task') continue;
+      const resource = String(state.Resource);
+      const waitForToken = resource.endsWith('.waitForTaskToken');
+      handlers[name] = async (input: Json) => {
+        execution.states.push(name);
+        let fnName: string;
+        let payload: Json;
+        if (resource.startsWith('arn:aws:states:::lambda:invoke')) {
+          const params = (input ?? {}) as { FunctionName?: string; Payload?: Json };
+          fnName = String(params.FunctionName);
+          payload = params.Payload ?? null;
+        } else if (resource.startsWith('arn:aws:lambda:')) {
+          fnName = resource;
+          payload = input;
+        } else {
+          throw Object.assign(new Error(`${resource} is not supported locally`), { name: 'States.Runtime' });
+        }
+        const fn = [...this.functions().values()].find(
+          (f) => fnName === f.logicalId || fnName.endsWith(`:function:${f.logicalId}`),
+        );
+        if (!fn)
+          throw Object.assign(new Error(`no local function ${fnName}`), {
+            name: 'Lambda.ResourceNotFoundException',
+          });
+        let waiting: Promise<Json> | undefined;
+        if (waitForToken) {
+          const token = `${execution.executionArn}#${++entries}`;
+          payload = JSON.parse(JSON.stringify(payload).replaceAll(TOKEN_PLACEHOLDER, token)) as Json;
+          waiting = new Promise<Json>((resolve, reject) => this.tokens.set(token, { resolve, reject }));
+        }
+        let result: unknown;
+        try {
+          result = await fn.invoke(payload);
+        } catch (err) {
+          if (err instanceof LambdaInvocationError)
+            throw Object.assign(new Error(err.message), { name: err.errorType });
+          throw err;
+        }
+        if (waiting) return waiting;
+        return resource.startsWith('arn:aws:states:::lambda:invoke')
+          ? ({ ExecutedVersion: '$LATEST', Payload: (result ?? null) as Json, StatusCode: 200 } as Json)
+          : ((result ?? null) as Json);
+      };
+    }
+    return handlers;
+  }
+
+  private async run(machine: LocalStateMachine, execution: LocalExecution): Promise<void> {
+    const { definition, waits } = this.scaledDefinition(machine.definition);
+    const sm = new StateMachine(definition as never, {
+      validationOptions: { checkArn: false, checkPaths: false },
+    });
+    const context = {
+      Execution: {
+        Id: execution.executionArn,
+        Name: execution.name,
+        Input: JSON.parse(execution.input) as Json,
+        StartTime: execution.startDate.toISOString(),
+        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
+      },
+      StateMachine: { Id: machine.arn, Name: machine.name },
+      // Replaced per task entry by a real token (see taskHandlers).
+      Task: { Token: TOKEN_PLACEHOLDER },
+    };
+    const handle = sm.run(JSON.parse(execution.input) as Json, {
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(definition, execution),
+        waitTimeOverrides: waits,
+      },
+      context: context as never,
+    });
+    execution.abort = handle.abort;
+    try {
+      const output = await handle.result;
+      execution.status = 'SUCCEEDED';
+      execution.output = JSON.stringify(output);
+    } catch (err) {
+      const e = err as Error & { cause?: { name?: string; message?: string } };
+      execution.status = e.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
+      execution.error = e.cause?.name ?? e.name;
+      execution.cause = e.cause?.message ?? e.message;
+    } finally {
+      execution.stopDate = new Date();
+      for (const [token, waiter] of this.tokens) {
+        if (token.startsWith(`${execution.executionArn}#`)) {
+          this.tokens.delete(token);
+          waiter.reject(Object.assign(new Error('execution ended'), { name: 'States.Runtime' }));
+        }
+      }
+    }
+  }
+
+  sendTaskSuccess(token: string, output: string): void {
+    const waiter = this.tokens.get(token);
+    if (!waiter) throw new ServiceError('TaskTimedOut', 'Task Timed Out');
+    this.tokens.delete(token);
+    waiter.resolve(JSON.parse(output) as Json);
+  }
+
+  sendTaskFailure(token: string, error?: string, cause?: string): void {
+    const waiter = this.tokens.get(token);
+    if (!waiter) throw new ServiceError('TaskTimedOut', 'Task Timed Out');
+    this.tokens.delete(token);
+    waiter.reject(Object.assign(new Error(cause ?? ''), { name: error ?? 'States.TaskFailed' }));
+  }
+
+  /** Resolves when every execution has ended (tests use it). */
+  async idle(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const e of this.executions.values()) {
+      if (e.status !== 'RUNNING') continue;
+      await Promise.race([e.done, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+    }
+  }
+
+  private describe(e: LocalExecution) {
+    return {
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: e.startDate.getTime() / 1000,
+      ...(e.stopDate ? { stopDate: e.stopDate.getTime() / 1000 } : {}),
+      input: e.input,
+      ...(e.output !== undefined ? { output: e.output } : {}),
+      ...(e.error ? { error: e.error, cause: e.cause } : {}),
+    };
+  }
+
+  private api(op: string, body: Record<string, unknown>): unknown {
+    switch (op) {
+      case 'StartExecution': {
+        const e = this.startExecution(
+          String(body.stateMachineArn),
+          String(body.input ?? '{}'),
+          body.name ? String(body.name) : undefined,
+        );
+        return { executionArn: e.executionArn, startDate: e.startDate.getTime() / 1000 };
+      }
+      case 'DescribeExecution': {
+        const e = this.executions.get(String(body.executionArn));
+        if (!e) throw new ServiceError('ExecutionDoesNotExist', 'Execution does not exist');
+        return this.describe(e);
+      }
+      case 'ListExecutions':
+        return {
+          executions: [...this.executions.values()]
+            .filter(
+              (e) =>
+                e.stateMachineArn === body.stateMachineArn &&
+                (!body.statusFilter || e.status === body.statusFilter),
+            )
+            .map((e) => {
+              const {
+                input: _i,
+                output: _o,
+                error: _e,
+                cause: _c,
+                ...summary
+              } = this.describe(e) as Record<string, unknown>;
+              return summary;
+            }),
+        };
+      case 'StopExecution': {
+        const e = this.executions.get(String(body.executionArn));
+        if (!e) throw new ServiceError('ExecutionDoesNotExist', 'Execution does not exist');
+        e.abort?.();
+        return { stopDate: Date.now() / 1000 };
+      }
+      case 'SendTaskSuccess':
+        this.sendTaskSuccess(String(body.taskToken), String(body.output ?? 'null'));
+        return {};
+      case 'SendTaskFailure':
+        this.sendTaskFailure(
+          String(body.taskToken),
+          body.error as string | undefined,
+          body.cause as string | undefined,
+        );
+        return {};
+      default:
+        throw new ServiceError('UnknownOperationException', `${op} is not served locally`);
+    }
+  }
+
+  /** Serves the Step Functions API (awsJson1_0) for the AWS SDK's SFN client. */
+  listen(): Promise<string> {
+    this.server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const op = String(req.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+        const out = this.api(op, body);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(out));
+      } catch (err) {
+        const type = err instanceof ServiceError ? err.type : 'InvalidParameterException';
+        res
+          .writeHead(400, { 'content-type': 'application/x-amz-json-1.0' })
+          .end(JSON.stringify({ __type: type, message: err instanceof Error ? err.message : String(err) }));
+      }
+    });
+    return new Promise((resolve) => {
+      this.server!.listen(0, '127.0.0.1', () => {
+        const addr = this.server!.address();
+        resolve(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.executions.values()) if (e.status === 'RUNNING') e.abort?.();
+    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** Stands in for `$$.Task.Token` in the context object until a task entry gets its real token. */
+const TOKEN_PLACEHOLDER = '__feltfit_local_task_token__';

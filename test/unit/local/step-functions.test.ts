@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { LambdaInvocationError, type LocalFunction } from '../../../infra/local/lambda.js';
+import { LocalStepFunctions } from '../../../infra/local/step-functions.js';
+import { Resolver } from '../../../infra/local/template.js';
+
+/** A stand-in for a worker-backed local function. */
+function fakeFunction(logicalId: string, fn: (event: any) => unknown): LocalFunction {
+  return { logicalId, invoke: async (e: unknown) => fn(e) } as unknown as LocalFunction;
+}
+
+function machineWith(definition: object, functions: LocalFunction[], timeScale = 0.001) {
+  const resolver = new Resolver({
+    Resources: {
+      Journey: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          StateMachineName: 'journey',
+          DefinitionString: JSON.stringify(definition),
+          DefinitionSubstitutions: { StepArn: 'arn:aws:lambda:us-east-1:000000000000:function:Step' },
+        },
+      },
+    },
+  });
+  const map = new Map(functions.map((f) => [f.logicalId, f]));
+  const sfn = new LocalStepFunctions(resolver, () => map, timeScale);
+  sfn.load();
+  return { sfn, arn: sfn.stateMachineArns[0]! };
+}
+
+const invoke = (next: string | undefined, extra: object = {}) => ({
+  Type: 'Task',
+  Resource: 'arn:aws:states:::lambda:invoke',
+  Parameters: { FunctionName: '${StepArn}', 'Payload.$': '$' },
+  ResultSelector: { 'value.$': '$.Payload' },
+  ...(next ? { Next: next } : { End: true }),
+  ...extra,
+});
+
+describe('local Step Functions', () => {
+  it('runs lambda:invoke tasks on the local function and scales Wait states', async () => {
+    const { sfn, arn } = machineWith(
+      {
+        StartAt: 'Pause',
+        States: { Pause: { Type: 'Wait', Seconds: 3600, Next: 'Call' }, Call: invoke(undefined) },
+      },
+      [fakeFunction('Step', (e) => ({ doubled: e.n * 2 }))],
+      0.00001,
+    );
+    const e = sfn.startExecution(arn, JSON.stringify({ n: 21 }), 'run-1');
+    await e.done;
+    expect(e.status).toBe('SUCCEEDED');
+    expect(JSON.parse(e.output!)).toEqual({ value: { doubled: 42 } });
+    expect(e.states).toEqual(['Call']);
+  });
+
+  it('refuses a second execution with the same name and a different input', async () => {
+    const { sfn, arn } = machineWith({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }, []);
+    await sfn.startExecution(arn, '{"a":1}', 'same').done;
+    expect(() => sfn.startExecution(arn, '{"a":2}', 'same')).toThrow(/Execution Already Exists/);
+  });
+
+  it('surfaces a function error under its errorType so Catch matches it', async () => {
+    const { sfn, arn } = machineWith(
+      {
+        StartAt: 'Call',
+        States: {
+          Call: invoke(undefined, { Catch: [{ ErrorEquals: ['ProviderThrottledError'], Next: 'Caught' }] }),
+          Caught: { Type: 'Pass', Result: 'caught', End: true },
+        },
+      },
+      [
+        fakeFunction('Step', () => {
+          throw new LambdaInvocationError('Step', 'ProviderThrottledError', 'slow down');
+        }),
+      ],
+    );
+    const e = sfn.startExecution(arn, '{}');
+    await e.done;
+    expect(e.output).toBe('"caught"');
+  });
+
+  it('resumes a waitForTaskToken task on SendTaskSuccess with the token the function received', async () => {
+    let token = '';
+    const { sfn, arn } = machineWith(
+      {
+        StartAt: 'Await',
+        States: {
+          Await: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+            Parameters: { FunctionName: '${StepArn}', Payload: { 'token.$': '$$.Task.Token' } },
+            TimeoutSeconds: 3600,
+            End: true,
+          },
+        },
+      },
+      [
+        fakeFunction('Step', (e) => {
+          token = e.token;
+          return null;
+        }),
+      ],
+    );
+    const e = sfn.startExecution(arn, '{}');
+    while (!token) await new Promise((r) => setTimeout(r, 5));
+    sfn.sendTaskSuccess(token, '{"orderId":"o-1"}');
+    await e.done;
+    expect(e.status).toBe('SUCCEEDED');
+    expect(JSON.parse(e.output!)).toEqual({ orderId: 'o-1' });
+    expect(() => sfn.sendTaskSuccess(token, '{}')).toThrow(/Task Timed Out/);
+  });
+
+  it('times a waiting task out (scaled) into its States.Timeout catcher', async () => {
+    const { sfn, arn } = machineWith(
+      {
+        StartAt: 'Await',
+        States: {
+          Await: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+            Parameters: { FunctionName: '${StepArn}', Payload: { 'token.$': '$$.Task.Token' } },
+            TimeoutSeconds: 600,
+            Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'TimedOut' }],
+            End: true,
+          },
+          TimedOut: { Type: 'Pass', Result: 'timed out', End: true },
+        },
+      },
+      [fakeFunction('Step', () => null)],
+      0.001,
+    );
+    const e = sfn.startExecution(arn, '{}');
+    await e.done;
+    expect(e.output).toBe('"timed out"');
+  });
+});
