@@ -7,6 +7,8 @@ import { Api } from './constructs/api.js';
 import { Bus } from './constructs/bus.js';
 import { Data } from './constructs/data.js';
 import { Ingest } from './constructs/ingest.js';
+import { Observability } from './constructs/observability.js';
+import { Profiles } from './constructs/profiles.js';
 
 export interface FeltfitStackProps extends StackProps {
   readonly config: FeltfitConfig;
@@ -21,9 +23,11 @@ export class FeltfitStack extends Stack {
 
     const data = new Data(this, 'Data', { deletionProtection: config.deletionProtection });
     const bus = new Bus(this, 'Bus', { archiveRetentionDays: config.busArchiveRetentionDays });
+    const observability = new Observability(this, 'Observability', { key: data.key });
     const api = new Api(this, 'Api', { ingest: config.ingest, logRetentionDays });
     new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
     new Admin(this, 'Admin', { api, data, logRetentionDays });
+    new Profiles(this, 'Profiles', { data, bus, observability, config: config.profiles, logRetentionDays });
 
     new CfnOutput(this, 'ApiUrl', {
       value: api.httpApi.apiEndpoint,

@@ -10,6 +10,9 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 interface LocalRoute {
   method: string;
   path: string;
+  /** The route path as a pattern: `{name}` matches one segment, `{name+}` the rest. */
+  pattern: RegExp;
+  params: string[];
   fn: LocalFunction;
   routeKey: string;
   iam: boolean;
@@ -22,6 +25,21 @@ interface Cors {
   ExposeHeaders?: string[];
   MaxAge?: number;
   AllowCredentials?: boolean;
+}
+
+/** A route path as a pattern: `{name}` matches one segment, `{name+}` the rest of the path. */
+export function routePattern(path: string): { pattern: RegExp; params: string[] } {
+  const params: string[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const m = /^\{([^}+]+)(\+?)\}$/.exec(segment);
+      if (!m) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      params.push(m[1]!);
+      return m[2] ? '(.+)' : '([^/]+)';
+    })
+    .join('/');
+  return { pattern: new RegExp(`^${source}$`), params };
 }
 
 /** Content types API Gateway passes to Lambda as text; everything else arrives base64-encoded. */
@@ -80,9 +98,12 @@ export class LocalHttpApi {
       const fn = integrations.get(target.replace(/^integrations\//, ''));
       if (!fn) throw new UnsupportedTemplateError(`route ${id} (${routeKey}) targets no known integration`);
       const [method, path] = routeKey.split(' ') as [string, string];
+      const { pattern, params } = routePattern(path);
       this.routes.push({
         method,
         path,
+        pattern,
+        params,
         fn,
         routeKey,
         iam: route.Properties?.AuthorizationType === 'AWS_IAM',
@@ -153,9 +174,11 @@ export class LocalHttpApi {
       return;
     }
 
-    const route = this.routes.find(
-      (r) => (r.method === method || r.method === 'ANY') && r.path === url.pathname,
+    // Literal routes win over parameterised ones, as in API Gateway.
+    const candidates = this.routes.filter(
+      (r) => (r.method === method || r.method === 'ANY') && r.pattern.test(url.pathname),
     );
+    const route = candidates.find((r) => r.params.length === 0) ?? candidates[0];
     if (!route) {
       res
         .writeHead(404, { 'content-type': 'application/json', ...this.corsHeaders(origin) })
@@ -220,6 +243,10 @@ export class LocalHttpApi {
     const textual = isTextual(headers['content-type'], headers['content-encoding']);
     const now = new Date();
     const cookies = req.headers.cookie?.split(';').map((c) => c.trim());
+    const match = route.pattern.exec(url.pathname);
+    const pathParameters = Object.fromEntries(
+      route.params.map((name, i) => [name, decodeURIComponent(match?.[i + 1] ?? '')]),
+    );
     return {
       version: '2.0',
       routeKey: route.routeKey,
@@ -228,6 +255,7 @@ export class LocalHttpApi {
       ...(cookies ? { cookies } : {}),
       headers,
       ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+      ...(route.params.length ? { pathParameters } : {}),
       requestContext: {
         accountId: '000000000000',
         apiId: 'local',

@@ -3,6 +3,8 @@
  * only the part it needs; a team changes Feltfit by editing this file's values and redeploying.
  */
 import { z } from 'zod';
+import { ModelsConfig } from './models.js';
+import { ProfilesConfig } from './profiles.js';
 
 export const IngestConfig = z.object({
   /** API Gateway stage throttling: steady-state requests per second and burst. */
@@ -32,5 +34,9 @@ export const FeltfitConfig = z.object({
   /** Protects data tables from accidental `cdk destroy` / replacement. */
   deletionProtection: z.boolean(),
   ingest: IngestConfig,
+  /** Identity resolution, trait schema (data minimisation) and consent mapping. */
+  profiles: ProfilesConfig.prefault({}),
+  /** Model horizons, gates, fairness, bands, SageMaker endpoints. */
+  models: ModelsConfig.prefault({}),
 });
 export type FeltfitConfig = z.infer<typeof FeltfitConfig>;

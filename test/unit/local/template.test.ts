@@ -27,3 +27,15 @@ describe('the local template resolver', () => {
     expect(() => resolver.resolve({ Ref: 'Fn' })).toThrow(/AWS::Lambda::Function/);
   });
 });
+
+describe('local HTTP API route patterns', () => {
+  it('matches path parameters one segment at a time, and greedy ones to the end', async () => {
+    const { routePattern } = await import('../../../infra/local/http-api.js');
+    const one = routePattern('/admin/profiles/{profileId}/export');
+    expect(one.params).toEqual(['profileId']);
+    expect(one.pattern.exec('/admin/profiles/p-1/export')?.[1]).toBe('p-1');
+    expect(one.pattern.test('/admin/profiles/a/b/export')).toBe(false);
+    const greedy = routePattern('/files/{path+}');
+    expect(greedy.pattern.exec('/files/a/b.txt')?.[1]).toBe('a/b.txt');
+  });
+});

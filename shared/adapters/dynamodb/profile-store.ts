@@ -1,0 +1,354 @@
+/**
+ * ProfileStore on the profiles table (KMS-encrypted). Item layout:
+ *
+ *   PROFILE#<id> / PROFILE                      profileId, version, createdAt, updatedAt, s (state JSON),
+ *                                               features (map), contact (map: email, phone, pushTokens),
+ *                                               mergedInto?  — the only item holding clear identifiers
+ *   PROFILE#<id> / CONSENT#<ts>#<messageId>     messageId, at, changes [{channel, purpose, granted, source}]
+ *   PROFILE#<winner> / MERGE#<ts>#<messageId>#<loser>   winner, loser, messageId, at, outcome, limitTypes?
+ *   ID#<type>#<hash> / ID                       profileId, idType  — hash of the normalised identifier only
+ *   TOMBSTONE#<type>#<hash> / TOMBSTONE         idType, at
+ *   COUNTER#droppedTrait / <trait name>         count (atomic ADD)
+ *   DEDUPE#droppedTrait#<messageId> / DEDUPE    expiresAt — makes a replayed count a no-op
+ *
+ * Hashes are HMAC-SHA-256 with `hmacKey` when one is configured, else SHA-256.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { IdentifierType, ProfilesConfig } from '../../config/profiles.js';
+import { DependencyUnavailableError } from '../../domain/errors.js';
+import { type Identifier, identifierHash, normaliseIdentifier } from '../../domain/profiles/identifiers.js';
+import { idKey } from '../../domain/profiles/resolve.js';
+import { emptyState, type ProfileState } from '../../domain/profiles/state.js';
+import type {
+  CommitOutcome,
+  MergeRecord,
+  ProfileCommit,
+  ProfileItem,
+  ProfileStore,
+  StoredProfile,
+} from '../../ports/profiles.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const profileKey = (id: string) => ({ pk: `PROFILE#${id}`, sk: 'PROFILE' });
+const mergeKey = (r: MergeRecord) => ({
+  pk: `PROFILE#${r.winner}`,
+  sk: `MERGE#${r.at}#${r.messageId}#${r.loser}`,
+});
+const COUNTER_PK = 'COUNTER#droppedTrait';
+const MAX_MERGE_HOPS = 10;
+const DEDUPE_TTL_SECONDS = 30 * 86_400;
+
+/** DynamoDB implementation of ProfileStore. */
+export class DynamoDbProfileStore implements ProfileStore {
+  constructor(
+    private readonly options: {
+      readonly client: DynamoDBDocumentClient;
+      readonly tableName: string;
+      readonly config: Pick<ProfilesConfig, 'defaultCountry' | 'blockedValues'>;
+      /** Secret for HMAC hashing of identifiers; SHA-256 without it. */
+      readonly hmacKey?: string;
+      readonly now?: () => Date;
+    },
+  ) {}
+
+  private hash(id: Identifier): string {
+    return identifierHash(id, this.options.hmacKey);
+  }
+
+  /** Key of an identifier's index item. */
+  identityKey(id: Identifier) {
+    return { pk: `ID#${id.type}#${this.hash(id)}`, sk: 'ID' };
+  }
+
+  private tombstoneKey(id: Identifier) {
+    return { pk: `TOMBSTONE#${id.type}#${this.hash(id)}`, sk: 'TOMBSTONE' };
+  }
+
+  async getProfile(profileId: string): Promise<StoredProfile | undefined> {
+    const out = await this.options.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: profileKey(profileId), ConsistentRead: true }),
+    );
+    return out.Item ? toStoredProfile(out.Item) : undefined;
+  }
+
+  async getLiveProfile(profileId: string): Promise<StoredProfile | undefined> {
+    let id = profileId;
+    for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
+      const profile = await this.getProfile(id);
+      if (!profile?.mergedInto) return profile;
+      id = profile.mergedInto;
+    }
+    throw new DependencyUnavailableError('merge pointers form a chain longer than expected');
+  }
+
+  async findByIdentifier(type: IdentifierType, value: string): Promise<StoredProfile | undefined> {
+    const id = normaliseIdentifier(type, value, this.options.config);
+    if (!id) return undefined;
+    const owner = (await this.lookupIdentifiers([id])).get(idKey(id));
+    return owner ? this.getLiveProfile(owner) : undefined;
+  }
+
+  async lookupIdentifiers(ids: readonly Identifier[]): Promise<Map<string, string>> {
+    const byPk = new Map(ids.map((id) => [this.identityKey(id).pk, idKey(id)]));
+    const items = await this.batchGet(ids.map((id) => this.identityKey(id)));
+    const out = new Map<string, string>();
+    for (const item of items) {
+      const key = byPk.get(String(item.pk));
+      if (key !== undefined && typeof item.profileId === 'string') out.set(key, item.profileId);
+    }
+    return out;
+  }
+
+  async commit(write: ProfileCommit): Promise<CommitOutcome> {
+    const TableName = this.options.tableName;
+    const p = write.profile;
+    const version = (write.expectedVersion ?? 0) + 1;
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName,
+          Item: {
+            ...profileKey(p.profileId),
+            profileId: p.profileId,
+            version,
+            createdAt: p.createdAt,
+            updatedAt: p.updatedAt,
+            s: JSON.stringify(p.state),
+            features: p.features,
+            contact: p.contact,
+          },
+          ...(write.expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':v': write.expectedVersion },
+              }),
+        },
+      },
+      ...write.claims.map(
+        (id): TransactItem => ({
+          Put: {
+            TableName,
+            Item: { ...this.identityKey(id), profileId: p.profileId, idType: id.type },
+            ConditionExpression: 'attribute_not_exists(pk) OR profileId = :me',
+            ExpressionAttributeValues: { ':me': p.profileId },
+          },
+        }),
+      ),
+      ...write.absorbed.map(
+        (loser): TransactItem => ({
+          Update: {
+            TableName,
+            Key: profileKey(loser.profileId),
+            UpdateExpression: 'SET mergedInto = :w, version = :next, updatedAt = :at',
+            ConditionExpression: 'version = :v AND attribute_not_exists(mergedInto)',
+            ExpressionAttributeValues: {
+              ':w': p.profileId,
+              ':v': loser.version,
+              ':next': loser.version + 1,
+              ':at': p.updatedAt,
+            },
+          },
+        }),
+      ),
+      ...write.merges.map((r): TransactItem => ({ Put: { TableName, Item: { ...mergeKey(r), ...r } } })),
+      ...write.consent.map(
+        (c): TransactItem => ({
+          Put: {
+            TableName,
+            Item: { pk: `PROFILE#${c.profileId}`, sk: `CONSENT#${c.at}#${c.messageId}`, ...c },
+          },
+        }),
+      ),
+    ];
+    try {
+      await this.options.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return { ok: true, version };
+    } catch (err) {
+      if (
+        err instanceof TransactionCanceledException &&
+        (err.CancellationReasons ?? []).some(
+          (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
+        )
+      ) {
+        return { ok: false, reason: 'conflict' };
+      }
+      throw err;
+    }
+  }
+
+  async repointIdentifiers(ids: readonly Identifier[], from: string, to: string): Promise<void> {
+    for (const id of ids) {
+      try {
+        await this.options.client.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: this.identityKey(id),
+            UpdateExpression: 'SET profileId = :to',
+            ConditionExpression: 'profileId = :from',
+            ExpressionAttributeValues: { ':to': to, ':from': from },
+          }),
+        );
+      } catch (err) {
+        // Already re-pointed (or never written): readers follow mergedInto anyway.
+        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      }
+    }
+  }
+
+  async recordMerge(profileId: string, record: MergeRecord): Promise<void> {
+    const item = { ...record, winner: profileId };
+    await this.options.client.send(
+      new PutCommand({ TableName: this.options.tableName, Item: { ...mergeKey(item), ...item } }),
+    );
+  }
+
+  async hasTombstone(ids: readonly Identifier[]): Promise<boolean> {
+    if (ids.length === 0) return false;
+    return (await this.batchGet(ids.map((id) => this.tombstoneKey(id)))).length > 0;
+  }
+
+  async putTombstones(ids: readonly Identifier[], at: string): Promise<void> {
+    for (const id of ids) {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { ...this.tombstoneKey(id), idType: id.type, at },
+        }),
+      );
+    }
+  }
+
+  async countDroppedTraits(names: readonly string[], dedupeKey?: string): Promise<void> {
+    const unique = [...new Set(names.map((n) => n.slice(0, 100)))].slice(0, 50);
+    if (unique.length === 0) return;
+    const TableName = this.options.tableName;
+    const counters = unique.map(
+      (name): TransactItem => ({
+        Update: {
+          TableName,
+          Key: { pk: COUNTER_PK, sk: name },
+          UpdateExpression: 'ADD #c :one',
+          ExpressionAttributeNames: { '#c': 'count' },
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      }),
+    );
+    if (dedupeKey === undefined) {
+      await this.options.client.send(new TransactWriteCommand({ TransactItems: counters }));
+      return;
+    }
+    const now = (this.options.now ?? (() => new Date()))();
+    try {
+      await this.options.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName,
+                Item: {
+                  pk: `DEDUPE#droppedTrait#${dedupeKey}`,
+                  sk: 'DEDUPE',
+                  expiresAt: Math.floor(now.getTime() / 1000) + DEDUPE_TTL_SECONDS,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...counters,
+          ],
+        }),
+      );
+    } catch (err) {
+      if (
+        err instanceof TransactionCanceledException &&
+        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return; // counted before
+      }
+      throw err;
+    }
+  }
+
+  async droppedTraitCounts(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const item of await this.queryAll(COUNTER_PK)) out[String(item.sk)] = Number(item.count ?? 0);
+    return out;
+  }
+
+  async listProfileItems(profileId: string): Promise<ProfileItem[]> {
+    return this.queryAll(`PROFILE#${profileId}`);
+  }
+
+  async listIdentityItems(profileId: string): Promise<ProfileItem[]> {
+    const profile = await this.getProfile(profileId);
+    if (!profile) return [];
+    const ids = Object.entries(profile.state.identities).flatMap(([type, values]) =>
+      values.map((value) => ({ type, value }) as Identifier),
+    );
+    return (await this.batchGet(ids.map((id) => this.identityKey(id)))).filter(
+      (i) => i.profileId === profileId,
+    );
+  }
+
+  private async queryAll(pk: string): Promise<ProfileItem[]> {
+    const items: ProfileItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      items.push(...((out.Items ?? []) as ProfileItem[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async batchGet(keys: readonly { pk: string; sk: string }[]): Promise<ProfileItem[]> {
+    const TableName = this.options.tableName;
+    const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
+    const items: ProfileItem[] = [];
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Record<string, unknown>[] = unique.slice(i, i + 100);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > 8)
+          throw new DependencyUnavailableError('DynamoDB left keys unprocessed after 8 attempts');
+        const out = await this.options.client.send(
+          new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        items.push(...((out.Responses?.[TableName] ?? []) as ProfileItem[]));
+        pending = out.UnprocessedKeys?.[TableName]?.Keys ?? [];
+        if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      }
+    }
+    return items;
+  }
+}
+
+function toStoredProfile(item: Record<string, unknown>): StoredProfile {
+  return {
+    profileId: String(item.profileId),
+    version: Number(item.version),
+    // Fields added after an item was written start empty.
+    state: { ...emptyState(), ...(JSON.parse(String(item.s)) as Partial<ProfileState>) },
+    createdAt: String(item.createdAt),
+    updatedAt: String(item.updatedAt),
+    ...(typeof item.mergedInto === 'string' ? { mergedInto: item.mergedInto } : {}),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * DomainEvents on EventBridge: PutEvents on the bus named by `EVENT_BUS_NAME`, source
+ * `feltfit.profiles`, detail type = the event's type, 10 entries per call. Entries EventBridge
+ * reports as failed are retried with backoff; what still fails is thrown.
+ */
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { DomainEventsPublishError } from '../../domain/profiles/errors.js';
+import type { DomainEvent, DomainEvents } from '../../ports/domain-events.js';
+
+export const PROFILES_SOURCE = 'feltfit.profiles';
+const CHUNK = 10;
+
+export interface EventBridgeOptions {
+  readonly client?: EventBridgeClient;
+  readonly eventBusName: string;
+  readonly source?: string;
+  readonly maxAttempts?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** EventBridge implementation of DomainEvents. */
+export class EventBridgeDomainEvents implements DomainEvents {
+  private readonly client: EventBridgeClient;
+
+  constructor(private readonly options: EventBridgeOptions) {
+    this.client = options.client ?? new EventBridgeClient({});
+  }
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    const entries: PutEventsRequestEntry[] = events.map(({ type, ...detail }) => ({
+      EventBusName: this.options.eventBusName,
+      Source: this.options.source ?? PROFILES_SOURCE,
+      DetailType: type,
+      Detail: JSON.stringify(detail),
+    }));
+    for (let i = 0; i < entries.length; i += CHUNK) await this.putChunk(entries.slice(i, i + CHUNK));
+  }
+
+  private async putChunk(chunk: PutEventsRequestEntry[]): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 4;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    let pending = chunk;
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.client.send(new PutEventsCommand({ Entries: pending }));
+      if (!out.FailedEntryCount) return;
+      // Result entries are positional: an ErrorCode marks the entry at the same index as failed.
+      const results = out.Entries ?? [];
+      pending = pending.filter((_, j) => results[j]?.ErrorCode !== undefined || results[j] === undefined);
+      if (pending.length === 0) return;
+      if (attempt >= maxAttempts) {
+        const codes = [...new Set(results.map((r) => r.ErrorCode).filter((c) => c !== undefined))].join(', ');
+        throw new DomainEventsPublishError(
+          `EventBridge rejected ${pending.length} domain events after ${attempt} attempts (${codes})`,
+        );
+      }
+      await sleep(Math.min(2_000, 50 * 2 ** (attempt - 1)));
+    }
+  }
+}

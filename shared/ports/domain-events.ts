@@ -1,0 +1,39 @@
+/**
+ * Domain events the profiles context publishes (EventBridge source `feltfit.profiles`). They carry
+ * ids, field names and amounts, never the values of personal fields.
+ */
+import type { Channel, Purpose } from '../config/profiles.js';
+
+export type DomainEvent =
+  | { readonly type: 'ProfileUpdated'; readonly profileId: string; readonly changed: readonly string[] }
+  | {
+      readonly type: 'OrderCompleted';
+      readonly profileId: string;
+      readonly orderId: string;
+      readonly revenue: number;
+      readonly cartId?: string;
+    }
+  | {
+      readonly type: 'CheckoutStarted';
+      readonly profileId: string;
+      readonly cartId?: string;
+      readonly value?: number;
+      /** Hesitation signals seen shortly before the checkout (signal → ISO time). */
+      readonly hesitation: Readonly<Record<string, string>>;
+    }
+  | { readonly type: 'TicketResolved'; readonly profileId: string; readonly ticketId: string }
+  | {
+      readonly type: 'ConsentChanged';
+      readonly profileId: string;
+      readonly channel: Channel;
+      readonly purpose: Purpose;
+      readonly granted: boolean;
+    }
+  | { readonly type: 'ProfilesMerged'; readonly winner: string; readonly loser: string };
+
+export type DomainEventType = DomainEvent['type'];
+
+/** Publishes domain events; throws when some could not be published after retries. */
+export interface DomainEvents {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}

@@ -1,0 +1,112 @@
+/**
+ * ProfileStore: profiles, the hashed identity index, consent and merge records, tombstones and
+ * data-quality counters. Writes that race return a value (`conflict`), so the caller re-reads and
+ * retries; they never half-apply.
+ */
+import type { IdentifierType } from '../config/profiles.js';
+import type { ConsentStatement } from '../domain/profiles/consent.js';
+import type { Contact, ProfileFeatures } from '../domain/profiles/features.js';
+import type { Identifier } from '../domain/profiles/identifiers.js';
+import type { ProfileState } from '../domain/profiles/state.js';
+
+export type { Identifier } from '../domain/profiles/identifiers.js';
+
+/** A profile as stored. */
+export interface StoredProfile {
+  readonly profileId: string;
+  /** Optimistic-concurrency version; every write increments it. */
+  readonly version: number;
+  readonly state: ProfileState;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Set on a profile merged into another; readers follow it. */
+  readonly mergedInto?: string;
+}
+
+/** A profile to write: state plus what is derived from it. */
+export interface ProfileToWrite {
+  readonly profileId: string;
+  readonly state: ProfileState;
+  readonly features: ProfileFeatures;
+  readonly contact: Contact;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Consent as stated by one message: the demonstrable record. */
+export interface ConsentRecord {
+  readonly profileId: string;
+  readonly messageId: string;
+  /** Event time (ISO). */
+  readonly at: string;
+  readonly changes: readonly ConsentStatement[];
+}
+
+/** A merge, or a merge refused because the result would break an identifier limit. */
+export interface MergeRecord {
+  readonly winner: string;
+  readonly loser: string;
+  readonly messageId: string;
+  /** Processing time (ISO). */
+  readonly at: string;
+  readonly outcome: 'merged' | 'refused';
+  /** For a refused merge: the identifier types whose limit it would break. */
+  readonly limitTypes?: readonly IdentifierType[];
+}
+
+/** One atomic write: a profile, the identifiers it claims, the profiles it absorbs, and records. */
+export interface ProfileCommit {
+  readonly profile: ProfileToWrite;
+  /** Version read; undefined creates the profile (fails if it exists). */
+  readonly expectedVersion: number | undefined;
+  /** Identifiers to point at this profile (fails if one points at another profile). */
+  readonly claims: readonly Identifier[];
+  /** Profiles merged into this one, with the version read (they get `mergedInto`). */
+  readonly absorbed: readonly { readonly profileId: string; readonly version: number }[];
+  readonly merges: readonly MergeRecord[];
+  readonly consent: readonly ConsentRecord[];
+}
+
+export type CommitOutcome =
+  | { readonly ok: true; readonly version: number }
+  | { readonly ok: false; readonly reason: 'conflict' };
+
+/** Any item stored under a profile (for export and erasure). */
+export type ProfileItem = Readonly<Record<string, unknown>> & { readonly pk: string; readonly sk: string };
+
+export interface ProfileStore {
+  /** The profile item itself (not following `mergedInto`). */
+  getProfile(profileId: string): Promise<StoredProfile | undefined>;
+  /** The live profile: follows `mergedInto` pointers. */
+  getLiveProfile(profileId: string): Promise<StoredProfile | undefined>;
+  /** The profile an identifier points at (normalised and hashed here), following merges. */
+  findByIdentifier(type: IdentifierType, value: string): Promise<StoredProfile | undefined>;
+  /** Profile ids the identity index holds for normalised identifiers, keyed `<type>:<value>`. */
+  lookupIdentifiers(ids: readonly Identifier[]): Promise<Map<string, string>>;
+  /** Writes atomically; `conflict` when a version or a claim raced. */
+  commit(write: ProfileCommit): Promise<CommitOutcome>;
+  /** Re-points index items of identifiers from a merged profile to its winner (idempotent). */
+  repointIdentifiers(ids: readonly Identifier[], from: string, to: string): Promise<void>;
+  /** Records a refused merge. */
+  recordMerge(profileId: string, record: MergeRecord): Promise<void>;
+  /** Whether any of the identifiers is tombstoned (erased person). */
+  hasTombstone(ids: readonly Identifier[]): Promise<boolean>;
+  /** Tombstones identifiers (used by erasure). */
+  putTombstones(ids: readonly Identifier[], at: string): Promise<void>;
+  /**
+   * Adds one to the dropped-trait counter of each name. With `dedupeKey` (a messageId) a repeated call
+   * counts nothing.
+   */
+  countDroppedTraits(names: readonly string[], dedupeKey?: string): Promise<void>;
+  /** Dropped-trait counters: name → count. */
+  droppedTraitCounts(): Promise<Record<string, number>>;
+  /** Every item under PROFILE#<id>: the profile, consent and merge records. */
+  listProfileItems(profileId: string): Promise<ProfileItem[]>;
+  /** Identity-index items that point at the profile (from the identifiers it lists). */
+  listIdentityItems(profileId: string): Promise<ProfileItem[]>;
+}
+
+/** Removes a raw event (a tombstoned person's new event). */
+export interface RawEventEraser {
+  deleteRawEvent(key: { readonly pk: string; readonly sk: string }): Promise<void>;
+}
