@@ -48,7 +48,13 @@ export class Observability extends Construct {
   }
 
   /** An alarm when a metric goes above a threshold, notifying the alarm topic. */
-  alarm(scope: Construct, id: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm {
+  alarm(
+    scope: Construct,
+    id: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    description: string,
+  ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(scope, id, {
       metric,
       threshold,

@@ -147,19 +147,17 @@ export async function benchIngest(): Promise<void> {
       // The same items as ingest would store them, written with BatchWriteItem (25 per call) at the
       // same number of DynamoDB requests in flight (8 requests × 4 parallel chunks).
       const now = new Date().toISOString();
-      const rawItems = batches
-        .flat()
-        .map((e) =>
-          toEventItem(
-            {
-              ...(e as object),
-              receivedAt: now,
-              sourceId: 'local',
-              messageId: randomUUID(),
-            } as unknown as NormalisedMessage,
-            400,
-          ),
-        );
+      const rawItems = batches.flat().map((e) =>
+        toEventItem(
+          {
+            ...(e as object),
+            receivedAt: now,
+            sourceId: 'local',
+            messageId: randomUUID(),
+          } as unknown as NormalisedMessage,
+          400,
+        ),
+      );
       const chunks: Record<string, unknown>[][] = [];
       for (let i = 0; i < rawItems.length; i += 25) chunks.push(rawItems.slice(i, i + 25));
       t = performance.now();
