@@ -1,0 +1,24 @@
+/** Lambda entry point of the inbox function. */
+import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoDbInboxStore } from '../../shared/adapters/dynamodb/message-inbox.js';
+import { parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
+import { loadSecret } from '../../shared/adapters/outbox/channel-wiring.js';
+import { channelsConfigFromEnv } from '../../shared/config/channels.js';
+import { jsonLogger } from '../../shared/http/logger.js';
+import { createInboxHandler } from './app.js';
+
+const env = parseMessagesEnv(process.env);
+const config = channelsConfigFromEnv(process.env);
+
+export const handler = createInboxHandler(
+  {
+    inbox: new DynamoDbInboxStore({
+      client: documentClient(),
+      tableName: env.MESSAGES_TABLE,
+      retentionDays: config.inbox.retentionDays,
+    }),
+    secret: await loadSecret('INBOX_SECRET', process.env),
+    now: () => new Date(),
+  },
+  jsonLogger(),
+);

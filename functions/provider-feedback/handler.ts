@@ -1,0 +1,23 @@
+/** Lambda entry point of the provider-feedback function. */
+import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
+import { suppressionOnlyConsentRecorder } from '../../shared/adapters/outbox/channel-wiring.js';
+import { channelsConfigFromEnv } from '../../shared/config/channels.js';
+import { emfMetrics } from '../../shared/domain/channels/emf.js';
+import { jsonLogger } from '../../shared/http/logger.js';
+import { createProviderFeedbackHandler } from './app.js';
+
+const env = parseMessagesEnv(process.env);
+const config = channelsConfigFromEnv(process.env);
+const stores = messageStores(env.MESSAGES_TABLE, config);
+
+export const handler = createProviderFeedbackHandler({
+  ledger: stores.ledger,
+  suppressions: stores.suppressions,
+  reputation: stores.reputation,
+  // The lead replaces this with the profiles-backed ConsentRecorder.
+  consent: suppressionOnlyConsentRecorder,
+  config,
+  metrics: emfMetrics((line) => process.stdout.write(`${line}\n`)),
+  logger: jsonLogger(),
+  now: () => new Date(),
+});

@@ -1,0 +1,30 @@
+/** Lambda entry point of the send function: wires adapters once per cold start. */
+import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
+import {
+  loadSecret,
+  providerSenders,
+  recipientSourceFromEnv,
+} from '../../shared/adapters/outbox/channel-wiring.js';
+import { channelsConfigFromEnv } from '../../shared/config/channels.js';
+import { emfMetrics } from '../../shared/domain/channels/emf.js';
+import { timeSortableId } from '../../shared/domain/channels/ids.js';
+import { jsonLogger } from '../../shared/http/logger.js';
+import { createSendHandler } from './app.js';
+
+const env = parseMessagesEnv(process.env);
+const config = channelsConfigFromEnv(process.env);
+const stores = messageStores(env.MESSAGES_TABLE, config);
+const senders = providerSenders(process.env, config);
+
+export const handler = createSendHandler({
+  ...stores,
+  ...senders,
+  // The lead replaces this with the profiles-backed RecipientSource.
+  recipients: recipientSourceFromEnv(process.env),
+  config,
+  unsubscribeSecret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),
+  metrics: emfMetrics((line) => process.stdout.write(`${line}\n`)),
+  logger: jsonLogger(),
+  now: () => new Date(),
+  newId: () => timeSortableId(),
+});

@@ -1,0 +1,201 @@
+/**
+ * Provider feedback: SES events (through EventBridge) and inbound SMS STOPs. Records each event on the
+ * ledger, suppresses on hard bounce, complaint and STOP, keeps rolling reputation counters and pauses
+ * marketing email when the bounce or complaint rate crosses its threshold.
+ */
+import { z } from 'zod';
+import type { ChannelsConfig } from '../../config/channels.js';
+import type { Logger } from '../../http/logger.js';
+import type {
+  ChannelMetrics,
+  ConsentRecorder,
+  Ledger,
+  ReputationStore,
+  SuppressionList,
+} from '../../ports/channels.js';
+import { addressHash } from './hashing.js';
+
+const Recipients = z.array(z.object({ emailAddress: z.string() }).loose()).default([]);
+
+/** The SES event record that EventBridge carries in `detail` (same shape as SNS/Firehose destinations). */
+export const SesEventDetail = z
+  .object({
+    eventType: z.string(),
+    mail: z
+      .object({
+        messageId: z.string(),
+        timestamp: z.string().optional(),
+        destination: z.array(z.string()).default([]),
+        tags: z.record(z.string(), z.array(z.string())).default({}),
+      })
+      .loose(),
+    bounce: z
+      .object({
+        bounceType: z.string(),
+        bounceSubType: z.string().optional(),
+        bouncedRecipients: Recipients,
+        timestamp: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+    complaint: z
+      .object({
+        complainedRecipients: Recipients,
+        complaintFeedbackType: z.string().optional(),
+        timestamp: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+/** An EventBridge event from SES (`source: aws.ses`, default bus). */
+export const SesEventBridgeEvent = z
+  .object({
+    source: z.literal('aws.ses'),
+    'detail-type': z.string(),
+    time: z.string().optional(),
+    detail: SesEventDetail,
+  })
+  .loose();
+export type SesEventBridgeEvent = z.infer<typeof SesEventBridgeEvent>;
+
+/** Ledger event names by EventBridge detail-type. */
+export const SES_DETAIL_TYPES: Readonly<Record<string, string>> = {
+  'Email Sent': 'sent',
+  'Email Delivered': 'delivered',
+  'Email Delivery Delayed': 'delivery_delayed',
+  'Email Bounced': 'bounced',
+  'Email Complaint Received': 'complained',
+  'Email Opened': 'opened',
+  'Email Clicked': 'clicked',
+  'Email Rendering Failed': 'rendering_failed',
+  'Email Rejected': 'rejected',
+  'Email Subscribed': 'subscribed',
+};
+
+export interface FeedbackDeps {
+  readonly ledger: Pick<Ledger, 'findByMessageId' | 'recordEvent'>;
+  readonly suppressions: Pick<SuppressionList, 'suppress'>;
+  readonly reputation: ReputationStore;
+  readonly consent: ConsentRecorder;
+  readonly config: Pick<ChannelsConfig, 'feedback'>;
+  readonly metrics: ChannelMetrics;
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
+  readonly now: () => Date;
+}
+
+export type FeedbackResult = {
+  readonly type: string;
+  readonly known: boolean;
+  readonly suppressed: number;
+  readonly paused: boolean;
+};
+
+/** Handles one SES event. */
+export async function handleSesEvent(
+  deps: FeedbackDeps,
+  event: SesEventBridgeEvent,
+): Promise<FeedbackResult> {
+  const type = SES_DETAIL_TYPES[event['detail-type']] ?? 'other';
+  const detail = event.detail;
+  const at = event.time ?? deps.now().toISOString();
+  const messageId = detail.mail.tags.feltfit_message_id?.[0];
+  const entry = messageId ? await deps.ledger.findByMessageId(messageId) : undefined;
+  if (entry && messageId) await deps.ledger.recordEvent(messageId, { type, at });
+  deps.metrics.count('ProviderEvent', { channel: 'email', type });
+
+  let suppressed = 0;
+  let judge = false;
+  if (type === 'bounced' && detail.bounce?.bounceType === 'Permanent') {
+    for (const r of detail.bounce.bouncedRecipients) {
+      await deps.suppressions.suppress(
+        { addressHash: addressHash('email', r.emailAddress) },
+        { reason: 'hard_bounce', channel: 'email', at, source: 'ses' },
+      );
+      suppressed++;
+    }
+    await deps.reputation.add(new Date(at), { bounces: 1 });
+    judge = true;
+  }
+  if (type === 'complained') {
+    for (const r of detail.complaint?.complainedRecipients ?? []) {
+      await deps.suppressions.suppress(
+        { addressHash: addressHash('email', r.emailAddress) },
+        { reason: 'complaint', channel: 'email', at, source: 'ses' },
+      );
+      suppressed++;
+    }
+    // A spam complaint is a withdrawal of email consent, too.
+    if (entry) await deps.consent.withdraw(entry.profileId, 'email', 'ses_complaint', new Date(at));
+    await deps.reputation.add(new Date(at), { complaints: 1 });
+    judge = true;
+  }
+  deps.logger.info('provider event recorded', { channel: 'email', type, known: Boolean(entry), suppressed });
+  const paused = judge ? await judgeReputation(deps, new Date(at)) : false;
+  return { type, known: Boolean(entry), suppressed, paused };
+}
+
+/**
+ * Pauses marketing email when, over the rolling window and with at least `minimumSends` sends, the hard
+ * bounce rate or the complaint rate reaches its threshold. Returns true when this call paused it.
+ */
+export async function judgeReputation(deps: FeedbackDeps, at: Date): Promise<boolean> {
+  const cfg = deps.config.feedback;
+  const totals = await deps.reputation.totals(new Date(at.getTime() - cfg.windowHours * 3_600_000), at);
+  if (totals.sends < cfg.minimumSends) return false;
+  const bounceRate = totals.bounces / totals.sends;
+  const complaintRate = totals.complaints / totals.sends;
+  const reason =
+    bounceRate >= cfg.bounceRate
+      ? 'bounce_rate'
+      : complaintRate >= cfg.complaintRate
+        ? 'complaint_rate'
+        : undefined;
+  if (!reason || (await deps.reputation.isPaused())) return false;
+  await deps.reputation.pause({ reason, at: at.toISOString(), bounceRate, complaintRate });
+  deps.metrics.count('MarketingEmailPaused', { reason });
+  deps.logger.warn('marketing email paused', { reason, bounceRate, complaintRate, sends: totals.sends });
+  return true;
+}
+
+/** Keywords carriers treat as opt-out. */
+const STOP_KEYWORDS = new Set([
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'OPTOUT',
+  'REVOKE',
+]);
+
+/** Whether an inbound SMS body is an opt-out keyword. */
+export function isStopKeyword(body: string): boolean {
+  return STOP_KEYWORDS.has(
+    body
+      .trim()
+      .toUpperCase()
+      .replace(/[^A-Z]/g, ''),
+  );
+}
+
+/** An inbound SMS (End User Messaging / SNS two-way message). */
+export const InboundSms = z.object({ originationNumber: z.string().min(3), messageBody: z.string() }).loose();
+export type InboundSms = z.infer<typeof InboundSms>;
+
+/** Suppresses the sender's number for SMS when the message is STOP (or another opt-out keyword). */
+export async function handleInboundSms(
+  deps: Pick<FeedbackDeps, 'suppressions' | 'metrics' | 'logger' | 'now'>,
+  sms: InboundSms,
+): Promise<{ stopped: boolean }> {
+  if (!isStopKeyword(sms.messageBody)) return { stopped: false };
+  await deps.suppressions.suppress(
+    { addressHash: addressHash('phone', sms.originationNumber) },
+    { reason: 'sms_stop', channel: 'sms', at: deps.now().toISOString(), source: 'inbound_sms' },
+  );
+  deps.metrics.count('ProviderEvent', { channel: 'sms', type: 'stop' });
+  deps.logger.info('sms opt-out recorded', { channel: 'sms' });
+  return { stopped: true };
+}
