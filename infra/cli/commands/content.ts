@@ -1,0 +1,264 @@
+/**
+ * `feltfit content list [--status S] [--limit N] | show ID | review ID --approve|--reject
+ *  --comment "…" [--edit-file F] [--reviewer NAME] | generate --brief-file F`.
+ *
+ * Target: `--table` or FELTFIT_CONTENT_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB), else the local
+ * runtime's `${FELTFIT_DATA_DIR:-.feltfit}/runtime.json`. Playbook and model settings come from the
+ * same variables as the functions (CONTENT_CONFIG, BEDROCK_MODEL_ID, BEDROCK_GUARDRAIL_ID/VERSION);
+ * without a guardrail, edits are checked by the local guardrail.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { contentAdapters, parseContentEnv } from '../../../shared/adapters/bedrock/wiring.js';
+import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
+import { generateContent } from '../../../shared/domain/content/generate.js';
+import { reviewVariant } from '../../../shared/domain/content/review.js';
+import { Brief, ContentBody, type Variant, VariantStatus } from '../../../shared/domain/content/schemas.js';
+import { ClientError } from '../../../shared/domain/errors.js';
+
+const USAGE = `usage: feltfit content <command> [--table NAME]
+
+commands:
+  list [--status S] [--limit N]     variants by status (pending_review | approved | rejected)
+  show ID                           a variant, its checks and its audit trail
+  review ID --approve|--reject --comment "…" [--edit-file F] [--reviewer NAME]
+                                    decide on a pending variant; F is JSON with the fields to change
+  generate --brief-file F           generate variants for a brief (JSON)
+
+The content table comes from --table or FELTFIT_CONTENT_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
+else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json. The reviewer defaults to
+FELTFIT_REVIEWER, then USER.
+`;
+
+/** Where the CLI writes; injectable for tests. */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Record<string, string | undefined>;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+/** A usage or input problem in the command line itself. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+interface Args {
+  positional: string[];
+  flags: Record<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['table', 'status', 'limit', 'comment', 'edit-file', 'reviewer', 'brief-file']);
+
+function parseArgs(args: string[]): Args {
+  const positional: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s) as [string, string | undefined];
+    if (VALUE_FLAGS.has(name)) {
+      const value = inline ?? args[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      flags[name] = value;
+    } else flags[name] = true;
+  }
+  return { positional, flags };
+}
+
+async function resolveTarget(table: string | undefined, env: Io['env']) {
+  const tableName = table ?? env.FELTFIT_CONTENT_TABLE;
+  if (tableName) return { tableName, local: false as const };
+  const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
+  let runtime: { dynamodbEndpoint?: unknown; env?: { CONTENT_TABLE?: unknown } };
+  try {
+    runtime = JSON.parse(await readFile(file, 'utf8')) as typeof runtime;
+  } catch (err) {
+    throw new UsageError(
+      `no content table: pass --table NAME, set FELTFIT_CONTENT_TABLE, or start the local runtime (npm start) so that ${file} exists`,
+      { cause: err },
+    );
+  }
+  const endpoint = runtime.dynamodbEndpoint;
+  const content = runtime.env?.CONTENT_TABLE;
+  if (typeof endpoint !== 'string' || typeof content !== 'string') {
+    throw new UsageError(`${file} does not name dynamodbEndpoint and env.CONTENT_TABLE`);
+  }
+  return { tableName: content, endpoint, local: true as const };
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (err) {
+    throw new UsageError(`cannot read JSON from ${path}`, { cause: err });
+  }
+}
+
+function describeVariant(v: Variant): string {
+  const lines = [
+    `id         ${v.id}`,
+    `status     ${v.status}${v.rejectionReason ? ` (${v.rejectionReason})` : ''}`,
+    `channel    ${v.channel}   intent ${v.intent}   segment ${v.segment}${v.needsHuman ? '   needs a person' : ''}`,
+    `generator  ${v.metadata.generator} (${v.metadata.model})`,
+    `guardrail  ${v.guardrail.status}${v.guardrail.status === 'intervened' ? `: ${v.guardrail.reason}` : ''}`,
+    `checks     ${v.checks.passed ? 'passed' : 'FAILED'}`,
+    ...v.checks.failures.map((f) => `  - ${f.code}: ${f.detail}`),
+  ];
+  if (v.review) {
+    lines.push(
+      `review     ${v.review.decision} by ${v.review.reviewer} at ${v.review.at}${v.review.edited ? ' (edited)' : ''}: ${v.review.comment}`,
+    );
+  }
+  if (v.content) {
+    lines.push(
+      '',
+      ...Object.entries(v.content)
+        .filter(([k]) => k !== 'type')
+        .map(([k, t]) => `--- ${k}\n${t}`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the `content` command group; returns the exit code. */
+export async function run(args: string[], io: Io = processIo): Promise<number> {
+  let parsed: Args;
+  try {
+    parsed = parseArgs(args);
+  } catch (err) {
+    io.err(`feltfit content: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { positional, flags } = parsed;
+  const [command, id, ...extra] = positional;
+  if (!command || command === 'help' || flags.help) {
+    io.out(USAGE);
+    return command || flags.help ? 0 : 2;
+  }
+  const known = ['list', 'show', 'review', 'generate'];
+  const needsId = command === 'show' || command === 'review';
+  if (!known.includes(command) || (needsId && !id) || (!needsId && id) || extra.length > 0) {
+    io.err(USAGE);
+    return 2;
+  }
+  try {
+    const target = await resolveTarget(typeof flags.table === 'string' ? flags.table : undefined, io.env);
+    const client = documentClient(
+      target.local
+        ? {
+            endpoint: target.endpoint,
+            region: io.env.AWS_REGION ?? 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {},
+    );
+    const adapters = contentAdapters(parseContentEnv({ ...io.env, CONTENT_TABLE: target.tableName }), client);
+
+    if (command === 'list') {
+      const status = VariantStatus.safeParse(flags.status ?? 'pending_review');
+      if (!status.success)
+        throw new UsageError(`--status must be one of ${VariantStatus.options.join(', ')}`);
+      const limit = Number(flags.limit ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw new UsageError('--limit must be 1..100');
+      const page = await adapters.store.listByStatus(status.data, { limit });
+      if (page.variants.length === 0) io.out(`no ${status.data} variants\n`);
+      for (const v of page.variants) {
+        io.out(
+          `${v.id}  ${v.channel.padEnd(19)} ${v.intent.padEnd(20)} ${v.checks.passed ? 'checks ok  ' : 'checks FAIL'}  ${v.updatedAt}\n`,
+        );
+      }
+      return 0;
+    }
+    if (command === 'show') {
+      const variant = await adapters.store.get(id!);
+      if (!variant) throw new UsageError(`no variant ${id}`);
+      io.out(describeVariant(variant));
+      for (const a of await adapters.store.audit(id!)) {
+        io.out(
+          a.kind === 'generated'
+            ? `audit ${a.at} generated by ${a.generator} (${a.model}), ${a.usage.inputTokens}+${a.usage.outputTokens} tokens\n`
+            : `audit ${a.at} ${a.decision} by ${a.reviewer}${a.edited ? ' with an edit' : ''}: ${a.comment}\n`,
+        );
+      }
+      return 0;
+    }
+    if (command === 'generate') {
+      if (typeof flags['brief-file'] !== 'string') throw new UsageError('generate needs --brief-file F');
+      const brief = Brief.safeParse(await readJson(flags['brief-file']));
+      if (!brief.success)
+        throw new UsageError(`invalid brief: ${brief.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+      const result = await generateContent(
+        { ...adapters, now: () => new Date(), newId: randomUUID },
+        brief.data,
+      );
+      for (const v of result.variants) {
+        io.out(
+          `${v.id}  ${v.status}  ${v.checks.passed ? 'checks ok' : `checks FAIL: ${v.checks.failures.map((f) => f.code).join(', ')}`}\n`,
+        );
+      }
+      return 0;
+    }
+    // review
+    if ((flags.approve === true) === (flags.reject === true))
+      throw new UsageError('give exactly one of --approve or --reject');
+    if (typeof flags.comment !== 'string') throw new UsageError('review needs --comment "…"');
+    const reviewer =
+      typeof flags.reviewer === 'string' ? flags.reviewer : (io.env.FELTFIT_REVIEWER ?? io.env.USER);
+    if (!reviewer) throw new UsageError('no reviewer: pass --reviewer NAME or set FELTFIT_REVIEWER');
+    let edited: ContentBody | undefined;
+    if (typeof flags['edit-file'] === 'string') {
+      const current = await adapters.store.get(id!);
+      if (!current) throw new UsageError(`no variant ${id}`);
+      const patch = await readJson(flags['edit-file']);
+      if (typeof patch !== 'object' || patch === null)
+        throw new UsageError('the edit file must hold a JSON object');
+      const merged = ContentBody.safeParse({ ...(current.content ?? {}), ...patch, type: current.channel });
+      if (!merged.success)
+        throw new UsageError(`invalid edit: ${merged.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+      edited = merged.data;
+    }
+    const variant = await reviewVariant(
+      {
+        config: adapters.config,
+        store: adapters.store,
+        guardrail: adapters.guardrail,
+        now: () => new Date(),
+      },
+      id!,
+      {
+        decision: flags.approve === true ? 'approve' : 'reject',
+        comment: flags.comment,
+        reviewer,
+        ...(edited ? { edited } : {}),
+      },
+    );
+    io.out(`variant ${variant.id} is now ${variant.status}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`feltfit content: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ClientError) {
+      const checks = (err.details as { checks?: { failures?: { code: string; detail: string }[] } }).checks;
+      io.err(`feltfit content: ${err.message} (${err.code})\n`);
+      for (const f of checks?.failures ?? []) io.err(`  - ${f.code}: ${f.detail}\n`);
+      const g = (err.details as { guardrail?: { status?: string; reason?: string } }).guardrail;
+      if (g?.status === 'intervened') io.err(`  - guardrail: ${g.reason}\n`);
+      return 1;
+    }
+    io.err(`feltfit content: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+    return 1;
+  }
+}
