@@ -1,0 +1,24 @@
+/** Lambda entry point. Env: JOURNEYS_TABLE, JOURNEYS_CONFIG (JSON, optional), plus what the wired ports need. */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
+import { StepFunctionsJourneyRunner } from '../../shared/adapters/sfn/journey-runner.js';
+import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
+import { jsonLogger } from '../../shared/http/logger.js';
+import { createJourneyStepHandler } from './app.js';
+import { journeyStepPorts } from './ports.js';
+
+const config = parseJourneysConfigEnv(process.env);
+const stores = journeyStores(journeysTableName(process.env), config);
+const ports = journeyStepPorts(process.env);
+
+export const handler = createJourneyStepHandler(
+  {
+    tokens: stores.tokens,
+    occurrences: stores.occurrences,
+    runner: new StepFunctionsJourneyRunner(new SFNClient({})),
+    profiles: ports.profiles,
+    profileWriter: ports.profileWriter,
+    bandit: stores.bandit,
+  },
+  jsonLogger('journey-step'),
+);

@@ -1,0 +1,19 @@
+/** Lambda entry point. Env: JOURNEYS_TABLE, JOURNEYS_CONFIG (JSON, optional; retention). */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
+import { StepFunctionsJourneyRunner } from '../../shared/adapters/sfn/journey-runner.js';
+import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
+import { jsonLogger } from '../../shared/http/logger.js';
+import { createResumeJourneysHandler } from './app.js';
+
+const config = parseJourneysConfigEnv(process.env);
+const stores = journeyStores(journeysTableName(process.env), config);
+
+export const handler = createResumeJourneysHandler(
+  {
+    occurrences: stores.occurrences,
+    tokens: stores.tokens,
+    runner: new StepFunctionsJourneyRunner(new SFNClient({})),
+  },
+  jsonLogger('resume-journeys'),
+);

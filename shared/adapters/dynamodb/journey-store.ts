@@ -1,0 +1,280 @@
+/**
+ * The journeys table (env JOURNEYS_TABLE). Item layouts:
+ *
+ *   waiting token   pk 'WAIT#<profileId>#<event>'       sk '<executionId>#<step>'
+ *                   token, journey, executionId, step, keyProperty?, keyValue?, until, expiresAt (until + 1 day)
+ *   occurrence      pk 'OCC#<profileId>#<event>'        sk '<at ISO, normalised>#<eventId>'
+ *                   eventId, at, keys (map of ids), facts (map of numbers/booleans), expiresAt (at + retention)
+ *   assignment      pk 'ASSIGN#<journey>'               sk '<executionName>'
+ *                   profileId, entryKey, arm, reason, experiment, started, at, expiresAt (audit retention)
+ *   decision        pk 'DECISION#<profileId>'           sk '<at>#<decisionId>'
+ *                   decisionId, journey, step, executionId, at, explanation (map), expiresAt (audit retention)
+ *   bandit arm      pk 'BANDIT#<journey>#<step>'        sk '<variantId>'
+ *                   exposures, conversions (atomic ADD counters; no expiry)
+ *
+ * Profile ids are Feltfit's opaque ids, never contact identifiers. Tokens and occurrences are read
+ * with one Query per (profile, event) and filtered on the key in code: a profile waits on few carts
+ * at once. Writes are idempotent (same keys on redelivery), except the counters.
+ */
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ArmStats } from '../../domain/experiments/bandit.js';
+import type {
+  AssignmentRecord,
+  Assignments,
+  BanditStats,
+  DecisionLog,
+  DecisionRecord,
+  EventOccurrence,
+  EventOccurrences,
+  WaitingToken,
+  WaitTokens,
+} from '../../ports/journeys.js';
+
+const DAY = 86_400;
+const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+/** ISO instants compare as strings only in one format: always `toISOString()`. */
+export const normaliseIso = (iso: string) => new Date(Date.parse(iso)).toISOString();
+
+interface Options {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+async function queryAll(
+  options: Options,
+  input: { KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  stop: (item: Record<string, unknown>) => boolean = () => false,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await options.client.send(
+      new QueryCommand({
+        TableName: options.tableName,
+        ...input,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      items.push(item);
+      if (stop(item)) return items;
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** Waiting task tokens by (profile, event, key). */
+export class DynamoDbWaitTokens implements WaitTokens {
+  constructor(private readonly options: Options) {}
+
+  private key(t: Pick<WaitingToken, 'profileId' | 'event' | 'executionId' | 'step'>) {
+    return { pk: `WAIT#${t.profileId}#${t.event}`, sk: `${t.executionId}#${t.step}` };
+  }
+
+  async put(token: WaitingToken): Promise<void> {
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: {
+          ...this.key(token),
+          token: token.token,
+          journey: token.journey,
+          executionId: token.executionId,
+          step: token.step,
+          ...(token.key ? { keyProperty: token.key.property, keyValue: token.key.value } : {}),
+          until: token.until,
+          expiresAt: epoch(token.until) + DAY,
+        },
+      }),
+    );
+  }
+
+  async matching(
+    profileId: string,
+    event: string,
+    keys: Readonly<Record<string, string>>,
+  ): Promise<WaitingToken[]> {
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `WAIT#${profileId}#${event}` },
+    });
+    return items
+      .filter((i) => i.keyProperty === undefined || keys[String(i.keyProperty)] === i.keyValue)
+      .map((i) => ({
+        profileId,
+        event,
+        ...(i.keyProperty !== undefined
+          ? { key: { property: String(i.keyProperty), value: String(i.keyValue) } }
+          : {}),
+        journey: String(i.journey),
+        executionId: String(i.executionId),
+        step: String(i.step),
+        token: String(i.token),
+        until: String(i.until),
+      }));
+  }
+
+  async delete(token: WaitingToken): Promise<void> {
+    await this.options.client.send(
+      new DeleteCommand({ TableName: this.options.tableName, Key: this.key(token) }),
+    );
+  }
+}
+
+/** Occurrences of waited-for and exit events. */
+export class DynamoDbEventOccurrences implements EventOccurrences {
+  constructor(private readonly options: Options & { readonly retentionDays: number }) {}
+
+  async record(o: EventOccurrence): Promise<void> {
+    const at = normaliseIso(o.at);
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: {
+          pk: `OCC#${o.profileId}#${o.event}`,
+          sk: `${at}#${o.eventId}`,
+          eventId: o.eventId,
+          at,
+          keys: o.keys,
+          facts: o.facts,
+          expiresAt: epoch(at) + this.options.retentionDays * DAY,
+        },
+      }),
+    );
+  }
+
+  async occurredSince(
+    profileId: string,
+    event: string,
+    key: { readonly property: string; readonly value: string } | undefined,
+    since: string,
+  ): Promise<EventOccurrence | undefined> {
+    const matches = (i: Record<string, unknown>) =>
+      !key || (i.keys as Record<string, unknown> | undefined)?.[key.property] === key.value;
+    const items = await queryAll(
+      this.options,
+      {
+        KeyConditionExpression: 'pk = :pk AND sk >= :since',
+        ExpressionAttributeValues: { ':pk': `OCC#${profileId}#${event}`, ':since': normaliseIso(since) },
+      },
+      matches,
+    );
+    const hit = items.find(matches);
+    if (!hit) return undefined;
+    return {
+      profileId,
+      event,
+      eventId: String(hit.eventId),
+      at: String(hit.at),
+      keys: (hit.keys ?? {}) as Record<string, string>,
+      facts: (hit.facts ?? {}) as Record<string, number | boolean>,
+    };
+  }
+}
+
+/** Assignments recorded at journey entry. */
+export class DynamoDbAssignments implements Assignments {
+  constructor(private readonly options: Options & { readonly retentionDays: number }) {}
+
+  async record(a: AssignmentRecord): Promise<void> {
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: {
+          pk: `ASSIGN#${a.journey}`,
+          sk: a.executionName,
+          ...a,
+          expiresAt: epoch(a.at) + this.options.retentionDays * DAY,
+        },
+      }),
+    );
+  }
+
+  /** Assignments of a journey (measurement, tests). */
+  async list(journey: string): Promise<AssignmentRecord[]> {
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `ASSIGN#${journey}` },
+    });
+    return items.map(({ pk: _pk, sk: _sk, expiresAt: _e, ...rest }) => rest as unknown as AssignmentRecord);
+  }
+}
+
+/** Decision explanations by profile. */
+export class DynamoDbDecisionLog implements DecisionLog {
+  constructor(private readonly options: Options & { readonly retentionDays: number }) {}
+
+  async record(d: DecisionRecord): Promise<void> {
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: {
+          pk: `DECISION#${d.profileId}`,
+          sk: `${normaliseIso(d.at)}#${d.decisionId}`,
+          ...d,
+          expiresAt: epoch(d.at) + this.options.retentionDays * DAY,
+        },
+      }),
+    );
+  }
+
+  async listByProfile(profileId: string, limit: number): Promise<DecisionRecord[]> {
+    const out = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `DECISION#${profileId}` },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(
+      ({ pk: _pk, sk: _sk, expiresAt: _e, ...rest }) => rest as unknown as DecisionRecord,
+    );
+  }
+}
+
+/** Bandit counters per (journey, step, variant). */
+export class DynamoDbBanditStats implements BanditStats {
+  constructor(private readonly options: Options) {}
+
+  async get(journey: string, step: string): Promise<Record<string, ArmStats>> {
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `BANDIT#${journey}#${step}` },
+    });
+    return Object.fromEntries(
+      items.map((i) => [
+        String(i.sk),
+        { exposures: Number(i.exposures ?? 0), conversions: Number(i.conversions ?? 0) },
+      ]),
+    );
+  }
+
+  private async add(journey: string, step: string, variant: string, counter: 'exposures' | 'conversions') {
+    await this.options.client.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: { pk: `BANDIT#${journey}#${step}`, sk: variant },
+        UpdateExpression: 'ADD #c :one',
+        ExpressionAttributeNames: { '#c': counter },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  recordExposure(journey: string, step: string, variant: string): Promise<void> {
+    return this.add(journey, step, variant, 'exposures');
+  }
+
+  recordConversion(journey: string, step: string, variant: string): Promise<void> {
+    return this.add(journey, step, variant, 'conversions');
+  }
+}

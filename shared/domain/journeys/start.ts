@@ -1,0 +1,148 @@
+/**
+ * Journey entry: a domain event → the journeys it triggers → assignment → record → start.
+ * Global-control members are recorded and not started (excluded from all marketing). Journey
+ * holdout members are recorded and started: their execution takes the split's holdout path, which
+ * sends nothing, so lift is measured against people who went through the same waits and exits.
+ */
+import { z } from 'zod';
+import type { Assignments, JourneyRunner } from '../../ports/journeys.js';
+import { assign, type ExperimentSplit, type GlobalControl } from '../experiments/assignment.js';
+import { type JourneyDefinition, splitOf } from './definition.js';
+import { type BusEvent, dedupeToken, entryKeyOf, executionName, matchesTrigger } from './triggers.js';
+
+/** An EventBridge event as start-journey and resume-journeys accept it. */
+export const BusEventSchema = z.object({
+  id: z.string().min(1).max(256),
+  source: z.string().min(1).max(256),
+  'detail-type': z.string().min(1).max(128),
+  time: z.iso.datetime({ offset: true }),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+export type JourneyEntry =
+  | {
+      readonly journey: string;
+      readonly outcome: 'started' | 'alreadyStarted';
+      readonly arm: string;
+      readonly reason: string;
+      readonly executionName: string;
+    }
+  | {
+      readonly journey: string;
+      readonly outcome: 'control';
+      readonly arm: 'control';
+      readonly reason: 'global_control';
+      readonly executionName: string;
+    }
+  | {
+      readonly journey: string;
+      readonly outcome: 'skipped';
+      readonly reason: 'missing_entry_key' | 'not_deployed';
+    };
+
+export interface StartDeps {
+  readonly journeys: readonly JourneyDefinition[];
+  /** Journey id → state machine ARN. */
+  readonly stateMachines: Readonly<Record<string, string>>;
+  readonly control: GlobalControl;
+  readonly runner: Pick<JourneyRunner, 'start'>;
+  readonly assignments: Assignments;
+  readonly now: () => Date;
+}
+
+/** Whether a journey sends marketing (the global control group is excluded from those). */
+export function isMarketing(journey: JourneyDefinition): boolean {
+  return journey.steps.some(
+    (s) =>
+      (s.type === 'send' && s.purpose === 'marketing' && 'intent' in s.content) ||
+      (s.type === 'decide' && s.candidates.some((c) => c.kind !== 'nothing' && c.purpose === 'marketing')),
+  );
+}
+
+/** The experiment split of a journey (its split step), if it has one. */
+export function experimentOf(journey: JourneyDefinition): ExperimentSplit | undefined {
+  const split = splitOf(journey);
+  if (!split) return undefined;
+  return {
+    salt: split.salt ?? `${journey.id}:${split.id}`,
+    holdoutShare: split.holdoutShare,
+    variants: split.variants.map((v) => ({ id: v.id, weight: v.weight })),
+  };
+}
+
+/** Starts every journey the event triggers; returns one entry per triggered journey. */
+export async function startJourneys(deps: StartDeps, event: BusEvent): Promise<JourneyEntry[]> {
+  const entries: JourneyEntry[] = [];
+  for (const journey of deps.journeys) {
+    if (!matchesTrigger(journey, event)) continue;
+    const profileId = event.detail.profileId as string;
+    const entryKey = entryKeyOf(journey, event);
+    if (entryKey === undefined) {
+      entries.push({ journey: journey.id, outcome: 'skipped', reason: 'missing_entry_key' });
+      continue;
+    }
+    const name = executionName(journey.id, profileId, entryKey, dedupeToken(journey, event));
+    const split = experimentOf(journey);
+    const arm = assign(deps.control, split, profileId, { marketing: isMarketing(journey) });
+    const at = deps.now().toISOString();
+    const record = {
+      journey: journey.id,
+      executionName: name,
+      profileId,
+      entryKey,
+      arm: arm.arm,
+      reason: arm.reason,
+      experiment: split?.salt ?? null,
+      at,
+    };
+    if (arm.reason === 'global_control') {
+      await deps.assignments.record({ ...record, started: false });
+      entries.push({
+        journey: journey.id,
+        outcome: 'control',
+        arm: 'control',
+        reason: 'global_control',
+        executionName: name,
+      });
+      continue;
+    }
+    const stateMachineArn = deps.stateMachines[journey.id];
+    if (!stateMachineArn) {
+      entries.push({ journey: journey.id, outcome: 'skipped', reason: 'not_deployed' });
+      continue;
+    }
+    const started = await deps.runner.start({
+      stateMachineArn,
+      name,
+      input: {
+        profileId,
+        journey: journey.id,
+        entryKey,
+        startedAt: at,
+        trigger: {
+          eventId: event.id,
+          detailType: event['detail-type'],
+          source: event.source,
+          time: event.time,
+          detail: event.detail,
+        },
+        assignment: { arm: arm.arm, reason: arm.reason, experiment: split?.salt ?? null },
+        decisions: {},
+        events: {},
+        branches: {},
+        lastSend: null,
+        exitCheck: null,
+        waitUntil: null,
+      },
+    });
+    await deps.assignments.record({ ...record, started: true });
+    entries.push({
+      journey: journey.id,
+      outcome: started.status,
+      arm: arm.arm,
+      reason: arm.reason,
+      executionName: name,
+    });
+  }
+  return entries;
+}

@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { JourneyStepRequest, runJourneyStep } from '../../../shared/domain/journeys/steps.js';
+import { FakeRunner, MemoryBandit, MemoryOccurrences, MemoryTokens, profile } from './support.js';
+
+function deps(p = profile()) {
+  const written: unknown[] = [];
+  return {
+    tokens: new MemoryTokens(),
+    occurrences: new MemoryOccurrences(),
+    runner: new FakeRunner(),
+    profiles: { get: async () => p },
+    profileWriter: { setJourneyTraits: async (...args: unknown[]) => void written.push(args) },
+    bandit: new MemoryBandit(),
+    written,
+  };
+}
+const common = {
+  profileId: 'p-1',
+  journey: 'cart-recovery',
+  entryKey: 'cart-1',
+  executionId: 'exec-1',
+  step: 's',
+};
+const order = (cartId: string, at: string, eventId = 'o-evt') => ({
+  profileId: 'p-1',
+  event: 'OrderCompleted',
+  eventId,
+  at,
+  keys: { cartId },
+  facts: { revenue: 80 },
+});
+
+describe('journey-step', () => {
+  it('exits on an order for the same cart and credits the last sent variant with a conversion', async () => {
+    const d = deps();
+    await d.occurrences.record(order('cart-1', '2026-03-02T12:00:00Z'));
+    const out = await runJourneyStep(
+      d,
+      JourneyStepRequest.parse({
+        action: 'checkExit',
+        ...common,
+        since: '2026-03-02T10:00:00Z',
+        conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId', conversion: true }],
+        lastSend: { step: 'reminder', decision: 'reminder', result: { outcome: 'Sent' } },
+        decisions: { reminder: { variant: 'v2' } },
+      }),
+    );
+    expect(out).toEqual({
+      action: 'checkExit',
+      exit: true,
+      reason: 'exit_on_OrderCompleted',
+      converted: true,
+    });
+    expect(await d.bandit.get('cart-recovery', 'reminder')).toEqual({ v2: { exposures: 0, conversions: 1 } });
+  });
+
+  it('does not exit on an order for another cart, or one before the journey started', async () => {
+    const d = deps();
+    await d.occurrences.record(order('cart-2', '2026-03-02T12:00:00Z', 'a'));
+    await d.occurrences.record(order('cart-1', '2026-03-02T09:00:00Z', 'b'));
+    const out = await runJourneyStep(
+      d,
+      JourneyStepRequest.parse({
+        action: 'checkExit',
+        ...common,
+        since: '2026-03-02T10:00:00Z',
+        conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId' }],
+        lastSend: null,
+      }),
+    );
+    expect(out).toMatchObject({ exit: false });
+  });
+
+  it('stores a keyed wait token, and resumes at once when the event already happened', async () => {
+    const d = deps();
+    const register = (token: string) =>
+      runJourneyStep(
+        d,
+        JourneyStepRequest.parse({
+          action: 'registerWait',
+          ...common,
+          token,
+          event: 'OrderCompleted',
+          keyProperty: 'cartId',
+          since: '2026-03-02T10:00:00Z',
+          timeoutSeconds: 3600,
+          at: '2026-03-02T10:00:01Z',
+        }),
+      );
+    expect(await register('tok-1')).toMatchObject({ resumedImmediately: false });
+    expect(d.tokens.items).toEqual([
+      expect.objectContaining({
+        token: 'tok-1',
+        key: { property: 'cartId', value: 'cart-1' },
+        until: '2026-03-02T11:00:01.000Z',
+      }),
+    ]);
+    await d.occurrences.record(order('cart-1', '2026-03-02T10:30:00Z'));
+    d.tokens.items.length = 0;
+    expect(await register('tok-2')).toMatchObject({ resumedImmediately: true });
+    expect(d.runner.resumed).toEqual([
+      {
+        token: 'tok-2',
+        output: expect.objectContaining({
+          event: 'OrderCompleted',
+          detail: { cartId: 'cart-1', revenue: 80 },
+        }),
+      },
+    ]);
+    expect(d.tokens.items).toHaveLength(0);
+  });
+
+  it('evaluates branch rules in order against the trigger, the awaited event and the profile', async () => {
+    const d = deps(profile({ features: { lastNps: 10 } }));
+    const branch = (extra: Record<string, unknown>) =>
+      runJourneyStep(
+        d,
+        JourneyStepRequest.parse({
+          action: 'evaluateBranch',
+          ...common,
+          rules: [
+            {
+              all: [{ source: 'event', step: 'waitCsat', path: 'detail.score', op: 'lte', value: 2 }],
+              next: 'apology',
+            },
+            {
+              all: [{ source: 'trigger', path: 'hesitation.shippingPageViewed', op: 'exists' }],
+              next: 'shipping',
+            },
+            { all: [{ source: 'features', path: 'lastNps', op: 'gte', value: 9 }], next: 'referral' },
+          ],
+          default: 'fallback',
+          ...extra,
+        }),
+      );
+    expect(await branch({ events: { waitCsat: { detail: { score: 1 } } } })).toEqual({
+      action: 'evaluateBranch',
+      next: 'apology',
+      matched: 0,
+    });
+    expect(await branch({ trigger: { detail: { hesitation: { shippingPageViewed: 'x' } } } })).toMatchObject({
+      next: 'shipping',
+    });
+    expect(await branch({})).toMatchObject({ next: 'referral', matched: 2 });
+    const none = deps(profile());
+    const out = await runJourneyStep(
+      none,
+      JourneyStepRequest.parse({
+        action: 'evaluateBranch',
+        ...common,
+        rules: [{ all: [{ source: 'features', path: 'lastNps', op: 'gte', value: 9 }], next: 'referral' }],
+        default: 'fallback',
+      }),
+    );
+    expect(out).toMatchObject({ next: 'fallback', matched: -1 });
+  });
+
+  it('waits until the best send hour in the profile time zone', async () => {
+    const d = deps(profile({ timezone: 'America/New_York', scores: { bestSendHour: 9 } }));
+    const out = await runJourneyStep(
+      d,
+      JourneyStepRequest.parse({
+        action: 'waitUntil',
+        ...common,
+        mode: 'bestSendTime',
+        at: '2026-07-01T15:00:00Z',
+      }),
+    );
+    // 15:00Z is 11:00 in New York (EDT): the next 09:00 local is the following day, 13:00Z.
+    expect(out).toEqual({ action: 'waitUntil', until: '2026-07-02T13:00:00.000Z' });
+  });
+
+  it('waits for the reorder window from the purchase cadence, less the lead days', async () => {
+    const d = deps(profile({ timezone: 'UTC', features: { reorderDays: 30 }, scores: { bestSendHour: 10 } }));
+    const out = await runJourneyStep(
+      d,
+      JourneyStepRequest.parse({
+        action: 'waitUntil',
+        ...common,
+        mode: 'reorderWindow',
+        leadDays: 3,
+        at: '2026-03-01T12:00:00Z',
+      }),
+    );
+    expect(out).toEqual({ action: 'waitUntil', until: '2026-03-29T10:00:00.000Z' });
+  });
+
+  it('does not wait inside an open local window, and waits for its start outside it', async () => {
+    const d = deps(profile({ timezone: 'UTC' }));
+    const at = (time: string) =>
+      runJourneyStep(
+        d,
+        JourneyStepRequest.parse({
+          action: 'waitUntil',
+          ...common,
+          mode: 'window',
+          window: { start: '09:00', end: '18:00' },
+          at: time,
+        }),
+      );
+    expect(await at('2026-03-02T12:00:00Z')).toMatchObject({ until: '2026-03-02T12:00:00.000Z' });
+    expect(await at('2026-03-02T20:00:00Z')).toMatchObject({ until: '2026-03-03T09:00:00.000Z' });
+  });
+
+  it('sets journey traits on the profile', async () => {
+    const d = deps();
+    await runJourneyStep(
+      d,
+      JourneyStepRequest.parse({
+        action: 'updateProfile',
+        ...common,
+        set: { referralInvited: true },
+        at: '2026-03-02T10:00:00Z',
+      }),
+    );
+    expect(d.written).toEqual([
+      ['p-1', { referralInvited: true }, { journey: 'cart-recovery', step: 's', at: '2026-03-02T10:00:00Z' }],
+    ]);
+  });
+
+  it('rejects a request with an unknown action', () => {
+    expect(JourneyStepRequest.safeParse({ action: 'launchRockets', ...common }).success).toBe(false);
+  });
+});
