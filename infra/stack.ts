@@ -5,6 +5,7 @@ import type { FeltfitConfig } from '../shared/config/schema.js';
 import { Admin } from './constructs/admin.js';
 import { Api } from './constructs/api.js';
 import { Bus } from './constructs/bus.js';
+import { Channels } from './constructs/channels.js';
 import { Data } from './constructs/data.js';
 import { Ingest } from './constructs/ingest.js';
 import { Observability } from './constructs/observability.js';
@@ -28,6 +29,7 @@ export class FeltfitStack extends Stack {
     new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
     new Admin(this, 'Admin', { api, data, logRetentionDays });
     new Profiles(this, 'Profiles', { data, bus, observability, config: config.profiles, logRetentionDays });
+    new Channels(this, 'Channels', { api, data, observability, config: config.channels, logRetentionDays });
 
     new CfnOutput(this, 'ApiUrl', {
       value: api.httpApi.apiEndpoint,

@@ -19,6 +19,8 @@ export interface FeltfitFunctionProps {
   readonly environment?: Record<string, string>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
+  /** Adds the AWS Parameters and Secrets extension, so the function reads secrets over localhost. */
+  readonly secretsExtension?: boolean;
 }
 
 /**
@@ -45,6 +47,13 @@ export class FeltfitFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: lambda.Tracing.ACTIVE,
+      ...(props.secretsExtension
+        ? {
+            paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(
+              lambda.ParamsAndSecretsVersions.V1_0_103,
+            ),
+          }
+        : {}),
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
       role,

@@ -71,9 +71,7 @@ export class LocalHttpApi {
     functions: Map<string, LocalFunction>,
     private readonly adminToken: string,
   ) {
-    const apis = resolver.ofType('AWS::ApiGatewayV2::Api');
-    for (const [id, api] of apis) {
-      resolver.bind(id, { ref: id, attrs: { ApiEndpoint: 'http://localhost' } });
+    for (const [, api] of resolver.ofType('AWS::ApiGatewayV2::Api')) {
       this.cors = api.Properties?.CorsConfiguration as Cors | undefined;
     }
     const byArn = new Map(
@@ -108,6 +106,13 @@ export class LocalHttpApi {
         routeKey,
         iam: route.Properties?.AuthorizationType === 'AWS_IAM',
       });
+    }
+  }
+
+  /** Binds every HTTP API's endpoint to the local URL (before function environments are resolved). */
+  static bindEndpoints(resolver: Resolver, port: number): void {
+    for (const [id] of resolver.ofType('AWS::ApiGatewayV2::Api')) {
+      resolver.bind(id, { ref: id, attrs: { ApiEndpoint: `http://localhost:${port}` } });
     }
   }
 

@@ -120,7 +120,13 @@ export class LocalFunction {
 /** Local variables every function gets: region, dummy credentials, and endpoints of local services. */
 export interface LocalEnvironment {
   readonly dynamodbEndpoint: string;
+  /** Endpoints of local services, set before the template's variables. */
   readonly extra?: Record<string, string>;
+  /**
+   * Variables that only have a local meaning (outbox folder, data folder, the secrets extension's
+   * port); they win over the template's.
+   */
+  readonly overrides?: Record<string, string>;
 }
 
 /** This project's node_modules, which stands in for the AWS SDK the Lambda runtime provides. */
@@ -173,6 +179,7 @@ export function loadTemplateFunctions(
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: local.dynamodbEndpoint,
       ...local.extra,
       ...vars,
+      ...local.overrides,
     };
     // Lambda's --enable-source-maps costs startup time locally without helping much; keep the rest.
     delete env.NODE_OPTIONS;

@@ -3,16 +3,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTemplateTables } from './dynamodb-tables.js';
 import { LocalEventBus } from './event-bus.js';
 import { LocalHttpApi } from './http-api.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
+import { LocalSecrets } from './secrets.js';
 import { LocalStepFunctions } from './step-functions.js';
 import { LocalStreamMappings } from './stream-mappings.js';
 import { type Assembly, readAssembly, synthesize } from './synth.js';
-import { Resolver } from './template.js';
+import { bindPassiveResources, Resolver } from './template.js';
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one. */
@@ -91,6 +92,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     cleanups.push(async () => client.destroy());
 
     const resolver = new Resolver(assembly.template);
+    bindPassiveResources(resolver);
     await createTemplateTables(client, resolver, options.tablePrefix ?? 'feltfit');
     const deadLetterDir = join(dataDir, 'dead-letters');
     let functions = new Map<string, LocalFunction>();
@@ -116,9 +118,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const busEndpoint = await bus.listen();
     cleanups.push(() => bus.close());
 
+    const secrets = new LocalSecrets(resolver, join(dataDir, 'secrets'));
+    const secretsPort = await secrets.listen();
+    cleanups.push(() => secrets.close());
+    const port = options.port || (await freePort());
+    LocalHttpApi.bindEndpoints(resolver, port);
+
     functions = loadTemplateFunctions(resolver, assembly.dir, {
       dynamodbEndpoint: endpoint,
       extra: { AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint, AWS_ENDPOINT_URL_SFN: sfnEndpoint },
+      overrides: {
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(secretsPort),
+        OUTBOX_DIR: join(dataDir, 'outbox'),
+        FELTFIT_DATA_DIR: dataDir,
+      },
     });
     bus.bindTargets();
     stepFunctions.load();
@@ -146,7 +159,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     await registerLocalSource(client, tables, options.writeKey);
 
-    const port = await api.listen(options.port);
+    await api.listen(port);
     cleanups.push(() => api.close());
     const url = `http://localhost:${port}`;
     await writeFile(

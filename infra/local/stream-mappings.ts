@@ -5,6 +5,7 @@ import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { matchesPattern } from './event-pattern.js';
@@ -99,46 +100,74 @@ export class LocalStreamMappings {
 
   private async poll(m: Mapping): Promise<void> {
     const iterators = new Map<string, string | undefined>();
+    const lastSequence = new Map<string, string>();
     const seen = new Set<string>();
     let first = true;
     let lastDescribe = 0;
+    const iteratorFor = async (shardId: string, type: 'LATEST' | 'TRIM_HORIZON') => {
+      const after = lastSequence.get(shardId);
+      const it = await this.streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: m.streamArn,
+          ShardId: shardId,
+          ...(after
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+            : { ShardIteratorType: type }),
+        }),
+      );
+      iterators.set(shardId, it.ShardIterator);
+    };
     while (this.running) {
-      if (Date.now() - lastDescribe > 1000) {
-        lastDescribe = Date.now();
-        const desc = await this.streams.send(new DescribeStreamCommand({ StreamArn: m.streamArn }));
-        for (const shard of desc.StreamDescription?.Shards ?? []) {
-          const shardId = shard.ShardId!;
-          if (seen.has(shardId)) continue;
-          seen.add(shardId);
-          const it = await this.streams.send(
-            new GetShardIteratorCommand({
-              StreamArn: m.streamArn,
-              ShardId: shardId,
-              // Shards that exist when the mapping starts honour StartingPosition; later ones are read whole.
-              ShardIteratorType: first ? m.startingPosition : 'TRIM_HORIZON',
-            }),
-          );
-          iterators.set(shardId, it.ShardIterator);
-        }
-        first = false;
-      }
       let found = false;
-      for (const [shardId, iterator] of iterators) {
-        if (!iterator) {
-          iterators.delete(shardId);
-          continue;
+      try {
+        if (Date.now() - lastDescribe > 1000) {
+          lastDescribe = Date.now();
+          const desc = await this.streams.send(new DescribeStreamCommand({ StreamArn: m.streamArn }));
+          for (const shard of desc.StreamDescription?.Shards ?? []) {
+            const shardId = shard.ShardId!;
+            if (seen.has(shardId)) continue;
+            seen.add(shardId);
+            // Shards that exist when the mapping starts honour StartingPosition; later ones are read whole.
+            await iteratorFor(shardId, first ? m.startingPosition : 'TRIM_HORIZON');
+          }
+          first = false;
         }
-        const page = await this.streams.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: m.batchSize }),
-        );
-        iterators.set(shardId, page.NextShardIterator);
-        const records = (page.Records ?? []).filter(
-          (r) =>
-            m.filters.length === 0 ||
-            m.filters.some((f) => matchesPattern(r as unknown as Record<string, unknown>, f)),
-        );
-        if (page.Records?.length) found = true;
-        if (records.length) await this.deliver(m, records);
+        for (const [shardId, iterator] of iterators) {
+          if (!iterator) {
+            iterators.delete(shardId);
+            continue;
+          }
+          let page: GetRecordsCommandOutput;
+          try {
+            page = await this.streams.send(
+              new GetRecordsCommand({ ShardIterator: iterator, Limit: m.batchSize }),
+            );
+          } catch (err) {
+            // Expired or trimmed iterators are re-acquired after the last record delivered.
+            const name = (err as { name?: string }).name ?? '';
+            if (!this.running) return;
+            if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') {
+              await iteratorFor(shardId, 'TRIM_HORIZON');
+              continue;
+            }
+            throw err;
+          }
+          iterators.set(shardId, page.NextShardIterator);
+          const all = page.Records ?? [];
+          const records = all.filter(
+            (r) =>
+              m.filters.length === 0 ||
+              m.filters.some((f) => matchesPattern(r as unknown as Record<string, unknown>, f)),
+          );
+          if (all.length) found = true;
+          if (records.length) await this.deliver(m, records);
+          const last = all.at(-1)?.dynamodb?.SequenceNumber;
+          if (last) lastSequence.set(shardId, last);
+        }
+      } catch (err) {
+        if (!this.running) return;
+        console.error(`local stream mapping ${m.id}: ${err instanceof Error ? err.message : err}`);
+        await sleep(500);
       }
       this.cycle++;
       if (found) this.lastActivity = this.cycle;

@@ -118,3 +118,44 @@ export class Resolver {
     return Object.fromEntries(keys.map((k) => [k, this.resolve(obj[k])]));
   }
 }
+
+/**
+ * Resources with no local behaviour (queues, topics, keys, log groups, roles, SES configuration sets)
+ * still get names and ARNs, so environment variables that refer to them resolve.
+ */
+export function bindPassiveResources(resolver: Resolver): void {
+  const arn = (service: string, rest: string) =>
+    `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${rest}`;
+  for (const [id, res] of Object.entries(resolver.template.Resources)) {
+    const p = res.Properties ?? {};
+    switch (res.Type) {
+      case 'AWS::SES::ConfigurationSet':
+        resolver.bind(id, { ref: String(p.Name ?? id) });
+        break;
+      case 'AWS::SQS::Queue':
+        resolver.bind(id, {
+          ref: `http://localhost/queue/${id}`,
+          attrs: { Arn: arn('sqs', id), QueueName: id, QueueUrl: `http://localhost/queue/${id}` },
+        });
+        break;
+      case 'AWS::SNS::Topic':
+        resolver.bind(id, {
+          ref: arn('sns', String(p.TopicName ?? id)),
+          attrs: { TopicArn: arn('sns', String(p.TopicName ?? id)) },
+        });
+        break;
+      case 'AWS::KMS::Key':
+        resolver.bind(id, { ref: id, attrs: { Arn: arn('kms', `key/${id}`), KeyId: id } });
+        break;
+      case 'AWS::Logs::LogGroup':
+        resolver.bind(id, { ref: id, attrs: { Arn: arn('logs', `log-group:${id}`) } });
+        break;
+      case 'AWS::IAM::Role':
+        resolver.bind(id, {
+          ref: id,
+          attrs: { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${id}`, RoleId: id },
+        });
+        break;
+    }
+  }
+}

@@ -3,6 +3,7 @@
  * only the part it needs; a team changes Feltfit by editing this file's values and redeploying.
  */
 import { z } from 'zod';
+import { ChannelsConfig, defaultChannelsConfig } from './channels.js';
 import { ModelsConfig } from './models.js';
 import { ProfilesConfig } from './profiles.js';
 
@@ -36,6 +37,8 @@ export const FeltfitConfig = z.object({
   ingest: IngestConfig,
   /** Identity resolution, trait schema (data minimisation) and consent mapping. */
   profiles: ProfilesConfig.prefault({}),
+  /** Contact-pressure caps, quiet hours, sender identities, unsubscribe, provider-feedback thresholds. */
+  channels: ChannelsConfig.default(defaultChannelsConfig),
   /** Model horizons, gates, fairness, bands, SageMaker endpoints. */
   models: ModelsConfig.prefault({}),
 });

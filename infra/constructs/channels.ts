@@ -1,0 +1,203 @@
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+import type { ChannelsConfig } from '../../shared/config/channels.js';
+import type { Api } from './api.js';
+import type { Data } from './data.js';
+import { FeltfitFunction } from './feltfit-function.js';
+import type { Observability } from './observability.js';
+
+export interface ChannelsProps {
+  readonly api: Api;
+  readonly data: Data;
+  readonly observability: Observability;
+  readonly config: ChannelsConfig;
+  readonly logRetentionDays: logs.RetentionDays;
+}
+
+/**
+ * Channels: the one guarded send path (invoked by journeys), one-click unsubscribe, the in-app inbox,
+ * and provider feedback from SES through EventBridge.
+ */
+export class Channels extends Construct {
+  readonly send: FeltfitFunction;
+
+  constructor(scope: Construct, id: string, props: ChannelsProps) {
+    super(scope, id);
+    const { api, data, observability } = props;
+    const configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName: props.config.email.configurationSet ?? 'feltfit',
+    });
+    // SES publishes sending events to the default bus only.
+    const defaultBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    configurationSet.addEventDestination('ToEventBridge', {
+      destination: ses.EventDestination.eventBus(defaultBus),
+      events: [
+        ses.EmailSendingEvent.DELIVERY,
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.OPEN,
+        ses.EmailSendingEvent.CLICK,
+        ses.EmailSendingEvent.REJECT,
+        ses.EmailSendingEvent.RENDERING_FAILURE,
+      ],
+    });
+
+    const secret = (name: string, description: string) => {
+      const s = new secretsmanager.Secret(this, name, {
+        description,
+        encryptionKey: data.key,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      });
+      Validations.of(s).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'An HMAC signing key: rotating it invalidates every link already sent; rotate by hand with a grace period (docs/operations.md).',
+      });
+      return s;
+    };
+    const unsubscribeSecret = secret('UnsubscribeSecret', 'Signs one-click unsubscribe tokens');
+    const inboxSecret = secret(
+      'InboxSecret',
+      'Verifies per-person in-app inbox tokens signed by the customer backend',
+    );
+
+    // The unsubscribe link points at this stack's own endpoint unless the configuration names another.
+    const unsubscribeUrl = props.config.email.unsubscribeUrl.startsWith('http://localhost')
+      ? `${api.httpApi.apiEndpoint}/v1/unsubscribe`
+      : props.config.email.unsubscribeUrl;
+    const config = {
+      ...props.config,
+      email: {
+        ...props.config.email,
+        configurationSet: configurationSet.configurationSetName,
+        unsubscribeUrl,
+      },
+    };
+    const channelFunction = (cid: string, name: string, description: string) => {
+      const fn = new FeltfitFunction(this, cid, {
+        name,
+        description,
+        logRetentionDays: props.logRetentionDays,
+        environment: { CHANNELS_CONFIG: JSON.stringify(config) },
+        secretsExtension: true,
+      });
+      data.bind(fn, 'messages', 'rw');
+      data.bind(fn, 'profiles', 'r');
+      return fn;
+    };
+    const useSecret = (fn: FeltfitFunction, envName: string, s: secretsmanager.Secret) => {
+      s.grantRead(fn);
+      fn.addEnvironment(envName, s.secretArn);
+    };
+
+    this.send = channelFunction(
+      'Send',
+      'send',
+      'Guarded send: consent, suppression, approval, caps, quiet hours, ledger',
+    );
+    useSecret(this.send, 'UNSUBSCRIBE_SECRET_ARN', unsubscribeSecret);
+    const region = Stack.of(this).region;
+    const account = Stack.of(this).account;
+    this.send.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [
+          `arn:aws:ses:${region}:${account}:identity/*`,
+          `arn:aws:ses:${region}:${account}:configuration-set/${configurationSet.configurationSetName}`,
+        ],
+      }),
+    );
+    this.send.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish', 'sns:CreatePlatformEndpoint'], resources: ['*'] }),
+    );
+    this.send.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [`arn:aws:sms-voice:${region}:${account}:*`],
+      }),
+    );
+    // cdk-nag names findings by the rendered ARN: pseudo parameters appear as <AWS::…>.
+    const r = Token.isUnresolved(region) ? '<AWS::Region>' : region;
+    const a = Token.isUnresolved(account) ? '<AWS::AccountId>' : account;
+    Validations.of(this.send.role!).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:aws:ses:${r}:${a}:identity/*]`,
+        reason:
+          'The sending identity (domain or address) is the customer’s and verified outside the stack; SendEmail is still limited to this account and region.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'SMS to a phone number through sns:Publish has no resource ARN; push endpoints are created per device at send time.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:aws:sms-voice:${r}:${a}:*]`,
+        reason:
+          'The origination identity (number, sender id or pool) is configured by the customer; limited to this account and region.',
+      },
+    );
+
+    const unsubscribe = channelFunction('Unsubscribe', 'unsubscribe', 'One-click unsubscribe (RFC 8058)');
+    useSecret(unsubscribe, 'UNSUBSCRIBE_SECRET_ARN', unsubscribeSecret);
+    data.bind(unsubscribe, 'events', 'w');
+    api.addPublicRoutes(
+      ['/v1/unsubscribe'],
+      apigw.HttpMethod.GET,
+      new HttpLambdaIntegration('UnsubscribePage', unsubscribe),
+      'The signed, expiring token in the link is the authorization: it names one person and channel.',
+    );
+    api.addPublicRoutes(
+      ['/v1/unsubscribe'],
+      apigw.HttpMethod.POST,
+      new HttpLambdaIntegration('UnsubscribeOneClick', unsubscribe),
+      'The signed, expiring token in the link is the authorization: it names one person and channel.',
+    );
+
+    const inbox = channelFunction('Inbox', 'inbox', 'In-app inbox for apps, per-person signed tokens');
+    useSecret(inbox, 'INBOX_SECRET_ARN', inboxSecret);
+    api.addPublicRoutes(
+      ['/v1/inbox'],
+      apigw.HttpMethod.GET,
+      new HttpLambdaIntegration('InboxList', inbox),
+      'A per-person token signed by the customer backend (HMAC) authorizes each call; the function verifies it.',
+    );
+    api.addPublicRoutes(
+      ['/v1/inbox/{messageId}/read'],
+      apigw.HttpMethod.POST,
+      new HttpLambdaIntegration('InboxRead', inbox),
+      'A per-person token signed by the customer backend (HMAC) authorizes each call; the function verifies it.',
+    );
+
+    const feedback = channelFunction(
+      'ProviderFeedback',
+      'provider-feedback',
+      'SES events: ledger, suppression, reputation',
+    );
+    data.bind(feedback, 'events', 'w');
+    const feedbackDlq = observability.deadLetterQueue(this, 'ProviderFeedbackDlq', 'Provider feedback');
+    Validations.of(feedbackDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the SES feedback rule target.',
+    });
+    new events.Rule(this, 'SesEvents', {
+      eventBus: defaultBus,
+      description: 'SES sending events of Feltfit’s configuration set',
+      eventPattern: { source: ['aws.ses'] },
+      targets: [
+        new targets.LambdaFunction(feedback, {
+          deadLetterQueue: feedbackDlq,
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Analytics } from '@segment/analytics-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
+import { defaultProfilesConfig } from '../../shared/config/profiles.js';
+import { contactOf, featuresOf } from '../../shared/domain/profiles/features.js';
+import { consentOf } from '../../shared/domain/profiles/state.js';
+import { startTestRuntime, type TestRuntime } from '../support/runtime.js';
+
+let rt: TestRuntime;
+let store: DynamoDbProfileStore;
+
+beforeAll(async () => {
+  rt = await startTestRuntime();
+  const client = new DynamoDBClient({
+    endpoint: rt.dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  store = new DynamoDbProfileStore({
+    client: documentClient(client),
+    tableName: rt.tables.PROFILES_TABLE!,
+    config: defaultProfilesConfig,
+  });
+});
+afterAll(async () => {
+  await rt?.stop();
+});
+
+describe('profiles through the local runtime', () => {
+  it('projects events posted by the Segment SDK into one merged, consented profile with features', async () => {
+    const analytics = new Analytics({ writeKey: rt.writeKey, host: rt.url, flushAt: 20, maxRetries: 0 });
+    analytics.track({
+      anonymousId: 'anon-77',
+      event: 'Product Viewed',
+      properties: { product_id: 'sku-1', category: 'Shoes' },
+    });
+    analytics.track({
+      anonymousId: 'anon-77',
+      event: 'Product Added',
+      properties: { cart_id: 'cart-1', product_id: 'sku-1', price: 80, quantity: 1 },
+    });
+    analytics.identify({
+      userId: 'user-77',
+      anonymousId: 'anon-77',
+      traits: { email: '  Zoe@Example.COM ', firstName: 'Zoë', favouriteColour: 'teal' },
+      context: { consent: { categoryPreferences: { email: true, sms: false } }, timezone: 'Europe/Paris' },
+    });
+    analytics.track({
+      userId: 'user-77',
+      event: 'Order Completed',
+      properties: { order_id: 'o-1', revenue: 80, cart_id: 'cart-1' },
+    });
+    await analytics.closeAndFlush({ timeout: 20_000 });
+    await rt.settle();
+
+    const profile = await store.findByIdentifier('email', 'zoe@example.com');
+    expect(profile).toBeDefined();
+    const byAnon = await store.findByIdentifier('anonymousId', 'anon-77');
+    expect(byAnon?.profileId).toBe(profile!.profileId);
+
+    const features = featuresOf(profile!.state);
+    expect(features.purchases).toMatchObject({ orderCount: 1, totalRevenue: 80 });
+    expect(features.recentlyViewedProducts).toContain('sku-1');
+    expect(features.recentlyViewedCategories).toContain('Shoes');
+    expect(features.timezone).toBe('Europe/Paris');
+    expect(contactOf(profile!.state).email).toBe('zoe@example.com');
+    expect(consentOf(profile!.state, 'email', 'marketing')).toBe(true);
+    expect(consentOf(profile!.state, 'sms', 'marketing')).toBe(false);
+    // Undeclared traits are not stored.
+    expect(JSON.stringify(profile!.state)).not.toContain('teal');
+
+    // The projector published the domain events journeys subscribe to.
+    const types = rt.bus.history.map((e) => e['detail-type']);
+    expect(types).toEqual(expect.arrayContaining(['ProfileUpdated', 'OrderCompleted', 'ConsentChanged']));
+  });
+
+  it('writes no email address or phone number in clear into any function log', () => {
+    const logs = readdirSync(rt.logDir)
+      .map((f) => readFileSync(join(rt.logDir, f), 'utf8'))
+      .join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.toLowerCase()).not.toContain('zoe@example.com');
+    expect(logs).not.toContain('user-77');
+  });
+});
