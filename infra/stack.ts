@@ -8,6 +8,7 @@ import { Bus } from './constructs/bus.js';
 import { Channels } from './constructs/channels.js';
 import { Data } from './constructs/data.js';
 import { Ingest } from './constructs/ingest.js';
+import { Journeys } from './constructs/journeys.js';
 import { Observability } from './constructs/observability.js';
 import { Profiles } from './constructs/profiles.js';
 
@@ -29,7 +30,21 @@ export class FeltfitStack extends Stack {
     new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
     new Admin(this, 'Admin', { api, data, logRetentionDays });
     new Profiles(this, 'Profiles', { data, bus, observability, config: config.profiles, logRetentionDays });
-    new Channels(this, 'Channels', { api, data, observability, config: config.channels, logRetentionDays });
+    const channels = new Channels(this, 'Channels', {
+      api,
+      data,
+      observability,
+      config: config.channels,
+      logRetentionDays,
+    });
+    new Journeys(this, 'Journeys', {
+      data,
+      bus,
+      observability,
+      send: channels.send,
+      config: config.journeys,
+      logRetentionDays,
+    });
 
     new CfnOutput(this, 'ApiUrl', {
       value: api.httpApi.apiEndpoint,

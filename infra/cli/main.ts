@@ -9,6 +9,14 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     describe: 'create, revoke and list event sources and their write keys',
     load: async () => (await import('./commands/sources.js')).run,
   },
+  content: {
+    describe: 'generate, list, show and review content variants',
+    load: async () => (await import('./commands/content.js')).run,
+  },
+  outbox: {
+    describe: 'list the local outbox (email, SMS and push the local runtime sent)',
+    load: async () => (await import('./commands/outbox.js')).run,
+  },
   models: {
     describe: 'fit, list and show predictive models (CLV, churn, propensity)',
     load: async () => (await import('./commands/models.js')).run,

@@ -183,10 +183,10 @@ export class Channels extends Construct {
     );
     data.bind(feedback, 'events', 'w');
     const feedbackDlq = observability.deadLetterQueue(this, 'ProviderFeedbackDlq', 'Provider feedback');
-    Validations.of(feedbackDlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the SES feedback rule target.',
-    });
+    observability.acknowledgeDeadLetterQueue(
+      feedbackDlq,
+      'dead-letter queue of the SES feedback rule target',
+    );
     new events.Rule(this, 'SesEvents', {
       eventBus: defaultBus,
       description: 'SES sending events of Feltfit’s configuration set',

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -59,9 +59,9 @@ export class Profiles extends Construct {
       0,
       'Profile projector: invocation errors',
     );
-    Validations.of(dlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter destination of the projector’s stream mapping.',
-    });
+    props.observability.acknowledgeDeadLetterQueue(
+      dlq,
+      'dead-letter destination of the projector’s stream mapping',
+    );
   }
 }

@@ -521,7 +521,9 @@ export const JourneysConfig = z.object({
   experiments: ExperimentsConfig.prefault({}),
   decide: DecideConfig,
   /** Error names the send function throws for retryable failures (Step Functions Retry). */
-  sendRetryErrors: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9.]*$/)).default(['SendRetryableError']),
+  sendRetryErrors: z
+    .array(z.string().regex(/^[A-Za-z][A-Za-z0-9.]*$/))
+    .default(['ProviderThrottledError', 'ProviderUnavailableError']),
   /** Days an event occurrence is kept for exit checks, and a waiting token past its timeout (TTL). */
   retentionDays: z.number().int().min(1).max(400).default(35),
   /** Days decisions (explanations) and assignments are kept for audit, appeal and measurement. */

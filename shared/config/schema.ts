@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ChannelsConfig, defaultChannelsConfig } from './channels.js';
+import { JourneysConfig } from './journeys.js';
 import { ModelsConfig } from './models.js';
 import { ProfilesConfig } from './profiles.js';
 
@@ -39,6 +40,8 @@ export const FeltfitConfig = z.object({
   profiles: ProfilesConfig.prefault({}),
   /** Contact-pressure caps, quiet hours, sender identities, unsubscribe, provider-feedback thresholds. */
   channels: ChannelsConfig.default(defaultChannelsConfig),
+  /** Journey catalogue, experiments and global control group, decide settings. */
+  journeys: JourneysConfig.prefault({}),
   /** Model horizons, gates, fairness, bands, SageMaker endpoints. */
   models: ModelsConfig.prefault({}),
 });

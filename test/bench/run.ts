@@ -8,6 +8,9 @@ const only = process.argv.slice(2);
 const suites: Record<string, () => Promise<void>> = {
   ingest: benchIngest,
   models: async () => (await import('./models.js')).benchModels(),
+  channels: async () => (await import('./channels.js')).benchChannels(),
+  content: async () => (await import('./content.js')).benchContent(),
+  journeys: async () => (await import('./journeys.js')).benchJourneys(),
 };
 
 for (const [name, run] of Object.entries(suites)) {

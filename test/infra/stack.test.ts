@@ -124,3 +124,32 @@ describe('cdk-nag', () => {
     expect(() => Template.fromStack(stack)).toThrow(/AwsSolutions-SQS/);
   });
 });
+
+describe('journeys', () => {
+  it('synthesizes one Standard state machine per enabled journey, each a valid ASL definition with logging and tracing', async () => {
+    const { default: aslValidator } = await import('asl-validator');
+    const machines = ofType('AWS::StepFunctions::StateMachine');
+    expect(machines.length).toBeGreaterThanOrEqual(5);
+    for (const m of machines) {
+      expect(m.Properties.StateMachineType).toBe('STANDARD');
+      expect(m.Properties.TracingConfiguration).toEqual({ Enabled: true });
+      expect(m.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+      // The definition string with its substitutions filled in, as Step Functions receives it.
+      const subs = m.Properties.DefinitionSubstitutions as Record<string, unknown>;
+      let text = String(m.Properties.DefinitionString);
+      for (const key of Object.keys(subs)) {
+        text = text.replaceAll(`\${${key}}`, `arn:aws:lambda:us-east-1:123456789012:function:${key}`);
+      }
+      const result = aslValidator(JSON.parse(text));
+      expect(result.errorsText()).toBe('');
+      expect(result.isValid).toBe(true);
+    }
+  });
+
+  it('starts journeys from rules on the feltfit bus', () => {
+    const rules = ofType('AWS::Events::Rule').filter((r) =>
+      String(JSON.stringify(r.Properties.EventPattern)).includes('feltfit.'),
+    );
+    expect(rules.length).toBeGreaterThanOrEqual(5);
+  });
+});

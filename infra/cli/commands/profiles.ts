@@ -1,0 +1,248 @@
+/**
+ * `feltfit profiles get|export|erase`: the privacy operations of the admin API, from a terminal.
+ *
+ * Tables: `--profiles-table`, `--events-table`, `--control-table`, else FELTFIT_PROFILES_TABLE,
+ * FELTFIT_EVENTS_TABLE, FELTFIT_CONTROL_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB or the SDK's normal
+ * resolution); any left unnamed come from the local runtime's `${FELTFIT_DATA_DIR:-.feltfit}/runtime.json`
+ * with its DynamoDB Local endpoint. Identifiers are hashed with FELTFIT_IDENTITY_HMAC_KEY (the projector's
+ * IDENTITY_HMAC_KEY) and normalised with FELTFIT_PROFILES_CONFIG, when the deployment sets them.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
+import { dynamoDbPrivacyDeps, type PrivacyDeps } from '../../../shared/adapters/dynamodb/privacy-wiring.js';
+import { parsePrivacyConfig } from '../../../shared/config/privacy.js';
+import { parseProfilesConfig } from '../../../shared/config/profiles.js';
+import { ClientError } from '../../../shared/domain/errors.js';
+import {
+  erasePerson,
+  exportPersonalData,
+  findProfileView,
+  getProfileView,
+  type ProfileView,
+  parseLookupQuery,
+  parseProfileId,
+} from '../../../shared/domain/privacy/operations.js';
+
+const USAGE = `usage: feltfit profiles <command> [table options]
+
+commands:
+  get --type TYPE --value VALUE [--json]   the live profile an identifier points at
+                                           (TYPE: userId, anonymousId, email, phone, deviceId)
+  get PROFILE_ID [--json]                  the live profile (merges followed)
+  export PROFILE_ID [--out FILE]           everything held about the person, as one JSON document
+  erase PROFILE_ID --yes                   delete everything held about the person and tombstone
+                                           its identifiers (cannot be undone)
+
+table options: --profiles-table NAME --events-table NAME --control-table NAME
+  (else FELTFIT_PROFILES_TABLE / FELTFIT_EVENTS_TABLE / FELTFIT_CONTROL_TABLE, else the local
+  runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)
+`;
+
+/** Where the CLI writes; injectable for tests. */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Record<string, string | undefined>;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+/** Raised when the tables cannot be found. */
+export class TargetNotFoundError extends Error {
+  override readonly name = 'TargetNotFoundError';
+}
+
+/** Raised for a malformed command line (exit code 2). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Parsed command line: positional arguments, `--flag value` options and boolean switches. */
+export interface CliArgs {
+  readonly positional: string[];
+  readonly options: Record<string, string>;
+  readonly switches: Set<string>;
+}
+
+/** Parses `--name value`, `--name=value` and the given boolean switches; rejects unknown flags. */
+export function parseCliArgs(
+  args: readonly string[],
+  valued: readonly string[],
+  switches: readonly string[],
+): CliArgs {
+  const out: CliArgs = { positional: [], options: {}, switches: new Set() };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) {
+      out.positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    if (switches.includes(flag) && eq === -1) out.switches.add(flag);
+    else if (valued.includes(flag)) {
+      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === '' || (eq === -1 && value.startsWith('--')))
+        throw new UsageError(`${flag} needs a value`);
+      out.options[flag] = value;
+    } else throw new UsageError(`unknown argument '${arg}'`);
+  }
+  return out;
+}
+
+/** The table options every privacy command accepts. */
+export const TABLE_FLAGS = ['--profiles-table', '--events-table', '--control-table'] as const;
+
+/** Builds the privacy dependencies from flags, FELTFIT_* variables or the local runtime's file. */
+export async function privacyDepsFor(options: Record<string, string>, env: Io['env']): Promise<PrivacyDeps> {
+  const named = {
+    profiles: options['--profiles-table'] ?? env.FELTFIT_PROFILES_TABLE,
+    events: options['--events-table'] ?? env.FELTFIT_EVENTS_TABLE,
+    control: options['--control-table'] ?? env.FELTFIT_CONTROL_TABLE,
+  };
+  let endpoint: string | undefined;
+  if (!named.profiles || !named.events || !named.control) {
+    const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
+    let runtime: { dynamodbEndpoint?: unknown; env?: Record<string, unknown> };
+    try {
+      runtime = JSON.parse(await readFile(file, 'utf8')) as typeof runtime;
+    } catch (err) {
+      throw new TargetNotFoundError(
+        `no tables: pass ${TABLE_FLAGS.join(', ')}, set FELTFIT_PROFILES_TABLE, FELTFIT_EVENTS_TABLE and FELTFIT_CONTROL_TABLE, or start the local runtime (npm start) so that ${file} exists`,
+        { cause: err },
+      );
+    }
+    const fromFile = (key: string) =>
+      typeof runtime.env?.[key] === 'string' ? (runtime.env[key] as string) : undefined;
+    named.profiles ??= fromFile('PROFILES_TABLE');
+    named.events ??= fromFile('EVENTS_TABLE');
+    named.control ??= fromFile('CONTROL_TABLE');
+    if (typeof runtime.dynamodbEndpoint !== 'string' || !named.profiles || !named.events || !named.control) {
+      throw new TargetNotFoundError(
+        `${file} does not name dynamodbEndpoint and env.PROFILES_TABLE, env.EVENTS_TABLE, env.CONTROL_TABLE`,
+      );
+    }
+    endpoint = runtime.dynamodbEndpoint;
+  }
+  const client = documentClient(
+    endpoint
+      ? {
+          endpoint,
+          region: env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {},
+  );
+  return dynamoDbPrivacyDeps({
+    client,
+    tables: { profiles: named.profiles, events: named.events, control: named.control },
+    profilesConfig: parseProfilesConfig(env.FELTFIT_PROFILES_CONFIG, 'FELTFIT_PROFILES_CONFIG'),
+    privacyConfig: parsePrivacyConfig(env.FELTFIT_PRIVACY_CONFIG, 'FELTFIT_PRIVACY_CONFIG'),
+    ...(env.FELTFIT_IDENTITY_HMAC_KEY ? { hmacKey: env.FELTFIT_IDENTITY_HMAC_KEY } : {}),
+  });
+}
+
+function describeProfile(p: ProfileView): string {
+  const ids = Object.entries(p.identities)
+    .filter(([, values]) => values.length > 0)
+    .map(([type, values]) => `  ${type.padEnd(12)} ${values.join(', ')}`);
+  const consent = Object.entries(p.consent).map(
+    ([k, c]) => `  ${k.padEnd(24)} ${c.granted ? 'granted' : 'withdrawn'} (${c.source}, ${c.at})`,
+  );
+  const f = p.features;
+  return [
+    `profile ${p.profileId} (version ${p.version}, created ${p.createdAt}, updated ${p.updatedAt})`,
+    ...(p.mergedProfileIds.length > 0 ? [`merged from ${p.mergedProfileIds.join(', ')}`] : []),
+    'identities',
+    ...ids,
+    'consent',
+    ...(consent.length > 0 ? consent : ['  none recorded']),
+    'features',
+    `  first seen ${f.firstSeenAt ?? '-'}, last seen ${f.lastSeenAt ?? '-'}`,
+    `  orders ${f.purchases.orderCount}, revenue ${f.purchases.totalRevenue}, open tickets ${f.support.openTickets}`,
+    '',
+  ].join('\n');
+}
+
+async function execute(command: string, args: CliArgs, io: Io): Promise<number> {
+  const [, id, ...extra] = args.positional;
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  if (command === 'get') {
+    const byIdentifier = args.options['--type'] !== undefined || args.options['--value'] !== undefined;
+    if (byIdentifier === (id !== undefined))
+      throw new UsageError('give either PROFILE_ID or --type and --value');
+    const deps = await privacyDepsFor(args.options, io.env);
+    const profile = byIdentifier
+      ? await findProfileView(
+          deps.directory,
+          parseLookupQuery({ type: args.options['--type'], value: args.options['--value'] }),
+        )
+      : await getProfileView(deps.directory, parseProfileId(id));
+    io.out(
+      args.switches.has('--json') ? `${JSON.stringify({ profile }, null, 2)}\n` : describeProfile(profile),
+    );
+    return 0;
+  }
+  if (id === undefined) throw new UsageError(`${command} needs a PROFILE_ID`);
+  const profileId = parseProfileId(id);
+  if (command === 'export') {
+    const deps = await privacyDepsFor(args.options, io.env);
+    const document = await exportPersonalData(deps.export, profileId);
+    const json = `${JSON.stringify(document, null, 2)}\n`;
+    const file = args.options['--out'];
+    if (file) {
+      await writeFile(file, json, { mode: 0o600 });
+      io.err(`wrote the export of ${document.profileId} to ${file} (contains personal data)\n`);
+    } else io.out(json);
+    return 0;
+  }
+  if (!args.switches.has('--yes')) {
+    io.err('feltfit profiles: erase deletes the person for good; pass --yes to confirm\n');
+    return 2;
+  }
+  const deps = await privacyDepsFor(args.options, io.env);
+  const outcome = await erasePerson(
+    deps.erase,
+    profileId,
+    `cli:${io.env.USER ?? io.env.USERNAME ?? 'unknown'}`,
+  );
+  const counts = Object.entries(outcome.counts)
+    .map(([holder, n]) => `${holder} ${n}`)
+    .join(', ');
+  io.out(
+    outcome.status === 'erased'
+      ? `erased: deleted ${counts || 'nothing'}; ${outcome.tombstones} identifiers tombstoned\n`
+      : `already erased at ${outcome.erasedAt}\n`,
+  );
+  return 0;
+}
+
+/** Runs the `profiles` command group; returns the exit code. */
+export async function run(args: string[], io: Io = processIo): Promise<number> {
+  const [command] = args;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return command ? 0 : 2;
+  }
+  try {
+    if (!['get', 'export', 'erase'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+    const parsed = parseCliArgs(args, [...TABLE_FLAGS, '--type', '--value', '--out'], ['--json', '--yes']);
+    return await execute(command, parsed, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`feltfit profiles: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof ClientError || err instanceof TargetNotFoundError) {
+      io.err(`feltfit profiles: ${err.message}\n`);
+      return 1;
+    }
+    io.err(`feltfit profiles: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+    return 1;
+  }
+}

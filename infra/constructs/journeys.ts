@@ -1,0 +1,135 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { JourneysConfig } from '../../shared/config/journeys.js';
+import { compileJourney } from '../../shared/domain/journeys/compile.js';
+import { resumeRule, triggerRules } from '../../shared/domain/journeys/triggers.js';
+import type { Bus } from './bus.js';
+import type { Data } from './data.js';
+import { FeltfitFunction } from './feltfit-function.js';
+import type { Observability } from './observability.js';
+
+export interface JourneysProps {
+  readonly data: Data;
+  readonly bus: Bus;
+  readonly observability: Observability;
+  readonly send: FeltfitFunction;
+  readonly config: JourneysConfig;
+  readonly logRetentionDays: logs.RetentionDays;
+}
+
+/**
+ * Journeys: one Step Functions Standard state machine per enabled journey, compiled at synth from
+ * the journey definitions in the configuration; rules that start them from domain events; the decide
+ * and step functions their tasks call; and the resumer of keyed waits.
+ */
+export class Journeys extends Construct {
+  readonly stateMachines: Record<string, sfn.StateMachine> = {};
+
+  constructor(scope: Construct, id: string, props: JourneysProps) {
+    super(scope, id);
+    const { data, bus, observability, config } = props;
+    const env = { JOURNEYS_CONFIG: JSON.stringify(config) };
+    const fn = (cid: string, name: string, description: string, timeout = Duration.seconds(15)) => {
+      const f = new FeltfitFunction(this, cid, {
+        name,
+        description,
+        logRetentionDays: props.logRetentionDays,
+        environment: env,
+        timeout,
+      });
+      data.bind(f, 'journeys', 'rw');
+      return f;
+    };
+    const decide = fn('Decide', 'decide', 'Next best action and content variant, with stored explanation');
+    data.bind(decide, 'profiles', 'r');
+    data.bind(decide, 'content', 'r');
+    const step = fn(
+      'Step',
+      'journey-step',
+      'Journey tasks: keyed waits, exit checks, branches, profile updates',
+    );
+    data.bind(step, 'profiles', 'r');
+    data.bind(step, 'events', 'w');
+    const start = fn(
+      'Start',
+      'start-journey',
+      'Starts journeys from domain events, with assignment and holdouts',
+    );
+    const resume = fn('Resume', 'resume-journeys', 'Resumes keyed waits when the awaited event arrives');
+
+    const enabled = config.journeys.filter((j) => j.enabled);
+    for (const journey of enabled) {
+      const definition = compileJourney(journey, { sendRetryErrors: config.sendRetryErrors });
+      const logGroup = new logs.LogGroup(this, `${journey.id}Logs`, {
+        retention: props.logRetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const sm = new sfn.StateMachine(this, `Journey-${journey.id}`, {
+        stateMachineName: `feltfit-${journey.id}`,
+        stateMachineType: sfn.StateMachineType.STANDARD,
+        definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(definition)),
+        definitionSubstitutions: {
+          DecideFunctionArn: decide.functionArn,
+          SendFunctionArn: props.send.functionArn,
+          JourneyStepFunctionArn: step.functionArn,
+        },
+        tracingEnabled: true,
+        // Execution data holds profile ids and content: kept out of the logs.
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      });
+      for (const f of [decide, props.send, step]) f.grantInvoke(sm);
+      const stack = Stack.of(this);
+      Validations.of(sm.role).acknowledge(
+        ...[decide, props.send, step].map((f) => ({
+          id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(f.node.defaultChild as import('aws-cdk-lib').CfnElement)}.Arn>:*]`,
+          reason:
+            'Invoking the journey’s own functions, any version or alias of them (lambda:InvokeFunction grant).',
+        })),
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'X-Ray tracing and CloudWatch Logs delivery for Step Functions support no resource-level permissions.',
+        },
+      );
+      this.stateMachines[journey.id] = sm;
+      sm.grantStartExecution(start);
+    }
+    start.addEnvironment(
+      'JOURNEY_STATE_MACHINES',
+      JSON.stringify(
+        Object.fromEntries(Object.entries(this.stateMachines).map(([k, v]) => [k, v.stateMachineArn])),
+      ),
+    );
+    for (const sm of Object.values(this.stateMachines)) sm.grantTaskResponse(resume);
+
+    const dlq = observability.deadLetterQueue(this, 'RulesDlq', 'Journey triggers');
+    const target = (f: FeltfitFunction) =>
+      new targets.LambdaFunction(f, {
+        deadLetterQueue: dlq,
+        retryAttempts: 4,
+        maxEventAge: Duration.hours(6),
+      });
+    for (const rule of triggerRules(enabled)) {
+      new events.Rule(this, `Trigger-${rule.journey}`, {
+        eventBus: bus.bus,
+        description: `Starts the ${rule.journey} journey`,
+        eventPattern: rule.eventPattern as events.EventPattern,
+        targets: [target(start)],
+      });
+    }
+    new events.Rule(this, 'ResumeRule', {
+      eventBus: bus.bus,
+      description: 'Resumes journeys waiting for these events',
+      eventPattern: resumeRule(enabled) as events.EventPattern,
+      targets: [target(resume)],
+    });
+    observability.acknowledgeDeadLetterQueue(
+      dlq,
+      'dead-letter queue of the journey trigger and resume rules',
+    );
+  }
+}
