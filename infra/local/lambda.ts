@@ -26,6 +26,8 @@ export class LambdaInvocationError extends Error {
  */
 export class LocalFunction {
   private worker?: Worker;
+  /** Why the handler module failed to load, if it did. */
+  initError?: string;
   private readonly pending = new Map<
     string,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -59,17 +61,22 @@ export class LocalFunction {
       worker.stdout.pipe(out);
       worker.stderr.pipe(out);
     }
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) =>
-        reject(new Error(`function ${this.logicalId} failed to load: ${err.message}`));
+    const loaded = await new Promise<boolean>((resolve) => {
+      const onError = (err: Error) => {
+        // As in Lambda, an init failure fails the function's invocations, not the whole app.
+        this.initError = err.message;
+        console.error(`local runtime: function ${this.logicalId} failed to initialise: ${err.message}`);
+        resolve(false);
+      };
       worker.once('error', onError);
       worker.once('message', (m: { ready?: boolean }) => {
         if (m.ready) {
           worker.off('error', onError);
-          resolve();
+          resolve(true);
         }
       });
     });
+    if (!loaded) return;
     worker.on(
       'message',
       (m: { id?: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
@@ -92,6 +99,9 @@ export class LocalFunction {
 
   /** Invokes the handler with an event; rejects on an unhandled error or the template's timeout. */
   invoke<T = unknown>(event: unknown): Promise<T> {
+    if (this.initError) {
+      return Promise.reject(new LambdaInvocationError(this.logicalId, 'Runtime.InitError', this.initError));
+    }
     const worker = this.worker;
     if (!worker) return Promise.reject(new Error(`function ${this.logicalId} is not started`));
     const id = randomUUID();
