@@ -6,6 +6,7 @@ import { Admin } from './constructs/admin.js';
 import { Api } from './constructs/api.js';
 import { Bus } from './constructs/bus.js';
 import { Channels } from './constructs/channels.js';
+import { Content } from './constructs/content.js';
 import { Data } from './constructs/data.js';
 import { Ingest } from './constructs/ingest.js';
 import { Journeys } from './constructs/journeys.js';
@@ -35,6 +36,13 @@ export class FeltfitStack extends Stack {
       data,
       observability,
       config: config.channels,
+      logRetentionDays,
+    });
+    new Content(this, 'Content', {
+      api,
+      data,
+      config: config.content,
+      ...(config.bedrockModelId ? { bedrockModelId: config.bedrockModelId } : {}),
       logRetentionDays,
     });
     new Journeys(this, 'Journeys', {

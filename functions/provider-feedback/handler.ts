@@ -1,6 +1,9 @@
-/** Lambda entry point of the provider-feedback function. */
+/**
+ * Lambda entry point of the provider-feedback function. A complaint withdraws email consent through the
+ * profiles (env EVENTS_TABLE, PROFILES_TABLE, PROFILES_CONFIG optional, RETENTION_DAYS optional).
+ */
 import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
-import { suppressionOnlyConsentRecorder } from '../../shared/adapters/outbox/channel-wiring.js';
+import { profileConsentRecorderFromEnv } from '../../shared/adapters/profiles/wiring.js';
 import { channelsConfigFromEnv } from '../../shared/config/channels.js';
 import { emfMetrics } from '../../shared/domain/channels/emf.js';
 import { jsonLogger } from '../../shared/http/logger.js';
@@ -14,8 +17,7 @@ export const handler = createProviderFeedbackHandler({
   ledger: stores.ledger,
   suppressions: stores.suppressions,
   reputation: stores.reputation,
-  // The lead replaces this with the profiles-backed ConsentRecorder.
-  consent: suppressionOnlyConsentRecorder,
+  consent: profileConsentRecorderFromEnv(process.env),
   config,
   metrics: emfMetrics((line) => process.stdout.write(`${line}\n`)),
   logger: jsonLogger(),

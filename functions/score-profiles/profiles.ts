@@ -1,21 +1,15 @@
 /**
- * The profiles layer's ScoringSource and ScoreSink adapters. The profiles layer is being built in
- * parallel; until the lead wires its adapters here, the scorer fails fast at cold start with this
- * error rather than scoring nothing.
+ * The scorer's ScoringSource and ScoreSink over the live profiles (env PROFILES_TABLE, PROFILES_CONFIG
+ * optional). Scores are written on the profile item in their own attribute, which projector commits
+ * leave alone.
  */
+import { profileScoringFromEnv } from '../../shared/adapters/profiles/wiring.js';
 import type { ScoreSink, ScoringSource } from '../../shared/ports/models.js';
 
-/** Raised at cold start while no profiles adapter is wired. */
-export class ProfilesNotWiredError extends Error {
-  override readonly name = 'ProfilesNotWiredError';
-}
-
 /** ScoringSource and ScoreSink from the function's environment. */
-export function scoringProfiles(_env: Record<string, string | undefined>): {
+export function scoringProfiles(env: Record<string, string | undefined>): {
   source: ScoringSource;
   sink: ScoreSink;
 } {
-  throw new ProfilesNotWiredError(
-    'ScoringSource/ScoreSink: wire the profiles layer adapters in functions/score-profiles/profiles.ts',
-  );
+  return profileScoringFromEnv(env);
 }

@@ -1,10 +1,10 @@
-/** Lambda entry point of the send function: wires adapters once per cold start. */
+/**
+ * Lambda entry point of the send function: wires adapters once per cold start. Recipients are read from
+ * the live profiles (env PROFILES_TABLE, PROFILES_CONFIG optional).
+ */
 import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
-import {
-  loadSecret,
-  providerSenders,
-  recipientSourceFromEnv,
-} from '../../shared/adapters/outbox/channel-wiring.js';
+import { loadSecret, providerSenders } from '../../shared/adapters/outbox/channel-wiring.js';
+import { profileRecipientSourceFromEnv } from '../../shared/adapters/profiles/wiring.js';
 import { channelsConfigFromEnv } from '../../shared/config/channels.js';
 import { emfMetrics } from '../../shared/domain/channels/emf.js';
 import { timeSortableId } from '../../shared/domain/channels/ids.js';
@@ -19,8 +19,7 @@ const senders = providerSenders(process.env, config);
 export const handler = createSendHandler({
   ...stores,
   ...senders,
-  // The lead replaces this with the profiles-backed RecipientSource.
-  recipients: recipientSourceFromEnv(process.env),
+  recipients: profileRecipientSourceFromEnv(process.env),
   config,
   unsubscribeSecret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),
   metrics: emfMetrics((line) => process.stdout.write(`${line}\n`)),

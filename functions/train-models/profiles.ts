@@ -1,18 +1,13 @@
 /**
- * The profiles layer's TrainingData adapter. The profiles layer is being built in parallel; until
- * the lead wires its adapter here, the trainer fails fast at cold start with this error rather than
- * training on nothing.
+ * The trainer's TrainingData over the live profiles (env PROFILES_TABLE, PROFILES_CONFIG optional).
+ * Rows carry only the traits named in `fairness.cohortTraits` of MODELS_CONFIG. What features as of a
+ * past cutoff can see is listed in shared/adapters/profiles/model-inputs.ts.
  */
+import { profileTrainingDataFromEnv } from '../../shared/adapters/profiles/wiring.js';
+import { parseModelsConfigEnv } from '../../shared/config/models.js';
 import type { TrainingData } from '../../shared/ports/models.js';
 
-/** Raised at cold start while no profiles adapter is wired. */
-export class ProfilesNotWiredError extends Error {
-  override readonly name = 'ProfilesNotWiredError';
-}
-
 /** TrainingData from the function's environment. */
-export function trainingData(_env: Record<string, string | undefined>): TrainingData {
-  throw new ProfilesNotWiredError(
-    'TrainingData: wire the profiles layer adapter in functions/train-models/profiles.ts',
-  );
+export function trainingData(env: Record<string, string | undefined>): TrainingData {
+  return profileTrainingDataFromEnv(env, parseModelsConfigEnv(env).fairness.cohortTraits);
 }

@@ -1,18 +1,23 @@
-/** Lambda entry point of the unsubscribe function. */
+/**
+ * Lambda entry point of the unsubscribe function. Withdrawals become consent events on the events table
+ * (env EVENTS_TABLE, PROFILES_TABLE, PROFILES_CONFIG optional, RETENTION_DAYS optional), which the
+ * profile projector applies; the use case also writes the suppression entry.
+ */
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSuppressionList } from '../../shared/adapters/dynamodb/message-suppression.js';
 import { parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
-import { loadSecret, suppressionOnlyConsentRecorder } from '../../shared/adapters/outbox/channel-wiring.js';
+import { loadSecret } from '../../shared/adapters/outbox/channel-wiring.js';
+import { profileConsentRecorderFromEnv } from '../../shared/adapters/profiles/wiring.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createUnsubscribeHandler } from './app.js';
 
 const env = parseMessagesEnv(process.env);
+const client = documentClient();
 
 export const handler = createUnsubscribeHandler(
   {
-    // The lead replaces this with the profiles-backed ConsentRecorder.
-    consent: suppressionOnlyConsentRecorder,
-    suppressions: new DynamoDbSuppressionList({ client: documentClient(), tableName: env.MESSAGES_TABLE }),
+    consent: profileConsentRecorderFromEnv(process.env, client),
+    suppressions: new DynamoDbSuppressionList({ client, tableName: env.MESSAGES_TABLE }),
     secret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),
     now: () => new Date(),
   },

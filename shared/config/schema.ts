@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ChannelsConfig, defaultChannelsConfig } from './channels.js';
+import { ContentConfig, defaultContentConfig } from './content.js';
 import { JourneysConfig } from './journeys.js';
 import { ModelsConfig } from './models.js';
 import { ProfilesConfig } from './profiles.js';
@@ -40,6 +41,10 @@ export const FeltfitConfig = z.object({
   profiles: ProfilesConfig.prefault({}),
   /** Contact-pressure caps, quiet hours, sender identities, unsubscribe, provider-feedback thresholds. */
   channels: ChannelsConfig.default(defaultChannelsConfig),
+  /** Brand playbook, generator settings, token budgets, review policy. */
+  content: ContentConfig.default(defaultContentConfig),
+  /** Bedrock model for generation; unset → the offline generator, and no Bedrock resources. */
+  bedrockModelId: z.string().min(1).optional(),
   /** Journey catalogue, experiments and global control group, decide settings. */
   journeys: JourneysConfig.prefault({}),
   /** Model horizons, gates, fairness, bands, SageMaker endpoints. */

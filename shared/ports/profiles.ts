@@ -21,6 +21,38 @@ export interface StoredProfile {
   readonly updatedAt: string;
   /** Set on a profile merged into another; readers follow it. */
   readonly mergedInto?: string;
+  /** The scorer's last output, kept apart from the state (see ProfileScoreWriter). */
+  readonly scores?: StoredScores;
+}
+
+/**
+ * Scores written on a profile item by the scorer. A separate attribute: projector commits neither
+ * read nor overwrite it, and writing it does not bump `version`.
+ */
+export interface StoredScores {
+  /** When the profile was scored (ISO). */
+  readonly at: string;
+  /** Score name → value (finite numbers only). */
+  readonly values: Readonly<Record<string, number>>;
+  /** Banded score name → band. */
+  readonly bands: Readonly<Record<string, string>>;
+  /** Model name → version that produced the scores. */
+  readonly modelVersions: Readonly<Record<string, string>>;
+}
+
+/** Pages over live (not merged) profiles, for batch scoring and training. */
+export interface ProfileScan {
+  /** One page of live profiles; `cursor` is opaque and absent on the last page. */
+  scanLiveProfiles(query: {
+    readonly limit: number;
+    readonly cursor?: string;
+  }): Promise<{ readonly profiles: StoredProfile[]; readonly cursor?: string }>;
+}
+
+/** Writes the scorer's output onto a profile item. */
+export interface ProfileScoreWriter {
+  /** `not_found` when the profile does not exist (erased) or was merged into another. */
+  writeScores(profileId: string, scores: StoredScores): Promise<'written' | 'not_found'>;
 }
 
 /** A profile to write: state plus what is derived from it. */

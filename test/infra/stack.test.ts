@@ -1,4 +1,7 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
@@ -151,5 +154,27 @@ describe('journeys', () => {
       String(JSON.stringify(r.Properties.EventPattern)).includes('feltfit.'),
     );
     expect(rules.length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('content', () => {
+  it('creates no Bedrock resources by default (offline generator)', () => {
+    expect(ofType('AWS::Bedrock::Guardrail')).toHaveLength(0);
+  });
+
+  it('creates a Guardrail from the brand playbook when a Bedrock model is configured', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feltfit-config-'));
+    const configPath = join(dir, 'feltfit.json');
+    writeFileSync(configPath, JSON.stringify({ bedrockModelId: 'amazon.nova-lite-v1:0' }));
+    const withBedrock = Template.fromStack(buildApp({ configPath }).stack);
+    withBedrock.resourceCountIs('AWS::Bedrock::Guardrail', 1);
+    withBedrock.hasResourceProperties('AWS::Bedrock::Guardrail', {
+      WordPolicyConfig: Match.objectLike({ ManagedWordListsConfig: [{ Type: 'PROFANITY' }] }),
+    });
+    withBedrock.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'bedrock:ApplyGuardrail' })]),
+      },
+    });
   });
 });

@@ -3,7 +3,8 @@
  *
  *   PROFILE#<id> / PROFILE                      profileId, version, createdAt, updatedAt, s (state JSON),
  *                                               features (map), contact (map: email, phone, pushTokens),
- *                                               mergedInto?  — the only item holding clear identifiers
+ *                                               mergedInto?, scores? (the scorer's, written apart by
+ *                                               writeScores)  — the only item holding clear identifiers
  *   PROFILE#<id> / CONSENT#<ts>#<messageId>     messageId, at, changes [{channel, purpose, granted, source}]
  *   PROFILE#<winner> / MERGE#<ts>#<messageId>#<loser>   winner, loser, messageId, at, outcome, limitTypes?
  *   ID#<type>#<hash> / ID                       profileId, idType  — hash of the normalised identifier only
@@ -20,6 +21,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -34,9 +36,13 @@ import type {
   MergeRecord,
   ProfileCommit,
   ProfileItem,
+  ProfileScan,
+  ProfileScoreWriter,
   ProfileStore,
   StoredProfile,
+  StoredScores,
 } from '../../ports/profiles.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -50,7 +56,7 @@ const MAX_MERGE_HOPS = 10;
 const DEDUPE_TTL_SECONDS = 30 * 86_400;
 
 /** DynamoDB implementation of ProfileStore. */
-export class DynamoDbProfileStore implements ProfileStore {
+export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileScoreWriter {
   constructor(
     private readonly options: {
       readonly client: DynamoDBDocumentClient;
@@ -116,24 +122,35 @@ export class DynamoDbProfileStore implements ProfileStore {
     const version = (write.expectedVersion ?? 0) + 1;
     const items: TransactItem[] = [
       {
-        Put: {
+        // An Update, not a Put: attributes the projector does not own (the scorer's `scores`) survive.
+        Update: {
           TableName,
-          Item: {
-            ...profileKey(p.profileId),
-            profileId: p.profileId,
-            version,
-            createdAt: p.createdAt,
-            updatedAt: p.updatedAt,
-            s: JSON.stringify(p.state),
-            features: p.features,
-            contact: p.contact,
+          Key: profileKey(p.profileId),
+          UpdateExpression:
+            'SET #profileId = :id, #version = :next, #createdAt = :created, #updatedAt = :updated, ' +
+            '#s = :s, #features = :features, #contact = :contact',
+          ExpressionAttributeNames: {
+            '#profileId': 'profileId',
+            '#version': 'version',
+            '#createdAt': 'createdAt',
+            '#updatedAt': 'updatedAt',
+            '#s': 's',
+            '#features': 'features',
+            '#contact': 'contact',
+            ...(write.expectedVersion === undefined ? { '#pk': 'pk' } : {}),
           },
-          ...(write.expectedVersion === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: 'version = :v',
-                ExpressionAttributeValues: { ':v': write.expectedVersion },
-              }),
+          ExpressionAttributeValues: {
+            ':id': p.profileId,
+            ':next': version,
+            ':created': p.createdAt,
+            ':updated': p.updatedAt,
+            ':s': JSON.stringify(p.state),
+            ':features': p.features,
+            ':contact': p.contact,
+            ...(write.expectedVersion === undefined ? {} : { ':v': write.expectedVersion }),
+          },
+          ConditionExpression:
+            write.expectedVersion === undefined ? 'attribute_not_exists(#pk)' : '#version = :v',
         },
       },
       ...write.claims.map(
@@ -286,6 +303,79 @@ export class DynamoDbProfileStore implements ProfileStore {
     return out;
   }
 
+  async scanLiveProfiles(query: {
+    readonly limit: number;
+    readonly cursor?: string;
+  }): Promise<{ profiles: StoredProfile[]; cursor?: string }> {
+    const limit = Math.max(1, Math.floor(query.limit));
+    let startKey: Record<string, unknown> | undefined = query.cursor
+      ? decodeCursor(query.cursor, (c) => c.pk?.startsWith('PROFILE#') === true && c.sk === 'PROFILE')
+      : undefined;
+    const profiles: StoredProfile[] = [];
+    do {
+      const out = await this.options.client.send(
+        new ScanCommand({
+          TableName: this.options.tableName,
+          // Contact data and features are not read: batch consumers need the state only.
+          ProjectionExpression: '#pk, #sk, #id, #version, #created, #updated, #s, #scores',
+          FilterExpression: '#sk = :profile AND attribute_not_exists(#merged)',
+          ExpressionAttributeNames: {
+            '#pk': 'pk',
+            '#sk': 'sk',
+            '#id': 'profileId',
+            '#version': 'version',
+            '#created': 'createdAt',
+            '#updated': 'updatedAt',
+            '#s': 's',
+            '#scores': 'scores',
+            '#merged': 'mergedInto',
+          },
+          ExpressionAttributeValues: { ':profile': 'PROFILE' },
+          // Limit counts items read before the filter; most items of the table are not profiles.
+          // Eventually consistent: batch readers tolerate a profile a moment old, at half the cost.
+          Limit: Math.max(100, limit - profiles.length),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        if (profiles.length === limit) {
+          // Page full mid-way through a scan page: continue after the last profile kept.
+          const last = profiles.at(-1)!;
+          return { profiles, cursor: encodeCursor(profileKey(last.profileId)) };
+        }
+        profiles.push(toStoredProfile(item));
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && profiles.length < limit);
+    if (!startKey) return { profiles };
+    const last = profiles.at(-1);
+    return {
+      profiles,
+      cursor: encodeCursor(
+        last ? profileKey(last.profileId) : { pk: String(startKey.pk), sk: String(startKey.sk) },
+      ),
+    };
+  }
+
+  async writeScores(profileId: string, scores: StoredScores): Promise<'written' | 'not_found'> {
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: profileKey(profileId),
+          // No version bump: scores are not profile state, and projector commits leave them alone.
+          UpdateExpression: 'SET scores = :scores',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
+          ExpressionAttributeValues: { ':scores': scores },
+        }),
+      );
+      return 'written';
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return 'not_found';
+      throw err;
+    }
+  }
+
   async listProfileItems(profileId: string): Promise<ProfileItem[]> {
     return this.queryAll(`PROFILE#${profileId}`);
   }
@@ -350,5 +440,15 @@ function toStoredProfile(item: Record<string, unknown>): StoredProfile {
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
     ...(typeof item.mergedInto === 'string' ? { mergedInto: item.mergedInto } : {}),
+    ...(isStoredScores(item.scores) ? { scores: item.scores } : {}),
   };
+}
+
+function isStoredScores(v: unknown): v is StoredScores {
+  if (v === null || typeof v !== 'object') return false;
+  const s = v as Record<string, unknown>;
+  return (
+    typeof s.at === 'string' &&
+    [s.values, s.bands, s.modelVersions].every((m) => m !== null && typeof m === 'object')
+  );
 }

@@ -1,0 +1,92 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as bedrock from 'aws-cdk-lib/aws-bedrock';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ContentConfig } from '../../shared/config/content.js';
+import { guardrailCdkProps } from '../../shared/domain/content/guardrail.js';
+import type { Api } from './api.js';
+import type { Data } from './data.js';
+import { FeltfitFunction } from './feltfit-function.js';
+
+export interface ContentProps {
+  readonly api: Api;
+  readonly data: Data;
+  readonly config: ContentConfig;
+  /** Bedrock model id; unset → the offline generator (no Bedrock resources are created). */
+  readonly bedrockModelId?: string;
+  readonly logRetentionDays: logs.RetentionDays;
+}
+
+/**
+ * Content: generation (Bedrock Converse under a Guardrail built from the brand playbook, or the
+ * offline generator), checks, and human review through the admin API.
+ */
+export class Content extends Construct {
+  constructor(scope: Construct, id: string, props: ContentProps) {
+    super(scope, id);
+    const env: Record<string, string> = { CONTENT_CONFIG: JSON.stringify(props.config) };
+    const region = Stack.of(this).region;
+    const statements: iam.PolicyStatement[] = [];
+    if (props.bedrockModelId) {
+      const guardrail = new bedrock.CfnGuardrail(
+        this,
+        'Guardrail',
+        guardrailCdkProps(props.config.playbook) as unknown as bedrock.CfnGuardrailProps,
+      );
+      const version = new bedrock.CfnGuardrailVersion(this, 'GuardrailVersion', {
+        guardrailIdentifier: guardrail.attrGuardrailId,
+        description: 'Playbook at deploy time',
+      });
+      env.BEDROCK_MODEL_ID = props.bedrockModelId;
+      env.BEDROCK_GUARDRAIL_ID = guardrail.attrGuardrailId;
+      env.BEDROCK_GUARDRAIL_VERSION = version.attrVersion;
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['bedrock:InvokeModel'],
+          resources: [`arn:aws:bedrock:${region}::foundation-model/${props.bedrockModelId}`],
+        }),
+        new iam.PolicyStatement({
+          actions: ['bedrock:ApplyGuardrail'],
+          resources: [guardrail.attrGuardrailArn],
+        }),
+      );
+    }
+    const fn = (cid: string, name: string, description: string, timeout: Duration) => {
+      const f = new FeltfitFunction(this, cid, {
+        name,
+        description,
+        logRetentionDays: props.logRetentionDays,
+        environment: env,
+        timeout,
+      });
+      props.data.bind(f, 'content', 'rw');
+      for (const s of statements) f.addToRolePolicy(s);
+      return f;
+    };
+    const generate = fn(
+      'Generate',
+      'generate-content',
+      'Generates checked content variants',
+      Duration.seconds(120),
+    );
+    const review = fn('Review', 'review-content', 'Lists and reviews content variants', Duration.seconds(15));
+    props.api.addAdminRoutes(
+      ['/admin/content/generate'],
+      apigw.HttpMethod.POST,
+      new HttpLambdaIntegration('ContentGenerate', generate),
+    );
+    props.api.addAdminRoutes(
+      ['/admin/content', '/admin/content/{id}'],
+      apigw.HttpMethod.GET,
+      new HttpLambdaIntegration('ContentRead', review),
+    );
+    props.api.addAdminRoutes(
+      ['/admin/content/{id}/review'],
+      apigw.HttpMethod.POST,
+      new HttpLambdaIntegration('ContentReview', review),
+    );
+  }
+}
