@@ -9,6 +9,7 @@ import { Channels } from './constructs/channels.js';
 import { Content } from './constructs/content.js';
 import { Data } from './constructs/data.js';
 import { Ingest } from './constructs/ingest.js';
+import { Intelligence } from './constructs/intelligence.js';
 import { Journeys } from './constructs/journeys.js';
 import { Observability } from './constructs/observability.js';
 import { Profiles } from './constructs/profiles.js';
@@ -29,13 +30,27 @@ export class FeltfitStack extends Stack {
     const observability = new Observability(this, 'Observability', { key: data.key });
     const api = new Api(this, 'Api', { ingest: config.ingest, logRetentionDays });
     new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
-    new Admin(this, 'Admin', { api, data, logRetentionDays });
+    new Admin(this, 'Admin', {
+      api,
+      data,
+      logRetentionDays,
+      retentionDays: config.retentionDays,
+      profilesConfig: config.profiles,
+    });
     new Profiles(this, 'Profiles', { data, bus, observability, config: config.profiles, logRetentionDays });
     const channels = new Channels(this, 'Channels', {
       api,
       data,
       observability,
       config: config.channels,
+      logRetentionDays,
+      retentionDays: config.retentionDays,
+    });
+    new Intelligence(this, 'Intelligence', {
+      data,
+      bus,
+      observability,
+      config: config.models,
       logRetentionDays,
     });
     new Content(this, 'Content', {

@@ -1,15 +1,28 @@
 /**
- * The admin Lambda: read-only views for operators and tests. Authorisation happens in front of it
- * (IAM in AWS, a bearer token in the local runtime), so it does not check credentials itself.
+ * The admin Lambda: views for operators and tests, and the privacy operations (profile lookup, export,
+ * erasure) and the data-quality report. Authorisation happens in front of it (IAM in AWS, a bearer
+ * token in the local runtime), so it does not check credentials itself.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
+import {
+  type EraseDeps,
+  type ExportDeps,
+  erasePerson,
+  exportPersonalData,
+  findProfileView,
+  getProfileView,
+  parseLookupQuery,
+  parseProfileId,
+} from '../../shared/domain/privacy/operations.js';
+import { type QualityDeps, qualityReport } from '../../shared/domain/quality/report.js';
 import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
 import type { EventStore } from '../../shared/ports/events.js';
+import type { PersonDirectory } from '../../shared/ports/privacy.js';
 import type { QuarantineStore } from '../../shared/ports/quarantine.js';
 
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
@@ -57,20 +70,95 @@ function parseQuery<T>(schema: z.ZodType<T>, params: Record<string, string | und
   );
 }
 
+/** What the privacy routes and the quality report use (see shared/adapters/dynamodb/privacy-wiring.ts). */
+export interface PrivacyRoutesDeps {
+  readonly directory: PersonDirectory;
+  readonly export: ExportDeps;
+  readonly erase: EraseDeps;
+  readonly quality: QualityDeps;
+  /** Larger exports answer 413 `export_too_large` (use the CLI); Lambda responses stop at 6 MB. */
+  readonly maxExportBytes: number;
+}
+
 /** Dependencies of the admin function. */
 export interface AdminDeps {
   readonly events: Pick<EventStore, 'listByPerson'>;
   readonly quarantine: Pick<QuarantineStore, 'list' | 'countsByReason'>;
+  /** Absent when the function has no profiles table: the privacy and quality routes then answer 404. */
+  readonly privacy?: PrivacyRoutesDeps;
 }
 
-/** `GET /admin/events` and `GET /admin/quarantine`. */
+type Route =
+  | 'events'
+  | 'quarantine'
+  | 'profileLookup'
+  | 'profileGet'
+  | 'profileExport'
+  | 'profileErase'
+  | 'quality';
+
+const ROUTES: readonly { method: string; pattern: RegExp; route: Route }[] = [
+  { method: 'GET', pattern: /^\/admin\/events$/, route: 'events' },
+  { method: 'GET', pattern: /^\/admin\/quarantine$/, route: 'quarantine' },
+  { method: 'GET', pattern: /^\/admin\/profiles$/, route: 'profileLookup' },
+  { method: 'GET', pattern: /^\/admin\/profiles\/([^/]+)$/, route: 'profileGet' },
+  { method: 'DELETE', pattern: /^\/admin\/profiles\/([^/]+)$/, route: 'profileErase' },
+  { method: 'GET', pattern: /^\/admin\/profiles\/([^/]+)\/export$/, route: 'profileExport' },
+  { method: 'POST', pattern: /^\/admin\/profiles\/([^/]+)\/erase$/, route: 'profileErase' },
+  { method: 'GET', pattern: /^\/admin\/quality$/, route: 'quality' },
+];
+
+/**
+ * The route of a request and its `{profileId}`: from the route key when API Gateway matched one
+ * (template path, parameters in `pathParameters`), else from the raw path.
+ */
+function routeOf(event: APIGatewayProxyEventV2): { route: Route; profileId?: string } | undefined {
+  const keyed = event.routeKey && event.routeKey !== '$default' ? event.routeKey.split(' ') : undefined;
+  const method = (keyed?.[0] ?? event.requestContext?.http?.method ?? 'GET').toUpperCase();
+  for (const path of [keyed?.[1], event.rawPath]) {
+    if (path === undefined) continue;
+    for (const r of ROUTES) {
+      const m = r.pattern.exec(path);
+      if (!m || r.method !== method) continue;
+      const captured = m[1];
+      if (captured === undefined) return { route: r.route };
+      let profileId: string | undefined = event.pathParameters?.profileId;
+      if (profileId === undefined && captured !== '{profileId}') {
+        try {
+          profileId = decodeURIComponent(captured);
+        } catch {
+          profileId = captured; // not valid percent-encoding: let validation reject it
+        }
+      }
+      return { route: r.route, ...(profileId !== undefined ? { profileId } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/** Who asked: the IAM principal when API Gateway authorised one, else the API itself. */
+function actorOf(event: APIGatewayProxyEventV2): string {
+  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } } | undefined)
+    ?.authorizer?.iam;
+  return typeof iam?.userArn === 'string' && iam.userArn.length > 0 ? iam.userArn : 'admin-api';
+}
+
+/**
+ * `GET /admin/events`, `GET /admin/quarantine`, `GET /admin/profiles?type=&value=`,
+ * `GET /admin/profiles/{profileId}`, `GET /admin/profiles/{profileId}/export`,
+ * `DELETE /admin/profiles/{profileId}` (= `POST /admin/profiles/{profileId}/erase`), `GET /admin/quality`.
+ */
 export function createAdminHandler(deps: AdminDeps, logger: Logger) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpErrorHandler(logger))
     .handler(async (event) => {
-      const path =
-        event.routeKey && event.routeKey !== '$default' ? event.routeKey.split(' ').pop() : event.rawPath;
-      if (path === '/admin/events') {
+      const matched = routeOf(event);
+      const path = matched?.route;
+      if (path && path !== 'events' && path !== 'quarantine') {
+        if (!deps.privacy) throw new NotFoundError('unknown_route', 'no such admin route');
+        return privacyRoute(deps.privacy, path, matched?.profileId, event, logger);
+      }
+      if (path === 'events') {
         const q = parseQuery(EventsQuery, event.queryStringParameters);
         const person = q.userId !== undefined ? { userId: q.userId } : { anonymousId: q.anonymousId! };
         const page = await deps.events.listByPerson({
@@ -85,7 +173,7 @@ export function createAdminHandler(deps: AdminDeps, logger: Logger) {
         logger.info('events listed', { count: events.length });
         return jsonResponse(200, { events, ...(page.cursor ? { cursor: page.cursor } : {}) });
       }
-      if (path === '/admin/quarantine') {
+      if (path === 'quarantine') {
         const q = parseQuery(QuarantineQuery, event.queryStringParameters);
         const [page, countsByReason] = await Promise.all([
           deps.quarantine.list({
@@ -104,4 +192,57 @@ export function createAdminHandler(deps: AdminDeps, logger: Logger) {
       }
       throw new NotFoundError('unknown_route', 'no such admin route');
     });
+}
+
+async function privacyRoute(
+  deps: PrivacyRoutesDeps,
+  route: Exclude<Route, 'events' | 'quarantine'>,
+  rawProfileId: string | undefined,
+  event: APIGatewayProxyEventV2,
+  logger: Logger,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  if (route === 'quality') {
+    const report = await qualityReport(deps.quality);
+    logger.info('quality reported', {
+      sources: report.freshness.sources.length,
+      complete: report.completeness.complete,
+    });
+    return jsonResponse(200, report);
+  }
+  if (route === 'profileLookup') {
+    const query = parseLookupQuery(event.queryStringParameters);
+    const profile = await findProfileView(deps.directory, query);
+    logger.info('profile looked up', { identifierType: query.type });
+    return jsonResponse(200, { profile });
+  }
+  const profileId = parseProfileId(rawProfileId);
+  if (route === 'profileGet') {
+    const profile = await getProfileView(deps.directory, profileId);
+    logger.info('profile read');
+    return jsonResponse(200, { profile });
+  }
+  if (route === 'profileExport') {
+    const document = await exportPersonalData(deps.export, profileId);
+    const body = JSON.stringify(document);
+    if (Buffer.byteLength(body, 'utf8') > deps.maxExportBytes) {
+      logger.info('request rejected', { code: 'export_too_large' });
+      return jsonResponse(413, {
+        success: false,
+        error: {
+          code: 'export_too_large',
+          message:
+            'the export exceeds what the API can return; use `feltfit profiles export <profileId> --out FILE`',
+        },
+      });
+    }
+    logger.info('personal data exported', { holders: Object.keys(document.holders).length });
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
+  }
+  const outcome = await erasePerson(deps.erase, profileId, actorOf(event));
+  logger.info('person erased', {
+    status: outcome.status,
+    profileIdHash: outcome.profileIdHash,
+    counts: outcome.counts,
+  });
+  return jsonResponse(200, outcome);
 }

@@ -1,20 +1,31 @@
 /** Lambda entry point: wires DynamoDB adapters once per cold start. */
 import { randomUUID } from 'node:crypto';
+import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoDbSourceSeenStore } from '../../shared/adapters/dynamodb/privacy-quality.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
+import { trackSourceSeen } from '../../shared/domain/quality/source-seen.js';
 import { cachedResolver, resolveWriteKey } from '../../shared/domain/sources.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createIngestHandler } from './app.js';
 
-const stores = dynamoDbStores(parseStoresEnv(process.env));
+const env = parseStoresEnv(process.env);
+const client = documentClient();
+const stores = dynamoDbStores(env, client);
+const logger = jsonLogger();
 
 export const handler = createIngestHandler(
   {
-    events: stores.events,
+    // Freshness for the data-quality report: each source's last receipt, written at most once a minute.
+    events: trackSourceSeen(
+      stores.events,
+      new DynamoDbSourceSeenStore({ client, tableName: env.CONTROL_TABLE }),
+      { onError: (err) => logger.warn('source freshness not recorded', { errorName: (err as Error)?.name }) },
+    ),
     quarantine: stores.quarantine,
     // Revoking a key takes effect within 30 s: resolutions are cached that long per Lambda instance.
     resolveWriteKey: cachedResolver((key) => resolveWriteKey(stores.sources, key), { ttlMs: 30_000 }),
     now: () => new Date(),
     newId: randomUUID,
   },
-  jsonLogger(),
+  logger,
 );

@@ -17,6 +17,14 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     describe: 'list the local outbox (email, SMS and push the local runtime sent)',
     load: async () => (await import('./commands/outbox.js')).run,
   },
+  profiles: {
+    describe: 'look up, export and erase a person’s data',
+    load: async () => (await import('./commands/profiles.js')).run,
+  },
+  quality: {
+    describe: 'data-quality report: freshness, completeness, duplicates, quarantine, dropped traits',
+    load: async () => (await import('./commands/quality.js')).run,
+  },
   models: {
     describe: 'fit, list and show predictive models (CLV, churn, propensity)',
     load: async () => (await import('./commands/models.js')).run,

@@ -1,18 +1,30 @@
+import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ProfilesConfig } from '../../shared/config/profiles.js';
 import type { Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 
 /** Admin API paths (GET), IAM-authorized. */
-export const ADMIN_PATHS = ['/admin/events', '/admin/quarantine'] as const;
+export const ADMIN_PATHS = [
+  '/admin/events',
+  '/admin/quarantine',
+  '/admin/quality',
+  '/admin/profiles',
+  '/admin/profiles/{profileId}',
+  '/admin/profiles/{profileId}/export',
+] as const;
 
 export interface AdminProps {
   readonly api: Api;
   readonly data: Data;
   readonly logRetentionDays: logs.RetentionDays;
+  readonly retentionDays: number;
+  /** The projector's profiles configuration: lookups normalise identifiers the same way. */
+  readonly profilesConfig: ProfilesConfig;
 }
 
 /** Admin: read access for operators to stored events and the quarantine. */
@@ -23,11 +35,21 @@ export class Admin extends Construct {
     super(scope, id);
     this.fn = new FeltfitFunction(this, 'Function', {
       name: 'admin',
-      description: 'Operator API: events by person, quarantine',
+      description: 'Operator API: events, quarantine, data quality, profile lookup, export and erasure',
+      timeout: Duration.seconds(29),
+      environment: {
+        RETENTION_DAYS: String(props.retentionDays),
+        PROFILES_CONFIG: JSON.stringify(props.profilesConfig),
+      },
       logRetentionDays: props.logRetentionDays,
     });
-    props.data.bind(this.fn, 'events', 'r');
-    props.data.bind(this.fn, 'control', 'r');
-    props.api.addAdminRoutes(ADMIN_PATHS, apigw.HttpMethod.GET, new HttpLambdaIntegration('Admin', this.fn));
+    // Read for lookups and reports; write for erasure (events, profiles) and its audit record (control).
+    props.data.bind(this.fn, 'events', 'rw');
+    props.data.bind(this.fn, 'control', 'rw');
+    props.data.bind(this.fn, 'profiles', 'rw');
+    const integration = new HttpLambdaIntegration('Admin', this.fn);
+    props.api.addAdminRoutes(ADMIN_PATHS, apigw.HttpMethod.GET, integration);
+    props.api.addAdminRoutes(['/admin/profiles/{profileId}'], apigw.HttpMethod.DELETE, integration);
+    props.api.addAdminRoutes(['/admin/profiles/{profileId}/erase'], apigw.HttpMethod.POST, integration);
   }
 }

@@ -20,6 +20,8 @@ export interface ChannelsProps {
   readonly observability: Observability;
   readonly config: ChannelsConfig;
   readonly logRetentionDays: logs.RetentionDays;
+  /** Raw-event retention (consent withdrawals are written as events). */
+  readonly retentionDays: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export class Channels extends Construct {
         name,
         description,
         logRetentionDays: props.logRetentionDays,
-        environment: { CHANNELS_CONFIG: JSON.stringify(config) },
+        environment: { CHANNELS_CONFIG: JSON.stringify(config), RETENTION_DAYS: String(props.retentionDays) },
         secretsExtension: true,
       });
       data.bind(fn, 'messages', 'rw');

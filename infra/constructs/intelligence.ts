@@ -1,0 +1,98 @@
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import type { ModelsConfig } from '../../shared/config/models.js';
+import type { Bus } from './bus.js';
+import type { Data } from './data.js';
+import { FeltfitFunction } from './feltfit-function.js';
+import type { Observability } from './observability.js';
+
+export interface IntelligenceProps {
+  readonly data: Data;
+  readonly bus: Bus;
+  readonly observability: Observability;
+  readonly config: ModelsConfig;
+  readonly logRetentionDays: logs.RetentionDays;
+}
+
+/**
+ * Intelligence: the trainer (weekly and on demand) that registers and promotes model versions, and
+ * the scorer that keeps scores on profiles (on ProfileUpdated, debounced, and nightly in pages).
+ */
+export class Intelligence extends Construct {
+  constructor(scope: Construct, id: string, props: IntelligenceProps) {
+    super(scope, id);
+    const env = { MODELS_CONFIG: JSON.stringify(props.config) };
+    const trainer = new FeltfitFunction(this, 'Trainer', {
+      name: 'train-models',
+      description: 'Fits CLV and propensity, evaluates gates and fairness, registers and promotes',
+      logRetentionDays: props.logRetentionDays,
+      environment: env,
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+    });
+    props.data.bind(trainer, 'models', 'rw');
+    props.data.bind(trainer, 'profiles', 'r');
+
+    const scorer = new FeltfitFunction(this, 'Scorer', {
+      name: 'score-profiles',
+      description: 'Scores profiles with the promoted models and emits ScoresChanged on band changes',
+      logRetentionDays: props.logRetentionDays,
+      environment: env,
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+    });
+    props.data.bind(scorer, 'models', 'r');
+    props.data.bind(scorer, 'profiles', 'rw');
+    props.bus.bind(scorer);
+
+    const dlq = props.observability.deadLetterQueue(this, 'Dlq', 'Trainer and scorer triggers');
+    props.observability.acknowledgeDeadLetterQueue(
+      dlq,
+      'dead-letter queue of the scoring rule and the schedules',
+    );
+    new events.Rule(this, 'ScoreOnProfileUpdated', {
+      eventBus: props.bus.bus,
+      description: 'Rescores a profile when it changes (the scorer debounces)',
+      eventPattern: { source: ['feltfit.profiles'], detailType: ['ProfileUpdated'] },
+      targets: [
+        new targets.LambdaFunction(scorer, {
+          deadLetterQueue: dlq,
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+    new scheduler.Schedule(this, 'WeeklyTraining', {
+      description: 'Weekly model training',
+      schedule: scheduler.ScheduleExpression.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
+      target: new schedulerTargets.LambdaInvoke(trainer, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: dlq,
+        retryAttempts: 2,
+      }),
+    });
+    new scheduler.Schedule(this, 'NightlyScoring', {
+      description: 'Nightly batch scoring (first page; the scorer returns a cursor for the rest)',
+      schedule: scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }),
+      target: new schedulerTargets.LambdaInvoke(scorer, {
+        input: scheduler.ScheduleTargetInput.fromObject({ mode: 'batch' }),
+        deadLetterQueue: dlq,
+        retryAttempts: 2,
+      }),
+    });
+    // EventBridge Scheduler's role (a stack-level singleton, hence the stack scope) invokes the two
+    // functions, any version: the grant's `:*`.
+    const stack = Stack.of(this);
+    Validations.of(stack).acknowledge(
+      ...[trainer, scorer].map((f) => ({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(f.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'The schedules’ role may invoke only the trainer and scorer (any version or alias of them).',
+      })),
+    );
+  }
+}
