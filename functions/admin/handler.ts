@@ -1,6 +1,7 @@
 /** Lambda entry point: wires DynamoDB adapters once per cold start. */
 import * as z from 'zod/mini';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { laterLayerHolders } from '../../shared/adapters/dynamodb/privacy-scan-holder.js';
 import { dynamoDbPrivacyDeps } from '../../shared/adapters/dynamodb/privacy-wiring.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
 import { parsePrivacyConfig } from '../../shared/config/privacy.js';
@@ -16,6 +17,9 @@ const PrivacyEnv = z.object({
   PROFILES_CONFIG: z.optional(z.string()),
   IDENTITY_HMAC_KEY: z.optional(z.string().check(z.minLength(16))),
   PRIVACY_CONFIG: z.optional(z.string()),
+  /** Later layers whose items name the person: erased and exported with them when set. */
+  MESSAGES_TABLE: z.optional(z.string().check(z.minLength(1))),
+  JOURNEYS_TABLE: z.optional(z.string().check(z.minLength(1))),
 });
 
 function parsePrivacyEnv(env: Record<string, string | undefined>) {
@@ -44,6 +48,10 @@ export const handler = createAdminHandler(
               events: storesEnv.EVENTS_TABLE,
               control: storesEnv.CONTROL_TABLE,
             },
+            extraHolders: laterLayerHolders(client, {
+              messages: privacyEnv.MESSAGES_TABLE,
+              journeys: privacyEnv.JOURNEYS_TABLE,
+            }),
             profilesConfig: parseProfilesConfig(privacyEnv.PROFILES_CONFIG),
             privacyConfig: parsePrivacyConfig(privacyEnv.PRIVACY_CONFIG),
             retentionDays: storesEnv.RETENTION_DAYS,

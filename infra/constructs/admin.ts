@@ -47,6 +47,9 @@ export class Admin extends Construct {
     props.data.bind(this.fn, 'events', 'rw');
     props.data.bind(this.fn, 'control', 'rw');
     props.data.bind(this.fn, 'profiles', 'rw');
+    // Erasure reaches the later layers' items that name the person.
+    props.data.bind(this.fn, 'messages', 'rw');
+    props.data.bind(this.fn, 'journeys', 'rw');
     const integration = new HttpLambdaIntegration('Admin', this.fn);
     props.api.addAdminRoutes(ADMIN_PATHS, apigw.HttpMethod.GET, integration);
     props.api.addAdminRoutes(['/admin/profiles/{profileId}'], apigw.HttpMethod.DELETE, integration);

@@ -87,3 +87,59 @@ describe('profiles through the local runtime', () => {
     expect(logs).not.toContain('user-77');
   });
 });
+
+describe('privacy operations through the admin API', () => {
+  it('looks a person up by any identifier, exports everything held, erases it, and a late event does not resurrect it', async () => {
+    const found = await rt.admin('/admin/profiles?type=email&value=ZOE@example.com');
+    expect(found.status).toBe(200);
+    const profileId: string = found.body.profile.profileId;
+    expect((await rt.admin('/admin/profiles?type=anonymousId&value=anon-77')).body.profile.profileId).toBe(
+      profileId,
+    );
+
+    const exported = await rt.admin(`/admin/profiles/${profileId}/export`);
+    expect(exported.status).toBe(200);
+    const doc = JSON.stringify(exported.body);
+    expect(doc).toContain('zoe@example.com');
+    expect(doc).toContain('Order Completed');
+    expect(doc).toContain('consent');
+
+    const erased = await fetch(`${rt.url}/admin/profiles/${profileId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${rt.adminToken}` },
+    });
+    expect(erased.status).toBe(200);
+    expect((await rt.admin(`/admin/profiles/${profileId}`)).status).toBe(404);
+    expect((await rt.admin('/admin/events?userId=user-77')).body.events).toEqual([]);
+
+    // Nothing with the person's data is left in any table (tombstones and the audit hold hashes only).
+    const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
+    const client = new DynamoDBClient({
+      endpoint: rt.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    for (const table of Object.values(rt.tables)) {
+      const items = JSON.stringify((await client.send(new ScanCommand({ TableName: table }))).Items ?? []);
+      expect(items).not.toContain(profileId);
+      expect(items.toLowerCase()).not.toContain('zoe@example.com');
+      expect(items).not.toContain('user-77');
+    }
+
+    // A late event for the erased person is not re-collected into a profile.
+    const late = await rt.post('/v1/track', {
+      userId: 'user-77',
+      event: 'Product Viewed',
+      properties: { product_id: 'sku-2' },
+    });
+    expect(late.status).toBe(200);
+    await rt.settle();
+    expect((await rt.admin('/admin/profiles?type=userId&value=user-77')).status).toBe(404);
+  });
+
+  it('reports data quality: freshness per source, quarantine by reason, dropped traits', async () => {
+    const q = await rt.admin('/admin/quality');
+    expect(q.status).toBe(200);
+    expect(JSON.stringify(q.body)).toContain('local');
+  });
+});

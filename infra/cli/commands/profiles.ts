@@ -10,6 +10,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
+import { laterLayerHolders } from '../../../shared/adapters/dynamodb/privacy-scan-holder.js';
 import { dynamoDbPrivacyDeps, type PrivacyDeps } from '../../../shared/adapters/dynamodb/privacy-wiring.js';
 import { parsePrivacyConfig } from '../../../shared/config/privacy.js';
 import { parseProfilesConfig } from '../../../shared/config/profiles.js';
@@ -104,6 +105,8 @@ export async function privacyDepsFor(options: Record<string, string>, env: Io['e
     profiles: options['--profiles-table'] ?? env.FELTFIT_PROFILES_TABLE,
     events: options['--events-table'] ?? env.FELTFIT_EVENTS_TABLE,
     control: options['--control-table'] ?? env.FELTFIT_CONTROL_TABLE,
+    messages: env.FELTFIT_MESSAGES_TABLE,
+    journeys: env.FELTFIT_JOURNEYS_TABLE,
   };
   let endpoint: string | undefined;
   if (!named.profiles || !named.events || !named.control) {
@@ -122,6 +125,8 @@ export async function privacyDepsFor(options: Record<string, string>, env: Io['e
     named.profiles ??= fromFile('PROFILES_TABLE');
     named.events ??= fromFile('EVENTS_TABLE');
     named.control ??= fromFile('CONTROL_TABLE');
+    named.messages ??= fromFile('MESSAGES_TABLE');
+    named.journeys ??= fromFile('JOURNEYS_TABLE');
     if (typeof runtime.dynamodbEndpoint !== 'string' || !named.profiles || !named.events || !named.control) {
       throw new TargetNotFoundError(
         `${file} does not name dynamodbEndpoint and env.PROFILES_TABLE, env.EVENTS_TABLE, env.CONTROL_TABLE`,
@@ -141,6 +146,7 @@ export async function privacyDepsFor(options: Record<string, string>, env: Io['e
   return dynamoDbPrivacyDeps({
     client,
     tables: { profiles: named.profiles, events: named.events, control: named.control },
+    extraHolders: laterLayerHolders(client, named),
     profilesConfig: parseProfilesConfig(env.FELTFIT_PROFILES_CONFIG, 'FELTFIT_PROFILES_CONFIG'),
     privacyConfig: parsePrivacyConfig(env.FELTFIT_PRIVACY_CONFIG, 'FELTFIT_PRIVACY_CONFIG'),
     ...(env.FELTFIT_IDENTITY_HMAC_KEY ? { hmacKey: env.FELTFIT_IDENTITY_HMAC_KEY } : {}),
