@@ -48,6 +48,10 @@ export interface Runtime {
   /** Table names keyed by the env var functions read them from (EVENTS_TABLE, …). */
   readonly tables: Record<string, string>;
   readonly routeKeys: string[];
+  /** The folder of local state (outbox, secrets, logs, dead letters). */
+  readonly dataDir: string;
+  /** The local EventBridge PutEvents endpoint (what functions reach as AWS_ENDPOINT_URL_EVENTBRIDGE). */
+  readonly busEndpoint: string;
   /** Folder of the function log files (with `functionLogs: 'files'`). */
   readonly logDir: string;
   /** The template's EventBridge buses and rules. */
@@ -183,6 +187,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       functions,
       tables,
       routeKeys: api.routeKeys(),
+      dataDir,
+      busEndpoint,
       logDir,
       bus,
       streams,

@@ -12,14 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChannelsConfig } from '../../config/channels.js';
 import { MIN_SECRET_LENGTH } from '../../domain/channels/tokens.js';
-import type {
-  ConsentRecorder,
-  EmailSender,
-  PushSender,
-  Recipient,
-  RecipientSource,
-  SmsSender,
-} from '../../ports/channels.js';
+import type { EmailSender, PushSender, SmsSender } from '../../ports/channels.js';
 import { SnsPushSender } from '../push/sns-push.js';
 import { SesEmailSender } from '../ses/email-sender.js';
 import { EumSmsSender, SnsSmsSender } from '../sms/sms-senders.js';
@@ -107,39 +100,3 @@ export async function loadSecret(
   }
   throw new SecretUnavailableError(`invalid environment: set ${name} or ${name}_ARN`);
 }
-
-/** Raised when the send function runs without a recipient source wired. */
-export class RecipientSourceNotConfiguredError extends Error {
-  override readonly name = 'RecipientSourceNotConfiguredError';
-}
-
-/**
- * The recipient source until the lead wires profiles: `RECIPIENTS_FILE` (a JSON object of profileId →
- * Recipient) for local runs; otherwise every lookup throws RecipientSourceNotConfiguredError.
- */
-export function recipientSourceFromEnv(env: Record<string, string | undefined>): RecipientSource {
-  const file = env.RECIPIENTS_FILE;
-  if (!file) {
-    return {
-      getRecipient: async () => {
-        throw new RecipientSourceNotConfiguredError(
-          'no RecipientSource wired (profiles) and no RECIPIENTS_FILE',
-        );
-      },
-    };
-  }
-  let cache: Promise<Record<string, Recipient>> | undefined;
-  return {
-    getRecipient: async (profileId) => {
-      cache ??= readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, Recipient>);
-      const all = await cache;
-      return Object.hasOwn(all, profileId) ? all[profileId] : undefined;
-    },
-  };
-}
-
-/**
- * Until profiles' consent records are wired, a withdrawal is recorded only as a suppression entry (which the
- * unsubscribe use case always writes); this recorder does nothing else.
- */
-export const suppressionOnlyConsentRecorder: ConsentRecorder = { withdraw: async () => {} };

@@ -66,8 +66,11 @@ export function renderTemplate(
 ): RenderResult {
   try {
     const { templates, variables } = compile(kind, source);
-    const output = engines[kind].renderSync(templates, scope) as unknown;
-    const missing = variables.filter((v) => !has(scope, v)).map((v) => v.join('.'));
+    // Content is written against `profile.traits.*` / `profile.features.*` (the content checks'
+    // allowed variables); the short forms `traits.*` / `features.*` work too.
+    const context = { ...scope, profile: { ...scope.profile, traits: scope.traits, features: scope.features } };
+    const output = engines[kind].renderSync(templates, context) as unknown;
+    const missing = variables.filter((v) => !has(context, v)).map((v) => v.join('.'));
     return { ok: true, output: String(output), missing: [...new Set(missing)] };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.name : 'RenderError' };
