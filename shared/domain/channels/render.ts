@@ -68,7 +68,10 @@ export function renderTemplate(
     const { templates, variables } = compile(kind, source);
     // Content is written against `profile.traits.*` / `profile.features.*` (the content checks'
     // allowed variables); the short forms `traits.*` / `features.*` work too.
-    const context = { ...scope, profile: { ...scope.profile, traits: scope.traits, features: scope.features } };
+    const context = {
+      ...scope,
+      profile: { ...scope.profile, traits: scope.traits, features: scope.features },
+    };
     const output = engines[kind].renderSync(templates, context) as unknown;
     const missing = variables.filter((v) => !has(context, v)).map((v) => v.join('.'));
     return { ok: true, output: String(output), missing: [...new Set(missing)] };
