@@ -7,6 +7,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const only = process.argv.slice(2);
 const suites: Record<string, () => Promise<void>> = {
   ingest: benchIngest,
+  profiles: async () => (await import('./profiles.js')).benchProfiles(),
   models: async () => (await import('./models.js')).benchModels(),
   channels: async () => (await import('./channels.js')).benchChannels(),
   content: async () => (await import('./content.js')).benchContent(),
