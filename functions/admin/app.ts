@@ -53,6 +53,9 @@ export const QuarantineQuery = z.object({
   cursor: Cursor,
 });
 
+/** Query of `GET /admin/outbox`. */
+export const OutboxQuery = z.object({ limit: Limit });
+
 function parseQuery<T>(schema: z.ZodType<T>, params: Record<string, string | undefined> | undefined): T {
   const parsed = schema.safeParse(params ?? {});
   if (parsed.success) return parsed.data;
@@ -86,6 +89,8 @@ export interface AdminDeps {
   readonly quarantine: Pick<QuarantineStore, 'list' | 'countsByReason'>;
   /** Absent when the function has no profiles table: the privacy and quality routes then answer 404. */
   readonly privacy?: PrivacyRoutesDeps;
+  /** The local outbox (local runtime only); absent in AWS, where `GET /admin/outbox` answers 404. */
+  readonly outbox?: { list(limit: number): Promise<readonly unknown[]> };
 }
 
 type Route =
@@ -95,7 +100,8 @@ type Route =
   | 'profileGet'
   | 'profileExport'
   | 'profileErase'
-  | 'quality';
+  | 'quality'
+  | 'outbox';
 
 const ROUTES: readonly { method: string; pattern: RegExp; route: Route }[] = [
   { method: 'GET', pattern: /^\/admin\/events$/, route: 'events' },
@@ -106,6 +112,7 @@ const ROUTES: readonly { method: string; pattern: RegExp; route: Route }[] = [
   { method: 'GET', pattern: /^\/admin\/profiles\/([^/]+)\/export$/, route: 'profileExport' },
   { method: 'POST', pattern: /^\/admin\/profiles\/([^/]+)\/erase$/, route: 'profileErase' },
   { method: 'GET', pattern: /^\/admin\/quality$/, route: 'quality' },
+  { method: 'GET', pattern: /^\/admin\/outbox$/, route: 'outbox' },
 ];
 
 /**
@@ -154,6 +161,11 @@ export function createAdminHandler(deps: AdminDeps, logger: Logger) {
     .handler(async (event) => {
       const matched = routeOf(event);
       const path = matched?.route;
+      if (path === 'outbox') {
+        if (!deps.outbox) throw new NotFoundError('outbox_not_configured', 'there is no local outbox here');
+        const q = parseQuery(OutboxQuery, event.queryStringParameters);
+        return jsonResponse(200, { messages: await deps.outbox.list(q.limit) });
+      }
       if (path && path !== 'events' && path !== 'quarantine') {
         if (!deps.privacy) throw new NotFoundError('unknown_route', 'no such admin route');
         return privacyRoute(deps.privacy, path, matched?.profileId, event, logger);
@@ -196,7 +208,7 @@ export function createAdminHandler(deps: AdminDeps, logger: Logger) {
 
 async function privacyRoute(
   deps: PrivacyRoutesDeps,
-  route: Exclude<Route, 'events' | 'quarantine'>,
+  route: Exclude<Route, 'events' | 'quarantine' | 'outbox'>,
   rawProfileId: string | undefined,
   event: APIGatewayProxyEventV2,
   logger: Logger,

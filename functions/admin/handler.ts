@@ -4,6 +4,7 @@ import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { laterLayerHolders } from '../../shared/adapters/dynamodb/privacy-scan-holder.js';
 import { dynamoDbPrivacyDeps } from '../../shared/adapters/dynamodb/privacy-wiring.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
+import { listOutbox } from '../../shared/adapters/outbox/outbox.js';
 import { parsePrivacyConfig } from '../../shared/config/privacy.js';
 import { parseProfilesConfig } from '../../shared/config/profiles.js';
 import { jsonLogger } from '../../shared/http/logger.js';
@@ -20,6 +21,8 @@ const PrivacyEnv = z.object({
   /** Later layers whose items name the person: erased and exported with them when set. */
   MESSAGES_TABLE: z.optional(z.string().check(z.minLength(1))),
   JOURNEYS_TABLE: z.optional(z.string().check(z.minLength(1))),
+  /** Set by the local runtime: the folder the channels write to instead of SES/SNS. */
+  OUTBOX_DIR: z.optional(z.string().check(z.minLength(1))),
 });
 
 function parsePrivacyEnv(env: Record<string, string | undefined>) {
@@ -39,6 +42,9 @@ export const handler = createAdminHandler(
   {
     events: stores.events,
     quarantine: stores.quarantine,
+    ...(privacyEnv.OUTBOX_DIR
+      ? { outbox: { list: (limit: number) => listOutbox(privacyEnv.OUTBOX_DIR!, { limit }) } }
+      : {}),
     ...(privacyEnv.PROFILES_TABLE
       ? {
           privacy: dynamoDbPrivacyDeps({

@@ -16,6 +16,7 @@ export const ADMIN_PATHS = [
   '/admin/profiles',
   '/admin/profiles/{profileId}',
   '/admin/profiles/{profileId}/export',
+  '/admin/outbox',
 ] as const;
 
 export interface AdminProps {

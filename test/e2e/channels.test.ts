@@ -61,6 +61,9 @@ describe('channels through the local runtime', () => {
     const sent = await sendFunction().invoke<{ outcome: string }>(emailRequest(profileId, 'exec-1'));
     expect(sent.outcome).toBe('Sent');
 
+    const listed = await rt.admin('/admin/outbox');
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body.messages)).toContain('ada@example.com');
     const [entry] = (await listOutbox(outboxDir())).filter(
       (e) => e.channel === 'email' && e.to.includes('ada@example.com'),
     );
