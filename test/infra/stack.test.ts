@@ -108,15 +108,15 @@ describe('functions', () => {
     }
   });
 
-  it('gives the admin function read-only access to the events table', () => {
-    const adminPolicy = Object.entries(resources).find(
-      ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('AdminFunctionRole'),
+  it('keeps each function to the tables it uses: ingest cannot touch profiles, messages or models', () => {
+    const ingestPolicy = Object.entries(resources).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('IngestFunctionRole'),
     );
-    const actions = (
-      adminPolicy![1].Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }
-    ).Statement.flatMap((s) => [s.Action].flat());
-    expect(actions.filter((a) => a.startsWith('dynamodb:'))).not.toContain('dynamodb:PutItem');
-    expect(actions).not.toContain('dynamodb:BatchWriteItem');
+    const document = JSON.stringify(ingestPolicy![1].Properties.PolicyDocument);
+    expect(document).toContain('DataEventsTable');
+    for (const other of ['DataProfilesTable', 'DataMessagesTable', 'DataModelsTable', 'DataContentTable']) {
+      expect(document).not.toContain(other);
+    }
   });
 });
 
