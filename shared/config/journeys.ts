@@ -13,10 +13,10 @@ import {
 
 /** Hesitation signals the profiles context puts on `CheckoutStarted.detail.hesitation`. */
 export const HESITATION_SIGNALS = [
-  'shippingPageViewed',
-  'sizeGuideOpened',
+  'shippingViewed',
+  'sizeGuideViewed',
   'couponSearched',
-  'priceWatched',
+  'priceWatchAdded',
 ] as const;
 
 const exists = (path: string) => ({
@@ -112,10 +112,10 @@ export const CATALOGUE: JourneyDefinitionInput[] = [
         id: 'hesitation',
         type: 'branch',
         rules: [
-          { label: 'shipping', all: [exists('shippingPageViewed')], next: 'reassureShipping' },
-          { label: 'fit', all: [exists('sizeGuideOpened')], next: 'fitHelp' },
+          { label: 'shipping', all: [exists('shippingViewed')], next: 'reassureShipping' },
+          { label: 'fit', all: [exists('sizeGuideViewed')], next: 'fitHelp' },
           { label: 'price (coupon)', all: [exists('couponSearched')], next: 'incentive' },
-          { label: 'price (watch)', all: [exists('priceWatched')], next: 'incentive' },
+          { label: 'price (watch)', all: [exists('priceWatchAdded')], next: 'incentive' },
         ],
         default: 'reminder',
       },
@@ -145,7 +145,7 @@ export const CATALOGUE: JourneyDefinitionInput[] = [
             channel: 'email',
             discount: 0.1,
             lift: 1.8,
-            signals: ['couponSearched', 'priceWatched'],
+            signals: ['couponSearched', 'priceWatchAdded'],
             cost: 0.01,
           },
           {

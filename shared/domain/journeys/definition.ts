@@ -107,7 +107,7 @@ export const Condition = z
     source: z.enum(['traits', 'features', 'scores', 'trigger', 'event']),
     /** For `event`: the waitForEvent step whose event is read. */
     step: StepId.optional(),
-    /** Dotted path inside the source, e.g. `hesitation.shippingPageViewed`. */
+    /** Dotted path inside the source, e.g. `hesitation.shippingViewed`. */
     path: z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/),
     op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'exists', 'notExists', 'in']),
     value: z.union([FilterValue, z.array(FilterValue).max(50)]).optional(),

@@ -144,16 +144,16 @@ describe('decide', () => {
       kind: 'content',
       intent: 'shipping-reassurance',
       channel: 'email',
-      signals: ['shippingPageViewed'],
+      signals: ['shippingViewed'],
       requiresSignal: true,
     };
     const withSignal = run(
       request([shipping, nothing], {
-        trigger: { detail: { value: 100, hesitation: { shippingPageViewed: 'x' } } },
+        trigger: { detail: { value: 100, hesitation: { shippingViewed: 'x' } } },
       }),
     );
     expect(evaluation(withSignal, 'shipping')).toMatchObject({ eligible: true, p: 0.3 });
-    expect(withSignal.explanation.inputs.signals).toEqual(['shippingPageViewed']);
+    expect(withSignal.explanation.inputs.signals).toEqual(['shippingViewed']);
     const without = run(request([shipping, nothing]));
     expect(evaluation(without, 'shipping').reasons).toEqual(['signal_missing']);
   });

@@ -50,7 +50,7 @@ function startHandler(assignments = new MemoryAssignments()) {
 const checkout = (profileId: string, cartId = 'cart-1', id = 'evt-1') =>
   busEvent(
     'CheckoutStarted',
-    { profileId, cartId, value: 80, hesitation: { sizeGuideOpened: '2026-03-02T09:59:00Z' } },
+    { profileId, cartId, value: 80, hesitation: { sizeGuideViewed: '2026-03-02T09:59:00Z' } },
     { id },
   );
 
@@ -87,7 +87,7 @@ describe('start-journey', () => {
       trigger: {
         eventId: 'evt-1',
         detailType: 'CheckoutStarted',
-        detail: { hesitation: { sizeGuideOpened: expect.any(String) } },
+        detail: { hesitation: { sizeGuideViewed: expect.any(String) } },
       },
       assignment: { arm: expect.stringMatching(/^(empathy|reminder|holdout)$/) },
       decisions: {},

@@ -124,7 +124,7 @@ describe('journey-step', () => {
               next: 'apology',
             },
             {
-              all: [{ source: 'trigger', path: 'hesitation.shippingPageViewed', op: 'exists' }],
+              all: [{ source: 'trigger', path: 'hesitation.shippingViewed', op: 'exists' }],
               next: 'shipping',
             },
             { all: [{ source: 'features', path: 'lastNps', op: 'gte', value: 9 }], next: 'referral' },
@@ -138,7 +138,7 @@ describe('journey-step', () => {
       next: 'apology',
       matched: 0,
     });
-    expect(await branch({ trigger: { detail: { hesitation: { shippingPageViewed: 'x' } } } })).toMatchObject({
+    expect(await branch({ trigger: { detail: { hesitation: { shippingViewed: 'x' } } } })).toMatchObject({
       next: 'shipping',
     });
     expect(await branch({})).toMatchObject({ next: 'referral', matched: 2 });
