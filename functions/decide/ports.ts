@@ -1,21 +1,20 @@
-/**
- * The profiles and content contexts' adapters for ProfileReader and VariantCatalogue. Those contexts
- * are built in parallel; until the lead wires their adapters here, decide fails fast at cold start
- * with this error rather than deciding on nothing.
- */
+/** ProfileReader and VariantCatalogue for decide: profiles (with scores) and approved content. */
+import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoDbContentStore } from '../../shared/adapters/dynamodb/content-store.js';
+import { StoreProfileReader, StoreVariantCatalogue } from '../../shared/adapters/journeys/ports.js';
+import { profileStore } from '../../shared/adapters/profiles/wiring.js';
 import type { ProfileReader, VariantCatalogue } from '../../shared/ports/journeys.js';
 
-/** Raised at cold start while a port of another context is not wired. */
-export class JourneyPortsNotWiredError extends Error {
-  override readonly name = 'JourneyPortsNotWiredError';
-}
-
-/** ProfileReader and VariantCatalogue from the function's environment. */
-export function decidePorts(_env: Record<string, string | undefined>): {
+/** ProfileReader and VariantCatalogue from the function's environment (PROFILES_TABLE, CONTENT_TABLE). */
+export function decidePorts(env: Record<string, string | undefined>): {
   profiles: ProfileReader;
   variants: VariantCatalogue;
 } {
-  throw new JourneyPortsNotWiredError(
-    'ProfileReader/VariantCatalogue: wire the profiles and content adapters in functions/decide/ports.ts',
-  );
+  const client = documentClient();
+  const contentTable = env.CONTENT_TABLE;
+  if (!contentTable) throw new Error('invalid environment: CONTENT_TABLE');
+  return {
+    profiles: new StoreProfileReader(profileStore(env, client).store),
+    variants: new StoreVariantCatalogue(new DynamoDbContentStore({ client, tableName: contentTable })),
+  };
 }

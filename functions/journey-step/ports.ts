@@ -1,16 +1,19 @@
-/**
- * The profiles context's ProfileReader and ProfileWriter for journey-step. Until the lead wires
- * them here, journey-step fails fast at cold start with this error.
- */
+/** ProfileReader and ProfileWriter for journey-step, over the profiles table. */
+import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { StoreProfileReader, StoreProfileWriter } from '../../shared/adapters/journeys/ports.js';
+import { profileStore } from '../../shared/adapters/profiles/wiring.js';
 import type { ProfileReader, ProfileWriter } from '../../shared/ports/journeys.js';
-import { JourneyPortsNotWiredError } from '../decide/ports.js';
 
-/** ProfileReader and ProfileWriter from the function's environment. */
-export function journeyStepPorts(_env: Record<string, string | undefined>): {
+/** ProfileReader and ProfileWriter from the function's environment (PROFILES_TABLE). */
+export function journeyStepPorts(env: Record<string, string | undefined>): {
   profiles: ProfileReader;
   profileWriter: ProfileWriter;
 } {
-  throw new JourneyPortsNotWiredError(
-    'ProfileReader/ProfileWriter: wire the profiles adapters in functions/journey-step/ports.ts',
-  );
+  const client = documentClient();
+  const { store } = profileStore(env, client);
+  const tableName = env.PROFILES_TABLE!;
+  return {
+    profiles: new StoreProfileReader(store),
+    profileWriter: new StoreProfileWriter({ client, tableName }),
+  };
 }

@@ -52,7 +52,7 @@ export class Journeys extends Construct {
       'journey-step',
       'Journey tasks: keyed waits, exit checks, branches, profile updates',
     );
-    data.bind(step, 'profiles', 'r');
+    data.bind(step, 'profiles', 'rw');
     data.bind(step, 'events', 'w');
     const start = fn(
       'Start',

@@ -230,6 +230,13 @@ export class LocalStepFunctions {
       StateMachine: { Id: machine.arn, Name: machine.name },
       // Replaced per task entry by a real token (see taskHandlers).
       Task: { Token: TOKEN_PLACEHOLDER },
+      // aws-local-stepfunctions keeps one context object per execution: the time a state is entered
+      // is read when the path is evaluated, which is when the state is entered.
+      State: Object.defineProperties({} as Record<string, unknown>, {
+        EnteredTime: { enumerable: true, get: () => new Date().toISOString() },
+        Name: { enumerable: true, get: () => execution.states.at(-1) ?? '' },
+        RetryCount: { enumerable: true, value: 0 },
+      }),
     };
     const handle = sm.run(JSON.parse(execution.input) as Json, {
       overrides: {
@@ -248,6 +255,11 @@ export class LocalStepFunctions {
       execution.status = e.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
       execution.error = e.cause?.name ?? e.name;
       execution.cause = e.cause?.message ?? e.message;
+      if (execution.status === 'FAILED') {
+        console.error(
+          `local step functions: ${execution.name} failed: ${execution.error}: ${execution.cause}`,
+        );
+      }
     } finally {
       execution.stopDate = new Date();
       for (const [token, waiter] of this.tokens) {

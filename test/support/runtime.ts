@@ -15,7 +15,7 @@ export interface TestRuntime extends Runtime {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
 }
 
-export async function startTestRuntime(): Promise<TestRuntime> {
+export async function startTestRuntime(options: { timeScale?: number } = {}): Promise<TestRuntime> {
   const writeKey = randomToken('ff_');
   const adminToken = randomToken('admin_');
   const runtime = await startRuntime({
@@ -26,6 +26,7 @@ export async function startTestRuntime(): Promise<TestRuntime> {
     assemblyDir: inject('assemblyDir'),
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     functionLogs: 'files',
+    ...(options.timeScale ? { timeScale: options.timeScale } : {}),
     tablePrefix: `e2e${randomBytes(4).toString('hex')}`,
   });
   const parse = async (res: Response) => {

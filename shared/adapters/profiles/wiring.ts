@@ -41,7 +41,8 @@ function parse<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   return parsed.data;
 }
 
-function profileStore(env: Env, client: Client) {
+/** The profile store from PROFILES_TABLE (and PROFILES_CONFIG). */
+export function profileStore(env: Env, client: Client) {
   const e = parse(ProfilesReadEnv, env);
   const config = parseProfilesConfig(e.PROFILES_CONFIG);
   return { store: new DynamoDbProfileStore({ client, tableName: e.PROFILES_TABLE, config }), config };
