@@ -9,13 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { contentAdapters, parseContentEnv } from '../../../shared/adapters/bedrock/wiring.js';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { generateContent } from '../../../shared/domain/content/generate.js';
 import { reviewVariant } from '../../../shared/domain/content/review.js';
 import { Brief, ContentBody, type Variant, VariantStatus } from '../../../shared/domain/content/schemas.js';
 import { ClientError } from '../../../shared/domain/errors.js';
+import { resolveTable, TargetNotFoundError } from '../target.js';
 
 const USAGE = `usage: feltfit content <command> [--table NAME]
 
@@ -76,24 +76,12 @@ function parseArgs(args: string[]): Args {
 }
 
 async function resolveTarget(table: string | undefined, env: Io['env']) {
-  const tableName = table ?? env.FELTFIT_CONTENT_TABLE;
-  if (tableName) return { tableName, local: false as const };
-  const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
-  let runtime: { dynamodbEndpoint?: unknown; env?: { CONTENT_TABLE?: unknown } };
   try {
-    runtime = JSON.parse(await readFile(file, 'utf8')) as typeof runtime;
+    return await resolveTable(table, env, 'CONTENT_TABLE', 'content');
   } catch (err) {
-    throw new UsageError(
-      `no content table: pass --table NAME, set FELTFIT_CONTENT_TABLE, or start the local runtime (npm start) so that ${file} exists`,
-      { cause: err },
-    );
+    if (err instanceof TargetNotFoundError) throw new UsageError(err.message, { cause: err });
+    throw err;
   }
-  const endpoint = runtime.dynamodbEndpoint;
-  const content = runtime.env?.CONTENT_TABLE;
-  if (typeof endpoint !== 'string' || typeof content !== 'string') {
-    throw new UsageError(`${file} does not name dynamodbEndpoint and env.CONTENT_TABLE`);
-  }
-  return { tableName: content, endpoint, local: true as const };
 }
 
 async function readJson(path: string): Promise<unknown> {

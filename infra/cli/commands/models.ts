@@ -8,7 +8,6 @@
  * repeat transactions in the holdout. `list` and `show` read the model registry. User mistakes exit 2 with one line on stderr, never a stack trace.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbModelRegistry } from '../../../shared/adapters/dynamodb/model-registry.js';
@@ -20,6 +19,7 @@ import {
   parseTransactionsCsv,
   TransactionInputError,
 } from '../../../shared/domain/models/transactions.js';
+import { resolveTable, TargetNotFoundError } from '../target.js';
 
 const USAGE = `usage: feltfit models list [MODEL] [--table NAME] [--json]
        feltfit models show MODEL [--version V] [--table NAME] [--json]
@@ -222,34 +222,11 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
 // ---- list / show: the model registry ----------------------------------------------------------
 
 /** Raised when no models table can be found. */
-export class TargetNotFoundError extends Error {
-  override readonly name = 'TargetNotFoundError';
-}
+export { TargetNotFoundError };
 
 /** Same discovery as `feltfit sources`: --table, FELTFIT_MODELS_TABLE, or the local runtime's file. */
-async function resolveModelsTable(
-  table: string | undefined,
-  env: Record<string, string | undefined>,
-): Promise<{ tableName: string; endpoint?: string }> {
-  const tableName = table ?? env.FELTFIT_MODELS_TABLE;
-  if (tableName) return { tableName };
-  const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
-  let runtime: { dynamodbEndpoint?: unknown; env?: { MODELS_TABLE?: unknown } };
-  try {
-    runtime = JSON.parse(await readFile(file, 'utf8')) as typeof runtime;
-  } catch (err) {
-    throw new TargetNotFoundError(
-      `no models table: pass --table NAME, set FELTFIT_MODELS_TABLE, or start the local runtime (npm start) so that ${file} exists`,
-      { cause: err },
-    );
-  }
-  const endpoint = runtime.dynamodbEndpoint;
-  const models = runtime.env?.MODELS_TABLE;
-  if (typeof endpoint !== 'string' || typeof models !== 'string') {
-    throw new TargetNotFoundError(`${file} does not name dynamodbEndpoint and env.MODELS_TABLE`);
-  }
-  return { tableName: models, endpoint };
-}
+const resolveModelsTable = (table: string | undefined, env: Record<string, string | undefined>) =>
+  resolveTable(table, env, 'MODELS_TABLE', 'models');
 
 interface RegistryArgs {
   positional: string[];

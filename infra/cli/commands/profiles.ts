@@ -7,8 +7,7 @@
  * with its DynamoDB Local endpoint. Identifiers are hashed with FELTFIT_IDENTITY_HMAC_KEY (the projector's
  * IDENTITY_HMAC_KEY) and normalised with FELTFIT_PROFILES_CONFIG, when the deployment sets them.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { laterLayerHolders } from '../../../shared/adapters/dynamodb/privacy-scan-holder.js';
 import { dynamoDbPrivacyDeps, type PrivacyDeps } from '../../../shared/adapters/dynamodb/privacy-wiring.js';
@@ -24,6 +23,7 @@ import {
   parseLookupQuery,
   parseProfileId,
 } from '../../../shared/domain/privacy/operations.js';
+import { readRuntimeFile, TargetNotFoundError } from '../target.js';
 
 const USAGE = `usage: feltfit profiles <command> [table options]
 
@@ -54,9 +54,7 @@ const processIo: Io = {
 };
 
 /** Raised when the tables cannot be found. */
-export class TargetNotFoundError extends Error {
-  override readonly name = 'TargetNotFoundError';
-}
+export { TargetNotFoundError };
 
 /** Raised for a malformed command line (exit code 2). */
 export class UsageError extends Error {
@@ -110,26 +108,18 @@ export async function privacyDepsFor(options: Record<string, string>, env: Io['e
   };
   let endpoint: string | undefined;
   if (!named.profiles || !named.events || !named.control) {
-    const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
-    let runtime: { dynamodbEndpoint?: unknown; env?: Record<string, unknown> };
-    try {
-      runtime = JSON.parse(await readFile(file, 'utf8')) as typeof runtime;
-    } catch (err) {
+    const runtime = await readRuntimeFile(
+      env,
+      `no tables: pass ${TABLE_FLAGS.join(', ')}, set FELTFIT_PROFILES_TABLE, FELTFIT_EVENTS_TABLE and FELTFIT_CONTROL_TABLE`,
+    );
+    named.profiles ??= runtime.env.PROFILES_TABLE;
+    named.events ??= runtime.env.EVENTS_TABLE;
+    named.control ??= runtime.env.CONTROL_TABLE;
+    named.messages ??= runtime.env.MESSAGES_TABLE;
+    named.journeys ??= runtime.env.JOURNEYS_TABLE;
+    if (!runtime.dynamodbEndpoint || !named.profiles || !named.events || !named.control) {
       throw new TargetNotFoundError(
-        `no tables: pass ${TABLE_FLAGS.join(', ')}, set FELTFIT_PROFILES_TABLE, FELTFIT_EVENTS_TABLE and FELTFIT_CONTROL_TABLE, or start the local runtime (npm start) so that ${file} exists`,
-        { cause: err },
-      );
-    }
-    const fromFile = (key: string) =>
-      typeof runtime.env?.[key] === 'string' ? (runtime.env[key] as string) : undefined;
-    named.profiles ??= fromFile('PROFILES_TABLE');
-    named.events ??= fromFile('EVENTS_TABLE');
-    named.control ??= fromFile('CONTROL_TABLE');
-    named.messages ??= fromFile('MESSAGES_TABLE');
-    named.journeys ??= fromFile('JOURNEYS_TABLE');
-    if (typeof runtime.dynamodbEndpoint !== 'string' || !named.profiles || !named.events || !named.control) {
-      throw new TargetNotFoundError(
-        `${file} does not name dynamodbEndpoint and env.PROFILES_TABLE, env.EVENTS_TABLE, env.CONTROL_TABLE`,
+        `${runtime.file} does not name dynamodbEndpoint and env.PROFILES_TABLE, env.EVENTS_TABLE, env.CONTROL_TABLE`,
       );
     }
     endpoint = runtime.dynamodbEndpoint;

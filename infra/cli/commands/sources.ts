@@ -5,12 +5,11 @@
  * SDK's normal resolution for AWS). With neither, the local runtime's
  * `${FELTFIT_DATA_DIR:-.feltfit}/runtime.json` supplies both, with dummy local credentials.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSourceStore } from '../../../shared/adapters/dynamodb/source-store.js';
 import { ClientError } from '../../../shared/domain/errors.js';
 import { createSource, revokeSource } from '../../../shared/domain/sources.js';
+import { resolveTable, TargetNotFoundError } from '../target.js';
 
 const USAGE = `usage: feltfit sources <command> [--table NAME]
 
@@ -37,36 +36,10 @@ const processIo: Io = {
 };
 
 /** Raised when no control table can be found. */
-export class TargetNotFoundError extends Error {
-  override readonly name = 'TargetNotFoundError';
-}
+export { TargetNotFoundError };
 
-interface Target {
-  readonly tableName: string;
-  readonly endpoint?: string;
-  readonly local: boolean;
-}
-
-async function resolveTarget(table: string | undefined, env: Io['env']): Promise<Target> {
-  const tableName = table ?? env.FELTFIT_CONTROL_TABLE;
-  if (tableName) return { tableName, local: false };
-  const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
-  let runtime: { dynamodbEndpoint?: unknown; env?: { CONTROL_TABLE?: unknown } };
-  try {
-    runtime = JSON.parse(await readFile(file, 'utf8')) as typeof runtime;
-  } catch (err) {
-    throw new TargetNotFoundError(
-      `no control table: pass --table NAME, set FELTFIT_CONTROL_TABLE, or start the local runtime (npm start) so that ${file} exists`,
-      { cause: err },
-    );
-  }
-  const endpoint = runtime.dynamodbEndpoint;
-  const control = runtime.env?.CONTROL_TABLE;
-  if (typeof endpoint !== 'string' || typeof control !== 'string') {
-    throw new TargetNotFoundError(`${file} does not name dynamodbEndpoint and env.CONTROL_TABLE`);
-  }
-  return { tableName: control, endpoint, local: true };
-}
+const resolveTarget = (table: string | undefined, env: Io['env']) =>
+  resolveTable(table, env, 'CONTROL_TABLE', 'control');
 
 function parseArgs(args: string[]): { positional: string[]; table?: string } {
   const positional: string[] = [];
