@@ -22,6 +22,13 @@ export type DomainEvent =
       readonly hesitation: Readonly<Record<string, string>>;
     }
   | { readonly type: 'TicketResolved'; readonly profileId: string; readonly ticketId: string }
+  /** A CSAT answer (1–5), with the ticket it is about when the event names one. */
+  | {
+      readonly type: 'CsatSubmitted';
+      readonly profileId: string;
+      readonly score: number;
+      readonly ticketId?: string;
+    }
   | {
       readonly type: 'ConsentChanged';
       readonly profileId: string;

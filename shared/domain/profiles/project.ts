@@ -301,6 +301,16 @@ export function domainEventsOf(
       hesitation,
     });
   }
+  if (after.csat && after.csat.m === message.messageId && before.csat?.m !== after.csat.m) {
+    const props = message.properties ?? {};
+    const ticket = props.ticket_id ?? props.ticketId;
+    events.push({
+      type: 'CsatSubmitted',
+      profileId,
+      score: after.csat.v,
+      ...(typeof ticket === 'string' || typeof ticket === 'number' ? { ticketId: String(ticket) } : {}),
+    });
+  }
   for (const [ticketId, ticket] of Object.entries(after.tickets)) {
     if (ticket.status?.v === 'resolved' && before.tickets[ticketId]?.status?.v !== 'resolved') {
       events.push({ type: 'TicketResolved', profileId, ticketId });
