@@ -1,19 +1,14 @@
 /** ProfileReader and ProfileWriter for journey-step, over the profiles table. */
-import { documentClient } from '../../shared/adapters/dynamodb/client.js';
-import { StoreProfileReader, StoreProfileWriter } from '../../shared/adapters/journeys/ports.js';
-import { profileStore } from '../../shared/adapters/profiles/wiring.js';
+import { journeyStepPortsFromEnv } from '../../shared/adapters/journey-ports/wiring.js';
 import type { ProfileReader, ProfileWriter } from '../../shared/ports/journeys.js';
 
-/** ProfileReader and ProfileWriter from the function's environment (PROFILES_TABLE). */
+/**
+ * The ports from the function's environment: PROFILES_TABLE, and optionally PROFILES_CONFIG (see
+ * shared/adapters/journey-ports/wiring.ts). Journey traits go to the profile item's `journeyTraits`.
+ */
 export function journeyStepPorts(env: Record<string, string | undefined>): {
   profiles: ProfileReader;
   profileWriter: ProfileWriter;
 } {
-  const client = documentClient();
-  const { store } = profileStore(env, client);
-  const tableName = env.PROFILES_TABLE!;
-  return {
-    profiles: new StoreProfileReader(store),
-    profileWriter: new StoreProfileWriter({ client, tableName }),
-  };
+  return journeyStepPortsFromEnv(env);
 }
