@@ -98,6 +98,12 @@ export const ProfilesConfig = z.object({
     .positive()
     .max(24 * 30)
     .default(24),
+  /** A product viewed again within this many hours, and in no cart, emits `BrowseAbandoned`. */
+  browseRepeatHours: z
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(72),
   /** A search query matching this (case-insensitive) counts as coupon hunting. */
   couponQueryPattern: z.string().min(1).max(500).default('coupon|promo|discount|voucher|code|deal'),
 });

@@ -22,6 +22,13 @@ export type DomainEvent =
       readonly hesitation: Readonly<Record<string, string>>;
     }
   | { readonly type: 'TicketResolved'; readonly profileId: string; readonly ticketId: string }
+  /** A resolved ticket opened again (`Ticket Reopened`, or `Ticket Opened` for a resolved ticket). */
+  | { readonly type: 'TicketReopened'; readonly profileId: string; readonly ticketId: string }
+  /**
+   * A product viewed again within `browseRepeatHours` of the previous view while in none of the
+   * person's carts: interest without a cart (the browse-abandonment trigger).
+   */
+  | { readonly type: 'BrowseAbandoned'; readonly profileId: string; readonly productId: string }
   /** A CSAT answer (1–5), with the ticket it is about when the event names one. */
   | {
       readonly type: 'CsatSubmitted';

@@ -19,11 +19,13 @@ import { type Identifier, identifiersOf } from './identifiers.js';
 import { idKey, planResolution } from './resolve.js';
 import {
   applyEvent,
+  cartHolds,
   changedFields,
   emptyState,
   HESITATION_SIGNALS,
   mergeProfiles,
   type ProfileState,
+  viewedProductOf,
   withIdentities,
 } from './state.js';
 
@@ -259,6 +261,27 @@ async function projectOne(deps: ProjectDeps, input: ProjectionInput): Promise<Ou
   throw new ProfileConflictError(`profile write raced ${maxAttempts} times`);
 }
 
+/**
+ * The product of a repeated view: this message is a `Product Viewed` later than, and within
+ * `browseRepeatHours` of, the person's previous view of the same product, which is in none of
+ * their carts. Replays and out-of-order (older) views emit nothing.
+ */
+function browseAbandoned(
+  before: ProfileState,
+  after: ProfileState,
+  message: NormalisedMessage,
+  config: ProfilesConfig,
+): string | undefined {
+  if (message.type !== 'track' || message.event !== 'Product Viewed') return undefined;
+  const productId = viewedProductOf(message.properties ?? {});
+  if (productId === undefined) return undefined;
+  const previous = before.viewedProducts[productId];
+  const now = after.viewedProducts[productId];
+  if (previous === undefined || now === undefined || now <= previous) return undefined;
+  if (now - previous > config.browseRepeatHours * 3_600_000) return undefined;
+  return cartHolds(after, productId) ? undefined : productId;
+}
+
 /** Domain events for what a projection changed (nothing for a replay). */
 export function domainEventsOf(
   profileId: string,
@@ -312,10 +335,16 @@ export function domainEventsOf(
     });
   }
   for (const [ticketId, ticket] of Object.entries(after.tickets)) {
-    if (ticket.status?.v === 'resolved' && before.tickets[ticketId]?.status?.v !== 'resolved') {
+    const was = before.tickets[ticketId]?.status?.v;
+    if (ticket.status?.v === 'resolved' && was !== 'resolved') {
       events.push({ type: 'TicketResolved', profileId, ticketId });
     }
+    if (ticket.status?.v === 'open' && was === 'resolved') {
+      events.push({ type: 'TicketReopened', profileId, ticketId });
+    }
   }
+  const browsed = browseAbandoned(before, after, message, config);
+  if (browsed) events.push({ type: 'BrowseAbandoned', profileId, productId: browsed });
   for (const [key, reg] of Object.entries(after.consent)) {
     if (before.consent[key]?.v.granted !== reg.v.granted) {
       const [channel, purpose] = key.split(':') as [never, never];

@@ -252,6 +252,20 @@ function productLines(props: Record<string, unknown>): CartLine[] | undefined {
   return [...byId.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
 }
 
+/** The product a `Product Viewed` event is about. */
+export function viewedProductOf(props: Record<string, unknown>): string | undefined {
+  return first(str(props.product_id), str(props.productId), str(props.sku));
+}
+
+/** Whether a product is in one of the person's carts (its last listing or a later add). */
+export function cartHolds(state: ProfileState, productId: string): boolean {
+  return Object.values(state.carts).some((cart) => {
+    const line = cart.lines[productId];
+    if (line) return line.v !== null;
+    return cart.snap?.v.some((l) => l.productId === productId) ?? false;
+  });
+}
+
 const cartIdOf = (props: Record<string, unknown>) => first(str(props.cart_id), str(props.cartId));
 const orderIdOf = (props: Record<string, unknown>) => first(str(props.order_id), str(props.orderId));
 const linesValue = (lines: readonly CartLine[]) =>
@@ -356,7 +370,7 @@ export function fromEvent(message: NormalisedMessage, config: ProfilesConfig): E
         s.lastSeenBy = { email: t };
         break;
       case 'Product Viewed': {
-        const productId = first(str(props.product_id), str(props.productId), str(props.sku));
+        const productId = viewedProductOf(props);
         if (productId) s.viewedProducts = { [productId]: t };
         const category = str(props.category);
         if (category) s.viewedCategories = { [category]: t };
@@ -418,6 +432,7 @@ export function fromEvent(message: NormalisedMessage, config: ProfilesConfig): E
         break;
       }
       case 'Ticket Opened':
+      case 'Ticket Reopened':
       case 'Ticket Resolved': {
         const ticketId = first(str(props.ticket_id), str(props.ticketId));
         if (!ticketId) break;
@@ -425,7 +440,9 @@ export function fromEvent(message: NormalisedMessage, config: ProfilesConfig): E
           [ticketId]:
             message.event === 'Ticket Opened'
               ? { openedAt: t, status: reg('open' as const) }
-              : { status: reg('resolved' as const) },
+              : message.event === 'Ticket Reopened'
+                ? { status: reg('open' as const) }
+                : { status: reg('resolved' as const) },
         };
         break;
       }
