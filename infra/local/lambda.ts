@@ -137,6 +137,11 @@ export interface LocalEnvironment {
    * port); they win over the template's.
    */
   readonly overrides?: Record<string, string>;
+  /**
+   * Template variables given another value in the functions that have them, as a deploy with a
+   * different configuration would (e.g. `CHANNELS_CONFIG`); never added to other functions.
+   */
+  readonly redeploy?: Record<string, string>;
 }
 
 /** This project's node_modules, which stands in for the AWS SDK the Lambda runtime provides. */
@@ -189,6 +194,7 @@ export function loadTemplateFunctions(
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: local.dynamodbEndpoint,
       ...local.extra,
       ...vars,
+      ...Object.fromEntries(Object.entries(local.redeploy ?? {}).filter(([k]) => k in vars)),
       ...local.overrides,
     };
     // Lambda's --enable-source-maps costs startup time locally without helping much; keep the rest.

@@ -34,6 +34,11 @@ export interface RuntimeOptions {
   readonly tablePrefix?: string;
   /** Speed of journey time: 1 is real time; 0.001 makes an hour's wait 3.6 s (FELTFIT_TIME_SCALE). */
   readonly timeScale?: number;
+  /**
+   * Template variables replaced in the functions that have them, as a deploy with another
+   * configuration would (tests: e.g. `CHANNELS_CONFIG` with wider contact-pressure caps).
+   */
+  readonly redeploy?: Record<string, string>;
   /** Where function logs go: this console (default) or `dataDir/logs/<function>.log`. */
   readonly functionLogs?: 'console' | 'files';
 }
@@ -131,6 +136,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     functions = loadTemplateFunctions(resolver, assembly.dir, {
       dynamodbEndpoint: endpoint,
       extra: { AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint, AWS_ENDPOINT_URL_SFN: sfnEndpoint },
+      ...(options.redeploy ? { redeploy: options.redeploy } : {}),
       overrides: {
         PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(secretsPort),
         OUTBOX_DIR: join(dataDir, 'outbox'),

@@ -15,7 +15,9 @@ export interface TestRuntime extends Runtime {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
 }
 
-export async function startTestRuntime(options: { timeScale?: number } = {}): Promise<TestRuntime> {
+export async function startTestRuntime(
+  options: { timeScale?: number; redeploy?: Record<string, string> } = {},
+): Promise<TestRuntime> {
   const writeKey = randomToken('ff_');
   const adminToken = randomToken('admin_');
   const runtime = await startRuntime({
@@ -27,6 +29,7 @@ export async function startTestRuntime(options: { timeScale?: number } = {}): Pr
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     functionLogs: 'files',
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+    ...(options.redeploy ? { redeploy: options.redeploy } : {}),
     tablePrefix: `e2e${randomBytes(4).toString('hex')}`,
   });
   const parse = async (res: Response) => {
