@@ -25,6 +25,10 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     describe: 'data-quality report: freshness, completeness, duplicates, quarantine, dropped traits',
     load: async () => (await import('./commands/quality.js')).run,
   },
+  run: {
+    describe: 'start a campaign run: a journey or one message for an audience, at a rate',
+    load: async () => (await import('./commands/run.js')).run,
+  },
   models: {
     describe: 'fit, list and show predictive models (CLV, churn, propensity)',
     load: async () => (await import('./commands/models.js')).run,

@@ -14,6 +14,9 @@ export class TargetNotFoundError extends Error {
 export interface RuntimeFile {
   readonly file: string;
   readonly dynamodbEndpoint?: string;
+  /** The local Step Functions endpoint and state machine ARNs by name. */
+  readonly sfnEndpoint?: string;
+  readonly stateMachines: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -23,7 +26,12 @@ export async function readRuntimeFile(
   hint: string,
 ): Promise<RuntimeFile> {
   const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
-  let parsed: { dynamodbEndpoint?: unknown; env?: Record<string, unknown> };
+  let parsed: {
+    dynamodbEndpoint?: unknown;
+    sfnEndpoint?: unknown;
+    stateMachines?: Record<string, unknown>;
+    env?: Record<string, unknown>;
+  };
   try {
     parsed = JSON.parse(await readFile(file, 'utf8')) as typeof parsed;
   } catch (err) {
@@ -31,13 +39,16 @@ export async function readRuntimeFile(
       cause: err,
     });
   }
-  const tables = Object.fromEntries(
-    Object.entries(parsed.env ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
-  );
+  const strings = (o: Record<string, unknown> | undefined) =>
+    Object.fromEntries(
+      Object.entries(o ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
   return {
     file,
     ...(typeof parsed.dynamodbEndpoint === 'string' ? { dynamodbEndpoint: parsed.dynamodbEndpoint } : {}),
-    env: tables,
+    ...(typeof parsed.sfnEndpoint === 'string' ? { sfnEndpoint: parsed.sfnEndpoint } : {}),
+    stateMachines: strings(parsed.stateMachines),
+    env: strings(parsed.env),
   };
 }
 

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { JourneysConfig } from '../../shared/config/journeys.js';
 import { compileJourney } from '../../shared/domain/journeys/compile.js';
@@ -28,6 +29,8 @@ export interface JourneysProps {
  */
 export class Journeys extends Construct {
   readonly stateMachines: Record<string, sfn.StateMachine> = {};
+  /** The campaign-run state machine marketers start (console, `npx feltfit run`). */
+  readonly campaignRun: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: JourneysProps) {
     super(scope, id);
@@ -106,6 +109,8 @@ export class Journeys extends Construct {
     );
     for (const sm of Object.values(this.stateMachines)) sm.grantTaskResponse(resume);
 
+    this.campaignRun = this.campaignRunMachine(props, env);
+
     const dlq = observability.deadLetterQueue(this, 'RulesDlq', 'Journey triggers');
     const target = (f: FeltfitFunction) =>
       new targets.LambdaFunction(f, {
@@ -131,5 +136,123 @@ export class Journeys extends Construct {
       dlq,
       'dead-letter queue of the journey trigger and resume rules',
     );
+  }
+
+  /**
+   * The campaign-run state machine: Plan (validate the input against the deployed journeys) →
+   * wait for `startAt` → Page (request the journey for one page of the audience) → wait so that the
+   * rate holds → Page … until the scan ends. The input is documented in docs/journeys.md.
+   */
+  private campaignRunMachine(props: JourneysProps, env: Record<string, string>): sfn.StateMachine {
+    const scope = new Construct(this, 'Campaigns');
+    const f = new FeltfitFunction(scope, 'Function', {
+      name: 'campaign-run',
+      description: 'Campaign runs: validates a run and requests its journey for each page of the audience',
+      logRetentionDays: props.logRetentionDays,
+      environment: env,
+      timeout: Duration.seconds(60),
+    });
+    props.data.bind(f, 'profiles', 'r');
+    props.bus.bind(f);
+
+    const plan = new tasks.LambdaInvoke(scope, 'Plan', {
+      lambdaFunction: f,
+      payload: sfn.TaskInput.fromObject({
+        action: 'plan',
+        input: sfn.JsonPath.objectAt('$'),
+        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      }),
+      resultSelector: { 'plan.$': '$.Payload' },
+      resultPath: '$.run',
+    });
+    plan.addCatch(
+      new sfn.Fail(scope, 'InvalidRun', { error: 'InvalidCampaignRun', causePath: '$.error.Cause' }),
+      { errors: ['InvalidCampaignRunError'], resultPath: '$.error' },
+    );
+    const start = new sfn.Pass(scope, 'Start', {
+      parameters: {
+        'plan.$': '$.run.plan',
+        page: { cursor: null, scanned: 0, requested: 0 },
+        totals: { pages: 0, scanned: 0, requested: 0 },
+      },
+    });
+    const page = new tasks.LambdaInvoke(scope, 'Page', {
+      lambdaFunction: f,
+      payload: sfn.TaskInput.fromObject({
+        action: 'page',
+        plan: sfn.JsonPath.objectAt('$.plan'),
+        cursor: sfn.JsonPath.stringAt('$.page.cursor'),
+      }),
+      resultSelector: {
+        'cursor.$': '$.Payload.cursor',
+        'scanned.$': '$.Payload.scanned',
+        'requested.$': '$.Payload.requested',
+      },
+      resultPath: '$.page',
+      retryOnServiceExceptions: true,
+    });
+    page.addRetry({
+      errors: ['DomainEventsPublishError', 'ProvisionedThroughputExceededException'],
+      interval: Duration.seconds(2),
+      maxAttempts: 5,
+      backoffRate: 2,
+    });
+    const count = new sfn.Pass(scope, 'Count', {
+      parameters: {
+        'plan.$': '$.plan',
+        'page.$': '$.page',
+        totals: {
+          'pages.$': 'States.MathAdd($.totals.pages, 1)',
+          'scanned.$': 'States.MathAdd($.totals.scanned, $.page.scanned)',
+          'requested.$': 'States.MathAdd($.totals.requested, $.page.requested)',
+        },
+      },
+    });
+    const throttle = new sfn.Wait(scope, 'Throttle', {
+      time: sfn.WaitTime.secondsPath('$.plan.waitSeconds'),
+    });
+    const more = new sfn.Choice(scope, 'MorePages')
+      .when(
+        sfn.Condition.and(sfn.Condition.isPresent('$.page.cursor'), sfn.Condition.isNotNull('$.page.cursor')),
+        throttle.next(page),
+      )
+      .otherwise(new sfn.Succeed(scope, 'Done'));
+    const waitStart = new sfn.Wait(scope, 'WaitForStart', {
+      time: sfn.WaitTime.timestampPath('$.plan.startAt'),
+    });
+    const definition = plan
+      .next(start)
+      .next(
+        new sfn.Choice(scope, 'HasStartTime')
+          .when(sfn.Condition.isPresent('$.plan.startAt'), waitStart.next(page))
+          .otherwise(page),
+      );
+    page.next(count).next(more);
+
+    const logGroup = new logs.LogGroup(scope, 'StateMachineLogs', {
+      retention: props.logRetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const sm = new sfn.StateMachine(scope, 'CampaignRunMachine', {
+      stateMachineName: 'feltfit-campaign-run',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    const stack = Stack.of(this);
+    Validations.of(sm.role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(f.node.defaultChild as import('aws-cdk-lib').CfnElement)}.Arn>:*]`,
+        reason:
+          'Invoking the campaign-run function, any version or alias of it (lambda:InvokeFunction grant).',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing and CloudWatch Logs delivery for Step Functions support no resource-level permissions.',
+      },
+    );
+    return sm;
   }
 }

@@ -174,7 +174,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const url = `http://localhost:${port}`;
     await writeFile(
       join(dataDir, 'runtime.json'),
-      JSON.stringify({ url, pid: process.pid, dynamodbEndpoint: endpoint, env: tables }, null, 2),
+      JSON.stringify(
+        {
+          url,
+          pid: process.pid,
+          dynamodbEndpoint: endpoint,
+          sfnEndpoint,
+          stateMachines: Object.fromEntries(
+            stepFunctions.stateMachineArns.map((a) => [a.split(':').pop(), a]),
+          ),
+          env: tables,
+        },
+        null,
+        2,
+      ),
     );
     const settle = async () => {
       // A stream delivery may put events on the bus, whose targets may write to a streamed table.

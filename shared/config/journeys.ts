@@ -463,6 +463,26 @@ export const CATALOGUE: JourneyDefinitionInput[] = [
     ],
     exitOn: [],
   },
+  {
+    id: 'campaign-message',
+    name: 'Campaign message',
+    description:
+      'The one message a campaign run names (channel and content intent) to its audience, with a holdout so the run’s lift is measured.',
+    trigger: { kind: 'campaign', campaign: 'campaign-message' },
+    priority: 40,
+    start: 'split',
+    steps: [
+      {
+        id: 'split',
+        type: 'split',
+        holdoutShare: 0.1,
+        variants: [{ id: 'message', weight: 1, next: 'send' }],
+      },
+      { id: 'send', type: 'send', content: { fromTrigger: 'message' }, next: 'done' },
+      { id: 'done', type: 'exit', reason: 'completed' },
+    ],
+    exitOn: [],
+  },
 ];
 
 export const ExperimentsConfig = z.object({

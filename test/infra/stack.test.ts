@@ -128,6 +128,20 @@ describe('cdk-nag', () => {
   });
 });
 
+/** A state machine's definition as text, with function ARNs (Fn::GetAtt in a Fn::Join) filled in. */
+function definitionText(definition: unknown): string {
+  if (typeof definition === 'string') return definition;
+  const join = (definition as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) throw new Error(`unexpected definition ${JSON.stringify(definition).slice(0, 200)}`);
+  const value = (part: unknown) =>
+    typeof part === 'string'
+      ? part
+      : (part as { Ref?: string }).Ref === 'AWS::Partition'
+        ? 'aws'
+        : 'arn:aws:lambda:us-east-1:123456789012:function:fn';
+  return join[1].map(value).join(join[0]);
+}
+
 describe('journeys', () => {
   it('synthesizes one Standard state machine per enabled journey, each a valid ASL definition with logging and tracing', async () => {
     const { default: aslValidator } = await import('asl-validator');
@@ -138,8 +152,8 @@ describe('journeys', () => {
       expect(m.Properties.TracingConfiguration).toEqual({ Enabled: true });
       expect(m.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
       // The definition string with its substitutions filled in, as Step Functions receives it.
-      const subs = m.Properties.DefinitionSubstitutions as Record<string, unknown>;
-      let text = String(m.Properties.DefinitionString);
+      const subs = (m.Properties.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
+      let text = definitionText(m.Properties.DefinitionString);
       for (const key of Object.keys(subs)) {
         text = text.replaceAll(`\${${key}}`, `arn:aws:lambda:us-east-1:123456789012:function:${key}`);
       }
@@ -147,6 +161,26 @@ describe('journeys', () => {
       expect(result.errorsText()).toBe('');
       expect(result.isValid).toBe(true);
     }
+  });
+
+  it('synthesizes the campaign-run state machine: plan (invalid input fails the run), pages at a rate, until the scan ends', () => {
+    const [machine] = ofType('AWS::StepFunctions::StateMachine').filter(
+      (m) => m.Properties.StateMachineName === 'feltfit-campaign-run',
+    );
+    expect(machine).toBeDefined();
+    const asl = JSON.parse(definitionText(machine!.Properties.DefinitionString));
+    expect(asl.StartAt).toBe('Plan');
+    expect(asl.States.Plan.Catch[0]).toMatchObject({
+      ErrorEquals: ['InvalidCampaignRunError'],
+      Next: 'InvalidRun',
+    });
+    expect(asl.States.InvalidRun.Type).toBe('Fail');
+    expect(asl.States.Throttle).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.plan.waitSeconds',
+      Next: 'Page',
+    });
+    expect(asl.States.WaitForStart).toMatchObject({ Type: 'Wait', TimestampPath: '$.plan.startAt' });
   });
 
   it('starts journeys from rules on the feltfit bus', () => {

@@ -33,27 +33,44 @@ export class EventBridgeDomainEvents implements DomainEvents {
       DetailType: type,
       Detail: JSON.stringify(detail),
     }));
-    for (let i = 0; i < entries.length; i += CHUNK) await this.putChunk(entries.slice(i, i + CHUNK));
+    await putEntries(this.client, entries, this.options);
   }
+}
 
-  private async putChunk(chunk: PutEventsRequestEntry[]): Promise<void> {
-    const maxAttempts = this.options.maxAttempts ?? 4;
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    let pending = chunk;
-    for (let attempt = 1; ; attempt++) {
-      const out = await this.client.send(new PutEventsCommand({ Entries: pending }));
-      if (!out.FailedEntryCount) return;
-      // Result entries are positional: an ErrorCode marks the entry at the same index as failed.
-      const results = out.Entries ?? [];
-      pending = pending.filter((_, j) => results[j]?.ErrorCode !== undefined || results[j] === undefined);
-      if (pending.length === 0) return;
-      if (attempt >= maxAttempts) {
-        const codes = [...new Set(results.map((r) => r.ErrorCode).filter((c) => c !== undefined))].join(', ');
-        throw new DomainEventsPublishError(
-          `EventBridge rejected ${pending.length} domain events after ${attempt} attempts (${codes})`,
-        );
-      }
-      await sleep(Math.min(2_000, 50 * 2 ** (attempt - 1)));
+/**
+ * Puts entries 10 per call; entries EventBridge reports as failed are retried with backoff, and
+ * what still fails after `maxAttempts` is thrown (DomainEventsPublishError).
+ */
+export async function putEntries(
+  client: Pick<EventBridgeClient, 'send'>,
+  entries: readonly PutEventsRequestEntry[],
+  options: Pick<EventBridgeOptions, 'maxAttempts' | 'sleep'> = {},
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += CHUNK)
+    await putChunk(client, entries.slice(i, i + CHUNK), options);
+}
+
+async function putChunk(
+  client: Pick<EventBridgeClient, 'send'>,
+  chunk: PutEventsRequestEntry[],
+  options: Pick<EventBridgeOptions, 'maxAttempts' | 'sleep'>,
+): Promise<void> {
+  const maxAttempts = options.maxAttempts ?? 4;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let pending = chunk;
+  for (let attempt = 1; ; attempt++) {
+    const out = await client.send(new PutEventsCommand({ Entries: pending }));
+    if (!out.FailedEntryCount) return;
+    // Result entries are positional: an ErrorCode marks the entry at the same index as failed.
+    const results = out.Entries ?? [];
+    pending = pending.filter((_, j) => results[j]?.ErrorCode !== undefined || results[j] === undefined);
+    if (pending.length === 0) return;
+    if (attempt >= maxAttempts) {
+      const codes = [...new Set(results.map((r) => r.ErrorCode).filter((c) => c !== undefined))].join(', ');
+      throw new DomainEventsPublishError(
+        `EventBridge rejected ${pending.length} events after ${attempt} attempts (${codes})`,
+      );
     }
+    await sleep(Math.min(2_000, 50 * 2 ** (attempt - 1)));
   }
 }

@@ -13,6 +13,7 @@ import type { ProfileReader, ProfileWriter, VariantCatalogue } from '../../ports
 import { documentClient } from '../dynamodb/client.js';
 import { DynamoDbContentStore } from '../dynamodb/content-store.js';
 import { DynamoDbProfileStore } from '../dynamodb/profile-store.js';
+import { ProfileAudienceSource } from './campaign.js';
 import { DynamoDbJourneyTraits } from './journey-traits.js';
 import { StoreDecisionProfileReader } from './profile-reader.js';
 import { ContentVariantCatalogue, DynamoDbBriefSteps } from './variant-catalogue.js';
@@ -72,4 +73,15 @@ export function journeyStepPortsFromEnv(
 ): { profiles: ProfileReader; profileWriter: ProfileWriter } {
   const { reader, journeyTraits } = profilePorts(parseEnv(JourneyProfilesEnv, env), client);
   return { profiles: reader, profileWriter: journeyTraits };
+}
+
+/** The audience source of the campaign-run function (reads profiles and journey traits). */
+export function audienceSourceFromEnv(env: Env, client: Client = documentClient()): ProfileAudienceSource {
+  const e = parseEnv(JourneyProfilesEnv, env);
+  const config = parseProfilesConfig(e.PROFILES_CONFIG);
+  return new ProfileAudienceSource({
+    scan: new DynamoDbProfileStore({ client, tableName: e.PROFILES_TABLE, config }),
+    journeyTraits: new DynamoDbJourneyTraits({ client, tableName: e.PROFILES_TABLE }),
+    config,
+  });
 }

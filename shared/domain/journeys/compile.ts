@@ -112,7 +112,7 @@ export function entryState(journey: JourneyDefinition, step: Step): string {
       return `${step.id}.Decide`;
     case 'send':
       if (journey.exitOn.length) return `${step.id}.CheckExit`;
-      return 'intent' in step.content ? `${step.id}.ChooseVariant` : `${step.id}.Send`;
+      return 'fromDecision' in step.content ? `${step.id}.Send` : `${step.id}.ChooseVariant`;
     case 'updateProfile':
       return `${step.id}.UpdateProfile`;
     case 'exit':
@@ -307,20 +307,27 @@ export function compileJourney(journey: JourneyDefinition, options: CompileOptio
       }
       case 'send': {
         const next = entry(step.next);
-        const byIntent = 'intent' in step.content;
+        // A send by intent or by the campaign's message chooses its variant here; one from a
+        // decision sends what the decision chose.
+        const byIntent = !('fromDecision' in step.content);
         const decision = 'fromDecision' in step.content ? step.content.fromDecision : id;
         const first = byIntent ? `${id}.ChooseVariant` : `${id}.Send`;
+        const fromTrigger = 'fromTrigger' in step.content;
         checkExit(id, id, first);
-        if ('intent' in step.content) {
+        if (byIntent) {
           states[`${id}.ChooseVariant`] = lambdaTask(
             DECIDE_FUNCTION,
             {
               mode: 'variant',
               ...common,
               step: id,
-              channel: step.channel,
+              ...('intent' in step.content
+                ? { channel: step.channel, intent: step.content.intent }
+                : {
+                    'channel.$': '$.trigger.detail.message.channel',
+                    'intent.$': '$.trigger.detail.message.intent',
+                  }),
               purpose: step.purpose,
-              intent: step.content.intent,
               'assignment.$': '$.assignment',
               'at.$': '$$.State.EnteredTime',
             },
@@ -337,7 +344,7 @@ export function compileJourney(journey: JourneyDefinition, options: CompileOptio
             SEND_FUNCTION,
             {
               'profileId.$': '$.profileId',
-              ...(step.channel && byIntent
+              ...(step.channel && byIntent && !fromTrigger
                 ? { channel: step.channel }
                 : { 'channel.$': `$.decisions.${decision}.channel` }),
               ...(byIntent ? { purpose: step.purpose } : { 'purpose.$': `$.decisions.${decision}.purpose` }),

@@ -136,6 +136,11 @@ export const ContentRef = z.union([
   z.object({ intent: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/) }).strict(),
   /** The variant chosen by an earlier decide step (its channel too). */
   z.object({ fromDecision: StepId }).strict(),
+  /**
+   * The channel and intent a campaign run names (`detail.message` of its `CampaignRunRequested`):
+   * approved variants for that intent, chosen like a send by intent. For campaign journeys.
+   */
+  z.object({ fromTrigger: z.literal('message') }).strict(),
 ]);
 export type ContentRef = z.infer<typeof ContentRef>;
 
@@ -276,7 +281,7 @@ export const SendStep = z
   .object({
     ...Base,
     type: z.literal('send'),
-    /** Required unless the content comes from a decision (which names the channel). */
+    /** Required for a send by intent; a decision or a campaign's message names its own channel. */
     channel: JourneyChannel.optional(),
     purpose: JourneyPurpose.default('marketing'),
     content: ContentRef,

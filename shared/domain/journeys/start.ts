@@ -54,7 +54,7 @@ export interface StartDeps {
 export function isMarketing(journey: JourneyDefinition): boolean {
   return journey.steps.some(
     (s) =>
-      (s.type === 'send' && s.purpose === 'marketing' && 'intent' in s.content) ||
+      (s.type === 'send' && s.purpose === 'marketing' && !('fromDecision' in s.content)) ||
       (s.type === 'decide' && s.candidates.some((c) => c.kind !== 'nothing' && c.purpose === 'marketing')),
   );
 }

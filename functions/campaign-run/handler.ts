@@ -1,0 +1,24 @@
+/**
+ * Lambda entry point. Env: PROFILES_TABLE, PROFILES_CONFIG (optional), JOURNEYS_CONFIG (optional),
+ * EVENT_BUS_NAME (default feltfit).
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeCampaignEvents } from '../../shared/adapters/journey-ports/campaign.js';
+import { audienceSourceFromEnv } from '../../shared/adapters/journey-ports/wiring.js';
+import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
+import { jsonLogger } from '../../shared/http/logger.js';
+import { createCampaignRunHandler } from './app.js';
+
+const config = parseJourneysConfigEnv(process.env);
+
+export const handler = createCampaignRunHandler(
+  {
+    journeys: config.journeys,
+    audience: audienceSourceFromEnv(process.env),
+    events: new EventBridgeCampaignEvents({
+      client: new EventBridgeClient({}),
+      busName: process.env.EVENT_BUS_NAME ?? 'feltfit',
+    }),
+  },
+  jsonLogger('campaign-run'),
+);

@@ -1,0 +1,186 @@
+/**
+ * `feltfit run`: starts a campaign run — the `feltfit-campaign-run` state machine with the input
+ * documented in docs/journeys.md ("Campaign runs") — and, with --wait, follows it to the end.
+ *
+ * State machine: --state-machine ARN, else FELTFIT_CAMPAIGN_STATE_MACHINE (AWS credentials and
+ * region from the environment), else the local runtime's `${FELTFIT_DATA_DIR:-.feltfit}/runtime.json`.
+ * Input mistakes exit 2 with one line per problem, before anything is started.
+ */
+import { readFile } from 'node:fs/promises';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CampaignRunInput } from '../../../shared/domain/journeys/campaign.js';
+import { readRuntimeFile, TargetNotFoundError } from '../target.js';
+
+const STATE_MACHINE = 'feltfit-campaign-run';
+
+const USAGE = `usage: feltfit run --journey ID | --message CHANNEL:INTENT [options]
+       feltfit run --input FILE.json [--wait] [--json]
+
+Starts a campaign run: the journey (one whose trigger is a campaign, e.g. loyalty-referral), or one
+message (e.g. email:spring-launch, approved variants of that content intent), for every profile in
+the audience, at most --rate people a second.
+  --audience JSON        {"all":[{"source":"features","path":"ordersCount","op":"gte","value":2}],"any":[…]}
+                         sources: traits, features, scores; ops: eq neq gt gte lt lte exists notExists in
+  --start ISO            begin at this time (default now)
+  --rate N               people per second (default 10)
+  --page-size N          profiles read per page (default 100)
+  --run-id ID            names the run (a run id is used once; default: the execution name)
+  --input FILE|-         the whole state machine input as JSON instead of the flags above
+  --state-machine ARN    the campaign-run state machine (else FELTFIT_CAMPAIGN_STATE_MACHINE, else the
+                         local runtime)
+  --wait                 follow the run until it ends and print its totals
+  --json                 print JSON
+`;
+
+/** Where the CLI writes and what it talks to; injectable for tests. */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Record<string, string | undefined>;
+  readonly sfn?: (endpoint: string | undefined) => Pick<SFNClient, 'send'>;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+class UsageError extends Error {}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${what} is not JSON`);
+  }
+}
+
+async function inputFrom(
+  args: string[],
+): Promise<{ input: unknown; wait: boolean; json: boolean; arn?: string }> {
+  const input: Record<string, unknown> = {};
+  let file: string | undefined;
+  let wait = false;
+  let json = false;
+  let arn: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--wait') wait = true;
+    else if (arg === '--json') json = true;
+    else if (arg === '--journey') input.journey = value();
+    else if (arg === '--message') {
+      const [channel, intent, ...rest] = value().split(':');
+      if (!channel || !intent || rest.length) throw new UsageError('--message is CHANNEL:INTENT');
+      input.message = { channel, intent };
+    } else if (arg === '--audience') input.audience = parseJson(value(), '--audience');
+    else if (arg === '--start') input.startAt = value();
+    else if (arg === '--rate') input.ratePerSecond = Number(value());
+    else if (arg === '--page-size') input.pageSize = Number(value());
+    else if (arg === '--run-id') input.runId = value();
+    else if (arg === '--input') file = value();
+    else if (arg === '--state-machine') arn = value();
+    else throw new UsageError(`unknown option ${arg}`);
+  }
+  if (file !== undefined) {
+    if (Object.keys(input).length > 0)
+      throw new UsageError('--input replaces the run flags: use one or the other');
+    const text = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) throw new UsageError(`cannot read ${file}`);
+    return { input: parseJson(text, file), wait, json, ...(arn ? { arn } : {}) };
+  }
+  return { input, wait, json, ...(arn ? { arn } : {}) };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function target(io: Io, arn: string | undefined): Promise<{ arn: string; endpoint?: string }> {
+  const fromEnv = arn ?? io.env.FELTFIT_CAMPAIGN_STATE_MACHINE;
+  if (fromEnv) return { arn: fromEnv };
+  const runtime = await readRuntimeFile(
+    io.env,
+    'no campaign-run state machine: pass --state-machine ARN, set FELTFIT_CAMPAIGN_STATE_MACHINE',
+  );
+  const local = runtime.stateMachines[STATE_MACHINE];
+  if (!local || !runtime.sfnEndpoint) {
+    throw new TargetNotFoundError(`${runtime.file} names no ${STATE_MACHINE} state machine`);
+  }
+  return { arn: local, endpoint: runtime.sfnEndpoint };
+}
+
+/** Runs `feltfit run`; returns the exit code. */
+export async function run(args: string[], io: Io = processIo): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(USAGE);
+    return 0;
+  }
+  let parsed: Awaited<ReturnType<typeof inputFrom>>;
+  try {
+    parsed = await inputFrom(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`feltfit run: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const checked = CampaignRunInput.safeParse(parsed.input);
+  if (!checked.success) {
+    for (const issue of checked.error.issues) {
+      io.err(`feltfit run: ${issue.path.join('.') || 'input'}: ${issue.message}\n`);
+    }
+    return 2;
+  }
+  let where: { arn: string; endpoint?: string };
+  try {
+    where = await target(io, parsed.arn);
+  } catch (err) {
+    if (!(err instanceof TargetNotFoundError)) throw err;
+    io.err(`feltfit run: ${err.message}\n`);
+    return 2;
+  }
+  const client = (io.sfn ?? ((endpoint) => new SFNClient(endpoint ? { endpoint } : {})))(where.endpoint);
+  const started = await client.send(
+    new StartExecutionCommand({
+      stateMachineArn: where.arn,
+      input: JSON.stringify(parsed.input),
+      ...(checked.data.runId ? { name: checked.data.runId } : {}),
+    }),
+  );
+  const executionArn = started.executionArn!;
+  if (!parsed.wait) {
+    io.out(parsed.json ? `${JSON.stringify({ executionArn })}\n` : `started ${executionArn}\n`);
+    return 0;
+  }
+  const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (;;) {
+    const d = await client.send(new DescribeExecutionCommand({ executionArn }));
+    if (d.status !== 'RUNNING') {
+      const output = d.output ? (JSON.parse(d.output) as { totals?: Record<string, number> }) : undefined;
+      if (parsed.json) {
+        io.out(
+          `${JSON.stringify({ executionArn, status: d.status, totals: output?.totals, error: d.error, cause: d.cause })}\n`,
+        );
+      } else if (d.status === 'SUCCEEDED') {
+        const t = output?.totals ?? {};
+        io.out(
+          `${executionArn}: SUCCEEDED — ${t.requested ?? 0} people requested of ${t.scanned ?? 0} profiles scanned in ${t.pages ?? 0} pages\n`,
+        );
+      } else {
+        io.out(
+          `${executionArn}: ${d.status}${d.error ? ` ${d.error}` : ''}${d.cause ? `: ${d.cause}` : ''}\n`,
+        );
+      }
+      return d.status === 'SUCCEEDED' ? 0 : 1;
+    }
+    await sleep(500);
+  }
+}
