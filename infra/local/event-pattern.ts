@@ -79,11 +79,25 @@ function matchesField(value: unknown, spec: unknown, present: boolean): boolean 
     return spec.some((c) => matchesOne(value, c, present));
   }
   if (spec && typeof spec === 'object') {
+    if (Array.isArray(value)) {
+      // EventBridge flattens arrays of objects: each field of the pattern is matched against that
+      // field's values across the elements (so two fields may be satisfied by different elements).
+      const objects = value.filter(
+        (v): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v),
+      );
+      return (
+        objects.length > 0 &&
+        Object.entries(spec as Pattern).every(([key, sub]) => {
+          if (key === '$or') return objects.some((o) => matchesPattern(o, { $or: sub } as Pattern));
+          const values = objects.filter((o) => Object.hasOwn(o, key)).map((o) => o[key]);
+          return matchesField(values.flat(), sub, values.length > 0);
+        })
+      );
+    }
     return (
       present &&
       value !== null &&
       typeof value === 'object' &&
-      !Array.isArray(value) &&
       matchesPattern(value as Record<string, unknown>, spec as Pattern)
     );
   }

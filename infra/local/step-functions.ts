@@ -68,9 +68,15 @@ class ServiceError extends Error {
  *   error name, so Retry and Catch match as in AWS.
  * - `….waitForTaskToken` tasks hand the function `$$.Task.Token` (one token per execution and task
  *   entry) and wait for SendTaskSuccess/Failure or the state's timeout.
- * - Time runs `timeScale` times real speed: Wait states and task timeouts are scaled (waits computed
- *   from a timestamp or path take at most `maxDynamicWaitMs`).
+ * - Time runs `timeScale` times real speed: Wait states and the timeouts of task-token waits are
+ *   scaled (a function task's timeout is real time: the work it bounds is not compressed). A wait for a
+ *   timestamp or a path (Timestamp, TimestampPath, SecondsPath) runs as a local task that sleeps the
+ *   remaining time × `timeScale`, so a journey waiting until its reorder window still waits, only
+ *   shorter.
  */
+/** The resource of the local task a computed Wait state becomes. */
+const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::feltfit-local:wait';
+
 export class LocalStepFunctions {
   private readonly machines = new Map<string, LocalStateMachine>();
   readonly executions = new Map<string, LocalExecution>();
@@ -81,7 +87,6 @@ export class LocalStepFunctions {
     resolver: Resolver,
     private readonly functions: () => Map<string, LocalFunction>,
     private readonly timeScale = 1,
-    private readonly maxDynamicWaitMs = 50,
   ) {
     for (const [id, res] of resolver.ofType('AWS::StepFunctions::StateMachine')) {
       const name = String(res.Properties?.StateMachineName ?? id);
@@ -144,23 +149,65 @@ export class LocalStepFunctions {
     const waits: Record<string, number> = {};
     const states: Record<string, AslState> = {};
     for (const [name, state] of Object.entries(def.States)) {
-      const s: AslState = { ...state };
+      let s: AslState = { ...state };
       if (s.Type === 'Wait') {
-        waits[name] =
-          typeof s.Seconds === 'number'
-            ? Math.round(s.Seconds * 1000 * this.timeScale)
-            : Math.min(this.maxDynamicWaitMs, 60_000 * this.timeScale);
+        if (typeof s.Seconds === 'number') waits[name] = Math.round(s.Seconds * 1000 * this.timeScale);
+        else {
+          // Computed waits become a local task that sleeps (see taskHandlers); I/O paths are kept.
+          const { Type: _t, Seconds: _s, Timestamp, TimestampPath, SecondsPath, ...rest } = s;
+          s = {
+            ...rest,
+            Type: 'Task',
+            Resource: LOCAL_WAIT_RESOURCE,
+            Parameters: {
+              ...(typeof Timestamp === 'string' ? { timestamp: Timestamp } : {}),
+              ...(typeof TimestampPath === 'string' ? { 'timestamp.$': TimestampPath } : {}),
+              ...(typeof SecondsPath === 'string' ? { 'seconds.$': SecondsPath } : {}),
+              'state.$': '$',
+            },
+          };
+        }
       }
-      if (s.Type === 'Task' && typeof s.TimeoutSeconds === 'number') {
+      // Only a wait for a task token is journey time; a function's own timeout is real time.
+      if (
+        s.Type === 'Task' &&
+        typeof s.TimeoutSeconds === 'number' &&
+        String(s.Resource).endsWith('.waitForTaskToken')
+      ) {
         s.TimeoutSeconds = Math.max(1, Math.ceil(s.TimeoutSeconds * this.timeScale));
       }
       delete s.HeartbeatSeconds;
-      if (s.Type === 'Map' || s.Type === 'Parallel') {
-        // Nested machines keep their own timing; Feltfit's journeys do not use them.
-      }
       states[name] = s;
     }
     return { definition: { ...def, States: states }, waits };
+  }
+
+  /** Sleeps the scaled time until `timestamp`, or for `seconds` scaled; returns the state unchanged. */
+  private async localWait(input: Json): Promise<Json> {
+    const { timestamp, seconds, state } = (input ?? {}) as {
+      timestamp?: string;
+      seconds?: number;
+      state: Json;
+    };
+    const ms =
+      typeof seconds === 'number'
+        ? seconds * 1000
+        : typeof timestamp === 'string'
+          ? Date.parse(timestamp) - Date.now()
+          : Number.NaN;
+    if (!Number.isFinite(ms)) {
+      throw Object.assign(new Error(`wait needs a timestamp or seconds, got ${JSON.stringify(input)}`), {
+        name: 'States.Runtime',
+      });
+    }
+    let left = Math.max(0, ms * this.timeScale);
+    // setTimeout holds at most 2^31 − 1 ms; unref'd so a long wait never keeps the process alive.
+    while (left > 0) {
+      const step = Math.min(left, 2_000_000_000);
+      await new Promise((r) => setTimeout(r, step).unref());
+      left -= step;
+    }
+    return state;
   }
 
   private taskHandlers(def: AslDefinition, execution: LocalExecution) {
@@ -169,6 +216,10 @@ export class LocalStepFunctions {
     for (const [name, state] of Object.entries(def.States)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
+      if (resource === LOCAL_WAIT_RESOURCE) {
+        handlers[name] = (input: Json) => this.localWait(input);
+        continue;
+      }
       const waitForToken = resource.endsWith('.waitForTaskToken');
       handlers[name] = async (input: Json) => {
         execution.states.push(name);

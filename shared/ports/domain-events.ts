@@ -11,6 +11,8 @@ export type DomainEvent =
       readonly profileId: string;
       readonly orderId: string;
       readonly revenue: number;
+      /** The person's orders after this one (1 = first order). */
+      readonly orderCount: number;
       readonly cartId?: string;
     }
   | {

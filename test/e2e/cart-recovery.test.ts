@@ -1,39 +1,11 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOutbox } from '../../shared/adapters/outbox/outbox.js';
-import { defaultJourneysConfig } from '../../shared/config/journeys.js';
-import { assign } from '../../shared/domain/experiments/assignment.js';
-import { experimentOf } from '../../shared/domain/journeys/start.js';
-import { profileIdFor } from '../../shared/domain/profiles/identifiers.js';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { adminPost, outboxFor as outboxOf, personIn, profileOf, scanTable } from './support/journeys.js';
 
 // Journey time at 1/700 of real time: the hour-long wait for an order lasts about 5 s.
 const TIME_SCALE = 1 / 700;
 let rt: TestRuntime;
 let approvedVariantId: string;
-
-const cart = defaultJourneysConfig.journeys.find((j) => j.id === 'cart-recovery')!;
-
-/** A user id whose profile the experiment puts in `arm` (assignment is a hash, so this is computed). */
-function personIn(arm: string, prefix: string): string {
-  for (let i = 0; i < 10_000; i++) {
-    const userId = `${prefix}-${i}`;
-    const profileId = profileIdFor({ type: 'userId', value: userId });
-    if (assign(defaultJourneysConfig.experiments.globalControl, experimentOf(cart), profileId).arm === arm)
-      return userId;
-  }
-  throw new Error(`no ${arm} person found`);
-}
-
-async function adminPost(path: string, body: unknown) {
-  const res = await fetch(`${rt.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${rt.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
 
 /** A consented shopper who looked at the shipping page, then started checkout. */
 async function abandonCheckout(userId: string, cartId: string, options: { twice?: boolean } = {}) {
@@ -60,14 +32,12 @@ async function abandonCheckout(userId: string, cartId: string, options: { twice?
 const executionsFor = (cartId: string) =>
   [...rt.stepFunctions.executions.values()].filter((e) => e.input.includes(cartId));
 
-async function outboxFor(email: string) {
-  return (await listOutbox(`${rt.dataDir}/outbox`)).filter((e) => e.to.includes(email));
-}
+const outboxFor = (email: string) => outboxOf(rt, email);
 
 beforeAll(async () => {
   rt = await startTestRuntime({ timeScale: TIME_SCALE });
   // Content for the step, generated offline and approved by a person.
-  const generated = await adminPost('/admin/content/generate', {
+  const generated = await adminPost(rt, '/admin/content/generate', {
     journeyStep: 'cart-recovery/reassureShipping',
     intent: 'shipping_reassurance',
     channel: 'email',
@@ -77,7 +47,7 @@ beforeAll(async () => {
   });
   expect(generated.status).toBe(201);
   approvedVariantId = generated.body.variants[0].id;
-  const review = await adminPost(`/admin/content/${approvedVariantId}/review`, {
+  const review = await adminPost(rt, `/admin/content/${approvedVariantId}/review`, {
     decision: 'approve',
     comment: 'answers the shipping worry',
     reviewer: 'maria',
@@ -90,7 +60,7 @@ afterAll(async () => {
 
 describe('cart recovery through the local runtime', () => {
   it('sends one recovery email that answers the inferred hesitation, using the approved variant', async () => {
-    const userId = personIn('empathy', 'cart-empathy');
+    const userId = personIn({ 'cart-recovery': 'empathy' }, 'cart-empathy');
     const email = await abandonCheckout(userId, 'cart-e1', { twice: true });
     // The trigger arrived twice: one execution.
     expect(executionsFor('cart-e1')).toHaveLength(1);
@@ -107,7 +77,7 @@ describe('cart recovery through the local runtime', () => {
   });
 
   it('exits without a message when the order for that cart arrives during the wait', async () => {
-    const userId = personIn('empathy', 'cart-buyer');
+    const userId = personIn({ 'cart-recovery': 'empathy' }, 'cart-buyer');
     const email = await abandonCheckout(userId, 'cart-b1');
     expect(
       (
@@ -131,7 +101,7 @@ describe('cart recovery through the local runtime', () => {
   });
 
   it('sends nothing to a holdout member and records the holdout', async () => {
-    const userId = personIn('holdout', 'cart-holdout');
+    const userId = personIn({ 'cart-recovery': 'holdout' }, 'cart-holdout');
     const email = await abandonCheckout(userId, 'cart-h1');
     const [execution] = executionsFor('cart-h1');
     await execution!.done;
@@ -142,7 +112,7 @@ describe('cart recovery through the local runtime', () => {
     const assignments = await scanJourneys(
       (i) => String(i.pk).startsWith('ASSIGN#') && String(i.executionName ?? i.sk).length > 0,
     );
-    const profileId = profileIdFor({ type: 'userId', value: userId });
+    const profileId = profileOf(userId);
     expect(assignments.find((a) => a.profileId === profileId && a.journey === 'cart-recovery')).toMatchObject(
       {
         arm: 'holdout',
@@ -151,12 +121,5 @@ describe('cart recovery through the local runtime', () => {
   });
 });
 
-async function scanJourneys(keep: (item: Record<string, unknown>) => boolean) {
-  const client = new DynamoDBClient({
-    endpoint: rt.dynamodbEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const out = await client.send(new ScanCommand({ TableName: rt.tables.JOURNEYS_TABLE! }));
-  return (out.Items ?? []).map((i) => unmarshall(i)).filter(keep);
-}
+const scanJourneys = (keep: (item: Record<string, unknown>) => boolean) =>
+  scanTable(rt, 'JOURNEYS_TABLE', keep);

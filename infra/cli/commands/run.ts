@@ -118,6 +118,17 @@ async function target(io: Io, arn: string | undefined): Promise<{ arn: string; e
   return { arn: local, endpoint: runtime.sfnEndpoint };
 }
 
+/** Step Functions in AWS, or the local runtime's (any region and credentials). */
+function sfnClient(endpoint: string | undefined): SFNClient {
+  return endpoint
+    ? new SFNClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      })
+    : new SFNClient({});
+}
+
 /** Runs `feltfit run`; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -147,15 +158,22 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     io.err(`feltfit run: ${err.message}\n`);
     return 2;
   }
-  const client = (io.sfn ?? ((endpoint) => new SFNClient(endpoint ? { endpoint } : {})))(where.endpoint);
-  const started = await client.send(
-    new StartExecutionCommand({
-      stateMachineArn: where.arn,
-      input: JSON.stringify(parsed.input),
-      ...(checked.data.runId ? { name: checked.data.runId } : {}),
-    }),
-  );
-  const executionArn = started.executionArn!;
+  const client = (io.sfn ?? sfnClient)(where.endpoint);
+  let executionArn: string;
+  try {
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: where.arn,
+        input: JSON.stringify(parsed.input),
+        ...(checked.data.runId ? { name: checked.data.runId } : {}),
+      }),
+    );
+    executionArn = started.executionArn!;
+  } catch (err) {
+    if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+    io.err(`feltfit run: run id '${checked.data.runId}' was used already: a run id starts one run\n`);
+    return 1;
+  }
   if (!parsed.wait) {
     io.out(parsed.json ? `${JSON.stringify({ executionArn })}\n` : `started ${executionArn}\n`);
     return 0;

@@ -303,6 +303,7 @@ export function domainEventsOf(
         profileId,
         orderId,
         revenue: order.v.revenue,
+        orderCount: Object.keys(after.orders).length,
         ...(order.v.cartId !== undefined ? { cartId: order.v.cartId } : {}),
       });
     }

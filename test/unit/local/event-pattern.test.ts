@@ -30,6 +30,28 @@ describe('EventBridge pattern matching in the local runtime', () => {
     expect(matchesPattern(event, { detail: { tags: ['us'] } })).toBe(false);
   });
 
+  it('matches fields inside an array of objects as EventBridge flattens them (ScoresChanged.changes)', () => {
+    const scores = {
+      source: 'feltfit.intelligence',
+      detail: {
+        changes: [
+          { score: 'clv12m', from: 'low', to: 'medium' },
+          { score: 'churnRisk', from: 'low', to: 'high' },
+        ],
+      },
+    };
+    expect(matchesPattern(scores, { detail: { changes: { score: ['churnRisk'], to: ['high'] } } })).toBe(
+      true,
+    );
+    expect(matchesPattern(scores, { detail: { changes: { score: ['propensity30d'] } } })).toBe(false);
+    expect(matchesPattern(scores, { detail: { changes: { to: ['low'] } } })).toBe(false);
+    // Flattened: the fields may be satisfied by different elements, as in AWS.
+    expect(matchesPattern(scores, { detail: { changes: { score: ['clv12m'], to: ['high'] } } })).toBe(true);
+    expect(
+      matchesPattern({ detail: { changes: [] } }, { detail: { changes: { score: ['churnRisk'] } } }),
+    ).toBe(false);
+  });
+
   it('supports $or across fields', () => {
     expect(matchesPattern(event, { $or: [{ source: ['x'] }, { detail: { profileId: ['p-1'] } }] })).toBe(
       true,

@@ -53,6 +53,31 @@ describe('local Step Functions', () => {
     expect(e.states).toEqual(['Call']);
   });
 
+  it('scales computed waits (TimestampPath, SecondsPath): waits the remaining time × timeScale, state unchanged', async () => {
+    const { sfn, arn } = machineWith(
+      {
+        StartAt: 'UntilThen',
+        States: {
+          UntilThen: { Type: 'Wait', TimestampPath: '$.until', Next: 'ForSeconds' },
+          ForSeconds: { Type: 'Wait', SecondsPath: '$.seconds', Next: 'Done' },
+          Done: { Type: 'Succeed' },
+        },
+      },
+      [],
+      0.001,
+    );
+    // 300 s ahead and 200 s: 0.3 s + 0.2 s at 1/1000.
+    const input = { until: new Date(Date.now() + 300_000).toISOString(), seconds: 200, keep: 'me' };
+    const started = Date.now();
+    const e = sfn.startExecution(arn, JSON.stringify(input), 'waits');
+    await e.done;
+    const took = Date.now() - started;
+    expect(e.status).toBe('SUCCEEDED');
+    expect(JSON.parse(e.output!)).toEqual(input);
+    // Ordering, not speed: it did wait (≥ 0.5 s of scaled time), which the old 50 ms cap did not.
+    expect(took).toBeGreaterThanOrEqual(450);
+  });
+
   it('refuses a second execution with the same name and a different input', async () => {
     const { sfn, arn } = machineWith({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }, []);
     await sfn.startExecution(arn, '{"a":1}', 'same').done;
