@@ -22,7 +22,8 @@ const Request = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('page'),
     plan: z.custom<CampaignPlan>((v) => typeof v === 'object' && v !== null && 'runId' in v),
-    cursor: z.string().min(1).max(4096).nullish(),
+    /** `''` on the first page. */
+    cursor: z.string().max(4096).default(''),
   }),
 ]);
 
@@ -41,7 +42,7 @@ export function createCampaignRunHandler(deps: CampaignRunDeps, logger: Logger) 
       logger.info('campaign run planned', { runId: plan.runId, journey: plan.journey });
       return plan;
     }
-    const result = await runCampaignPage(deps, request.plan, request.cursor ?? undefined);
+    const result = await runCampaignPage(deps, request.plan, request.cursor || undefined);
     logger.info('campaign page', {
       runId: request.plan.runId,
       scanned: result.scanned,

@@ -172,7 +172,7 @@ export class Journeys extends Construct {
     const start = new sfn.Pass(scope, 'Start', {
       parameters: {
         'plan.$': '$.run.plan',
-        page: { cursor: null, scanned: 0, requested: 0 },
+        page: { cursor: '', scanned: 0, requested: 0 },
         totals: { pages: 0, scanned: 0, requested: 0 },
       },
     });
@@ -212,10 +212,7 @@ export class Journeys extends Construct {
       time: sfn.WaitTime.secondsPath('$.plan.waitSeconds'),
     });
     const more = new sfn.Choice(scope, 'MorePages')
-      .when(
-        sfn.Condition.and(sfn.Condition.isPresent('$.page.cursor'), sfn.Condition.isNotNull('$.page.cursor')),
-        throttle.next(page),
-      )
+      .when(sfn.Condition.not(sfn.Condition.stringEquals('$.page.cursor', '')), throttle.next(page))
       .otherwise(new sfn.Succeed(scope, 'Done'));
     const waitStart = new sfn.Wait(scope, 'WaitForStart', {
       time: sfn.WaitTime.timestampPath('$.plan.startAt'),

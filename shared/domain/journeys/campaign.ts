@@ -151,9 +151,12 @@ export interface CampaignEvents {
   requested(events: readonly CampaignRunRequested[]): Promise<void>;
 }
 
-/** What one page did; the state machine loops while `cursor` is present. */
+/**
+ * What one page did. The state machine loops while `cursor` is not empty: it is always a string,
+ * `''` after the last page, because JSONPath payloads need the path to point to a value.
+ */
 export interface CampaignPageResult {
-  readonly cursor?: string;
+  readonly cursor: string;
   readonly scanned: number;
   readonly requested: number;
 }
@@ -175,7 +178,7 @@ export async function runCampaignPage(
     })),
   );
   return {
-    ...(page.cursor ? { cursor: page.cursor } : {}),
+    cursor: page.cursor ?? '',
     scanned: page.profiles.length,
     requested: members.length,
   };

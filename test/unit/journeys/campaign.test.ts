@@ -135,7 +135,7 @@ describe('runCampaignPage', () => {
     const first = await runCampaignPage({ audience, events }, plan);
     expect(first).toEqual({ cursor: 'c1', scanned: 2, requested: 1 });
     const second = await runCampaignPage({ audience, events }, plan, first.cursor);
-    expect(second).toEqual({ scanned: 1, requested: 1 });
+    expect(second).toEqual({ cursor: '', scanned: 1, requested: 1 });
     expect(sent).toEqual([
       {
         campaign: 'campaign-message',
