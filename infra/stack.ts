@@ -11,6 +11,7 @@ import { Data } from './constructs/data.js';
 import { Ingest } from './constructs/ingest.js';
 import { Intelligence } from './constructs/intelligence.js';
 import { Journeys } from './constructs/journeys.js';
+import { Measurement } from './constructs/measurement.js';
 import { Observability } from './constructs/observability.js';
 import { Profiles } from './constructs/profiles.js';
 
@@ -66,6 +67,16 @@ export class FeltfitStack extends Stack {
       observability,
       send: channels.send,
       config: config.journeys,
+      logRetentionDays,
+    });
+
+    new Measurement(this, 'Measurement', {
+      api,
+      data,
+      bus,
+      observability,
+      journeys: config.journeys,
+      config: config.measurement,
       logRetentionDays,
     });
 

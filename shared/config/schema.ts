@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ChannelsConfig, defaultChannelsConfig } from './channels.js';
 import { ContentConfig, defaultContentConfig } from './content.js';
 import { JourneysConfig } from './journeys.js';
+import { MeasurementConfig } from './measurement.js';
 import { ModelsConfig } from './models.js';
 import { ProfilesConfig } from './profiles.js';
 
@@ -47,6 +48,7 @@ export const FeltfitConfig = z.object({
   bedrockModelId: z.string().min(1).optional(),
   /** Journey catalogue, experiments and global control group, decide settings. */
   journeys: JourneysConfig.prefault({}),
+  measurement: MeasurementConfig.prefault({}),
   /** Model horizons, gates, fairness, bands, SageMaker endpoints. */
   models: ModelsConfig.prefault({}),
 });

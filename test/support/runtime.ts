@@ -16,7 +16,7 @@ export interface TestRuntime extends Runtime {
 }
 
 export async function startTestRuntime(
-  options: { timeScale?: number; redeploy?: Record<string, string> } = {},
+  options: { timeScale?: number; redeploy?: Record<string, string>; assemblyDir?: string } = {},
 ): Promise<TestRuntime> {
   const writeKey = randomToken('ff_');
   const adminToken = randomToken('admin_');
@@ -25,7 +25,7 @@ export async function startTestRuntime(
     dataDir: mkdtempSync(join(tmpdir(), 'feltfit-e2e-')),
     writeKey,
     adminToken,
-    assemblyDir: inject('assemblyDir'),
+    assemblyDir: options.assemblyDir ?? inject('assemblyDir'),
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     functionLogs: 'files',
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),

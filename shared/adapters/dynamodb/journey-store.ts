@@ -16,11 +16,13 @@
  * with one Query per (profile, event) and filtered on the key in code: a profile waits on few carts
  * at once. Writes are idempotent (same keys on redelivery), except the counters.
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ArmStats } from '../../domain/experiments/bandit.js';
@@ -35,6 +37,7 @@ import type {
   WaitingToken,
   WaitTokens,
 } from '../../ports/journeys.js';
+import { exposureWrites } from './measurement-store.js';
 
 const DAY = 86_400;
 const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -179,22 +182,36 @@ export class DynamoDbEventOccurrences implements EventOccurrences {
   }
 }
 
-/** Assignments recorded at journey entry. */
+/**
+ * Assignments recorded at journey entry, with measurement's exposure index and exposure counters in
+ * the same transaction: a redelivered trigger (same execution name) records and counts nothing twice.
+ */
 export class DynamoDbAssignments implements Assignments {
   constructor(private readonly options: Options & { readonly retentionDays: number }) {}
 
   async record(a: AssignmentRecord): Promise<void> {
-    await this.options.client.send(
-      new PutCommand({
-        TableName: this.options.tableName,
-        Item: {
-          pk: `ASSIGN#${a.journey}`,
-          sk: a.executionName,
-          ...a,
-          expiresAt: epoch(a.at) + this.options.retentionDays * DAY,
-        },
-      }),
-    );
+    const expiresAt = epoch(a.at) + this.options.retentionDays * DAY;
+    try {
+      await this.options.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.options.tableName,
+                Item: { pk: `ASSIGN#${a.journey}`, sk: a.executionName, ...a, expiresAt },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...exposureWrites(this.options.tableName, a, expiresAt),
+          ],
+        }),
+      );
+    } catch (err) {
+      const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if (err instanceof TransactionCanceledException && reasons?.[0]?.Code === 'ConditionalCheckFailed')
+        return;
+      throw err;
+    }
   }
 
   /** Assignments of a journey (measurement, tests). */

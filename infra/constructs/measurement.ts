@@ -1,0 +1,184 @@
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import type { JourneysConfig } from '../../shared/config/journeys.js';
+import type { MeasurementConfig } from '../../shared/config/measurement.js';
+import { splitOf } from '../../shared/domain/journeys/definition.js';
+import type { Api } from './api.js';
+import type { Bus } from './bus.js';
+import type { Data } from './data.js';
+import { FeltfitFunction } from './feltfit-function.js';
+import type { Observability } from './observability.js';
+
+export interface MeasurementProps {
+  readonly api: Api;
+  readonly data: Data;
+  readonly bus: Bus;
+  readonly observability: Observability;
+  readonly journeys: JourneysConfig;
+  readonly config: MeasurementConfig;
+  readonly logRetentionDays: logs.RetentionDays;
+}
+
+const NAMESPACE = 'Feltfit/Measurement';
+
+/**
+ * Measurement: the conversion recorder (credits conversions to exposures, last-touch attribution,
+ * customer counts), the report (GET /admin/report, and a daily run that publishes its figures as
+ * metrics), a CloudWatch dashboard of those figures and alarms on a sample ratio mismatch and on
+ * fairness flags.
+ */
+export class Measurement extends Construct {
+  constructor(scope: Construct, id: string, props: MeasurementProps) {
+    super(scope, id);
+    const env = {
+      JOURNEYS_CONFIG: JSON.stringify(props.journeys),
+      MEASUREMENT_CONFIG: JSON.stringify(props.config),
+    };
+    const recorder = new FeltfitFunction(this, 'Recorder', {
+      name: 'record-conversion',
+      description: 'Credits conversions to journey exposures and attributes them to the last touch',
+      logRetentionDays: props.logRetentionDays,
+      environment: env,
+      timeout: Duration.seconds(30),
+    });
+    props.data.bind(recorder, 'journeys', 'rw');
+    props.data.bind(recorder, 'messages', 'r');
+
+    const report = new FeltfitFunction(this, 'Report', {
+      name: 'measurement-report',
+      description: 'Experiment, attribution, KPI and fairness report (admin API, daily metrics)',
+      logRetentionDays: props.logRetentionDays,
+      environment: { ...env, POWERTOOLS_METRICS_NAMESPACE: NAMESPACE },
+      memorySize: 512,
+      timeout: Duration.seconds(29),
+    });
+    props.data.bind(report, 'journeys', 'r');
+
+    const dlq = props.observability.deadLetterQueue(this, 'Dlq', 'Conversion events and the daily report');
+    props.observability.acknowledgeDeadLetterQueue(
+      dlq,
+      'dead-letter queue of the conversion rule and the report schedule',
+    );
+    new events.Rule(this, 'OnConversion', {
+      eventBus: props.bus.bus,
+      description: `Records ${props.config.conversion.event} as a conversion`,
+      eventPattern: {
+        source: ['feltfit.profiles'],
+        detailType: [props.config.conversion.event],
+        detail: { profileId: [{ exists: true }] },
+      },
+      targets: [
+        new targets.LambdaFunction(recorder, {
+          deadLetterQueue: dlq,
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+
+    props.api.addAdminRoutes(
+      ['/admin/report'],
+      apigw.HttpMethod.GET,
+      new HttpLambdaIntegration('Report', report),
+    );
+    new scheduler.Schedule(this, 'DailyReport', {
+      description: 'Publishes the measurement report as CloudWatch metrics',
+      schedule: scheduler.ScheduleExpression.cron({ hour: '6', minute: '0' }),
+      target: new schedulerTargets.LambdaInvoke(report, {
+        input: scheduler.ScheduleTargetInput.fromObject({ source: 'schedule' }),
+        deadLetterQueue: dlq,
+        retryAttempts: 2,
+      }),
+    });
+    const stack = Stack.of(this);
+    Validations.of(stack).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(report.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: 'The schedules’ role may invoke only the report function (any version or alias of it).',
+    });
+
+    const metric = (name: string, dimensions: Record<string, string>, statistic = 'Maximum') =>
+      new cloudwatch.Metric({
+        namespace: NAMESPACE,
+        metricName: name,
+        dimensionsMap: dimensions,
+        statistic,
+        period: Duration.days(1),
+      });
+    const enabled = props.journeys.journeys.filter((j) => j.enabled);
+    for (const j of enabled) {
+      props.observability.alarm(
+        this,
+        `Srm-${j.id}`,
+        metric('SampleRatioMismatch', { Journey: j.id }),
+        0,
+        `The ${j.id} journey's arm counts do not match its configured split (sample ratio mismatch): check assignment before trusting its lift.`,
+      );
+    }
+    props.observability.alarm(
+      this,
+      'FairnessFlags',
+      metric('FairnessFlags', { Scope: 'all' }),
+      0,
+      `A cohort's send, offer or conversion rate is below ${props.config.fairness.minRatio} of the best cohort's (disparate impact).`,
+    );
+
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: 'feltfit-measurement',
+      widgets: [
+        [
+          new cloudwatch.TextWidget({
+            markdown:
+              '# Feltfit measurement\nLift of each journey variant over its holdout (the always-valid lower bound above 0 means a real improvement), conversion rates, and the north star. `npx feltfit report --html` has the same with intervals.',
+            width: 24,
+            height: 2,
+          }),
+        ],
+        [
+          new cloudwatch.SingleValueWidget({
+            title: 'North star',
+            metrics: [metric('NorthStar', { Metric: props.config.northStar })],
+            width: 6,
+          }),
+          new cloudwatch.SingleValueWidget({
+            title: 'Incremental margin',
+            metrics: [metric('IncrementalMargin', { Scope: 'all' })],
+            width: 6,
+          }),
+          new cloudwatch.SingleValueWidget({
+            title: 'Fairness flags',
+            metrics: [metric('FairnessFlags', { Scope: 'all' })],
+            width: 6,
+          }),
+        ],
+        ...enabled.map((j) => {
+          const arms = splitOf(j)?.variants.map((v) => v.id) ?? ['default'];
+          return [
+            new cloudwatch.GraphWidget({
+              title: `${j.name}: lift over holdout (estimate, always-valid lower bound)`,
+              left: arms.flatMap((arm) => [
+                metric('AbsoluteLift', { Journey: j.id, Arm: arm }),
+                metric('LiftLowerBound', { Journey: j.id, Arm: arm }),
+              ]),
+              width: 12,
+            }),
+            new cloudwatch.GraphWidget({
+              title: `${j.name}: conversion rate by arm`,
+              left: [...arms, 'holdout', 'control'].map((arm) =>
+                metric('ConversionRate', { Journey: j.id, Arm: arm }),
+              ),
+              width: 12,
+            }),
+          ];
+        }),
+      ],
+    });
+  }
+}

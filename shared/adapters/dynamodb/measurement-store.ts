@@ -1,0 +1,450 @@
+/**
+ * Measurement records and counters on the journeys table (next to the assignments they count).
+ *
+ *   exposure        pk 'EXPOSURE#<profileId>'        sk '<at>#<executionName>'
+ *                   journey, executionName, profileId, arm, experiment, at, expiresAt
+ *   arm counters    pk 'STATS#<journey>'             sk 'ARM#<arm>'
+ *                   exposures, conversions, revenue, revenueSq, margin, marginSq (ADD; no expiry)
+ *   daily counters  pk 'STATS#<journey>'             sk 'DAY#<yyyy-mm-dd>#<arm>'   exposures, conversions
+ *   credit total    pk 'CREDIT#<executionName>'      sk 'TOTAL'    revenue, margin, ids (string set)
+ *   credit record   pk 'CREDIT#<executionName>'      sk 'CONV#<conversionId>'   journey, arm, at, revenue, margin
+ *   attribution     pk 'ATTRIB'                      sk '<journey>#<step>#<channel>'   conversions, revenue (ADD)
+ *   attributed      pk 'CONVERSION#<profileId>'      sk '<at>#<conversionId>'   touch (map) or none
+ *   customers       pk 'KPI'                         sk 'CUSTOMERS'   customers, repeatCustomers (ADD)
+ *   customer step   pk 'CUSTOMER#<profileId>'        sk 'ORDERS#<1|2>'   (conditional: counts once)
+ *
+ * Exposures are counted in the assignment's own transaction (DynamoDbAssignments), so a redelivered
+ * trigger counts once. A conversion is credited to an exposure once per conversion id (a condition on
+ * the total's id set); the arm counters then take the revenue and the change of the recipient's
+ * squared total. A crash between the two leaves the counters short: `countersFrom` rebuilds them from
+ * the exposure and credit records.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { JourneyDefinition } from '../../domain/journeys/definition.js';
+import type {
+  AttributionLog,
+  Conversion,
+  ConversionLedger,
+  CreditOutcome,
+  Exposure,
+  ExposureIndex,
+  IncentiveSource,
+  lastTouch,
+  Touch,
+  TouchChannel,
+  TouchSource,
+} from '../../domain/measurement/conversions.js';
+import type {
+  AttributionCounters,
+  CreditedConversion,
+  JourneyCounters,
+  ReportInput,
+} from '../../domain/measurement/report.js';
+
+const DAY_MS = 86_400_000;
+
+interface Options {
+  readonly client: DynamoDBDocumentClient;
+  /** The journeys table. */
+  readonly tableName: string;
+}
+
+async function queryAll(
+  o: Options & { readonly messagesTable?: string },
+  input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
+  table = o.tableName,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await o.client.send(
+      new QueryCommand({ TableName: table, ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
+    items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
+
+/** The exposure item and counter updates of one assignment (DynamoDbAssignments adds them to its transaction). */
+export function exposureWrites(tableName: string, e: Exposure, expiresAt: number) {
+  const day = e.at.slice(0, 10);
+  const add = (sk: string) => ({
+    Update: {
+      TableName: tableName,
+      Key: { pk: `STATS#${e.journey}`, sk },
+      UpdateExpression: 'ADD exposures :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  });
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          pk: `EXPOSURE#${e.profileId}`,
+          sk: `${new Date(Date.parse(e.at)).toISOString()}#${e.executionName}`,
+          journey: e.journey,
+          executionName: e.executionName,
+          profileId: e.profileId,
+          arm: e.arm,
+          experiment: e.experiment,
+          at: e.at,
+          expiresAt,
+        },
+      },
+    },
+    add(`ARM#${e.arm}`),
+    add(`DAY#${day}#${e.arm}`),
+  ];
+}
+
+/** ExposureIndex, ConversionLedger, AttributionLog and the report's counters. */
+export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger, AttributionLog {
+  constructor(private readonly options: Options & { readonly retentionDays: number }) {}
+
+  private get table() {
+    return this.options.tableName;
+  }
+
+  private expiresAt(at: string) {
+    return Math.floor(Date.parse(at) / 1000) + this.options.retentionDays * 86_400;
+  }
+
+  async forProfile(profileId: string, since: string): Promise<Exposure[]> {
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk AND sk >= :since',
+      ExpressionAttributeValues: {
+        ':pk': `EXPOSURE#${profileId}`,
+        ':since': new Date(Date.parse(since)).toISOString(),
+      },
+    });
+    return items.map((i) => ({
+      journey: String(i.journey),
+      executionName: String(i.executionName),
+      profileId: String(i.profileId),
+      arm: String(i.arm),
+      experiment: typeof i.experiment === 'string' ? i.experiment : null,
+      at: String(i.at),
+    }));
+  }
+
+  async credit(
+    exposure: Exposure,
+    conversion: Conversion,
+    amounts: { readonly revenue: number; readonly margin: number },
+  ): Promise<CreditOutcome> {
+    let old: Record<string, unknown> | undefined;
+    try {
+      const out = await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `CREDIT#${exposure.executionName}`, sk: 'TOTAL' },
+          UpdateExpression: 'ADD revenue :r, margin :m, ids :id SET expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(ids) OR NOT contains(ids, :cid)',
+          ExpressionAttributeValues: {
+            ':r': amounts.revenue,
+            ':m': amounts.margin,
+            ':id': new Set([conversion.conversionId]),
+            ':cid': conversion.conversionId,
+            ':exp': this.expiresAt(conversion.at),
+          },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      old = out.Attributes;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return 'duplicate';
+      throw err;
+    }
+    const first = old?.ids === undefined;
+    const r0 = num(old?.revenue);
+    const m0 = num(old?.margin);
+    const { revenue: r, margin: m } = amounts;
+    // Σx² over recipients changes by (x + r)² − x² when a recipient's total x grows by r.
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `CREDIT#${exposure.executionName}`,
+          sk: `CONV#${conversion.conversionId}`,
+          journey: exposure.journey,
+          arm: exposure.arm,
+          executionName: exposure.executionName,
+          conversionId: conversion.conversionId,
+          at: conversion.at,
+          revenue: r,
+          margin: m,
+          expiresAt: this.expiresAt(conversion.at),
+        },
+      }),
+    );
+    await this.options.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `STATS#${exposure.journey}`, sk: `ARM#${exposure.arm}` },
+        UpdateExpression: 'ADD conversions :c, revenue :r, revenueSq :rq, margin :m, marginSq :mq',
+        ExpressionAttributeValues: {
+          ':c': first ? 1 : 0,
+          ':r': r,
+          ':rq': 2 * r0 * r + r * r,
+          ':m': m,
+          ':mq': 2 * m0 * m + m * m,
+        },
+      }),
+    );
+    if (first) {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `STATS#${exposure.journey}`, sk: `DAY#${conversion.at.slice(0, 10)}#${exposure.arm}` },
+          UpdateExpression: 'ADD conversions :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    }
+    return first ? 'first' : 'repeat';
+  }
+
+  async record(conversion: Conversion, touch: ReturnType<typeof lastTouch>): Promise<void> {
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `CONVERSION#${conversion.profileId}`,
+            sk: `${new Date(Date.parse(conversion.at)).toISOString()}#${conversion.conversionId}`,
+            conversionId: conversion.conversionId,
+            at: conversion.at,
+            revenue: conversion.revenue,
+            touch: touch
+              ? {
+                  messageId: touch.messageId,
+                  journey: touch.journey,
+                  step: touch.step,
+                  channel: touch.channel,
+                  via: touch.via,
+                  touchedAt: new Date(touch.touchedAt).toISOString(),
+                  ...(touch.variantId ? { variantId: touch.variantId } : {}),
+                }
+              : null,
+            expiresAt: this.expiresAt(conversion.at),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return; // redelivery: counted already
+      throw err;
+    }
+    const key = touch ? `${touch.journey}#${touch.step}#${touch.channel}` : 'none#none#none';
+    await this.options.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'ATTRIB', sk: key },
+        UpdateExpression: 'ADD conversions :one, revenue :r',
+        ExpressionAttributeValues: { ':one': 1, ':r': conversion.revenue },
+      }),
+    );
+  }
+
+  /** Counts a customer's first and second order once each (the repeat-purchase north star). */
+  async countCustomer(profileId: string, orderCount: number): Promise<void> {
+    if (orderCount !== 1 && orderCount !== 2) return;
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `CUSTOMER#${profileId}`, sk: `ORDERS#${orderCount}` },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return;
+      throw err;
+    }
+    await this.options.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'KPI', sk: 'CUSTOMERS' },
+        UpdateExpression: 'ADD #c :one',
+        ExpressionAttributeNames: { '#c': orderCount === 1 ? 'customers' : 'repeatCustomers' },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  /** The counters of one journey. */
+  async journeyCounters(journey: string): Promise<JourneyCounters> {
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `STATS#${journey}` },
+    });
+    const arms: Record<string, JourneyCounters['arms'][string]> = {};
+    const daily: { day: string; arm: string; exposures: number; conversions: number }[] = [];
+    for (const i of items) {
+      const sk = String(i.sk);
+      if (sk.startsWith('ARM#')) {
+        arms[sk.slice(4)] = {
+          exposures: num(i.exposures),
+          conversions: num(i.conversions),
+          revenue: { sum: num(i.revenue), sumSquares: num(i.revenueSq) },
+          margin: { sum: num(i.margin), sumSquares: num(i.marginSq) },
+        };
+      } else if (sk.startsWith('DAY#')) {
+        const [, day, arm] = /^DAY#(\d{4}-\d{2}-\d{2})#(.+)$/.exec(sk) ?? [];
+        if (day && arm)
+          daily.push({ day, arm, exposures: num(i.exposures), conversions: num(i.conversions) });
+      }
+    }
+    return { journey, arms, daily };
+  }
+
+  /** Everything the report needs, for the deployed journeys. */
+  async reportInput(journeys: readonly JourneyDefinition[], now: Date): Promise<ReportInput> {
+    const counters = await Promise.all(journeys.map((j) => this.journeyCounters(j.id)));
+    const attribution = (
+      await queryAll(this.options, {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'ATTRIB' },
+      })
+    ).map((i): AttributionCounters => {
+      const [journey = 'none', step = 'none', channel = 'none'] = String(i.sk).split('#');
+      return {
+        journey,
+        step,
+        channel: channel as AttributionCounters['channel'],
+        conversions: num(i.conversions),
+        revenue: num(i.revenue),
+      };
+    });
+    const kpi = await this.options.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: 'KPI', sk: 'CUSTOMERS' } }),
+    );
+    return {
+      generatedAt: now.toISOString(),
+      journeys: counters.filter((c) => Object.keys(c.arms).length > 0),
+      attribution,
+      customers: { customers: num(kpi.Item?.customers), repeatCustomers: num(kpi.Item?.repeatCustomers) },
+    };
+  }
+
+  /** The credit records of one exposure (recomputation). */
+  async creditsOf(executionName: string): Promise<CreditedConversion[]> {
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+      ExpressionAttributeValues: { ':pk': `CREDIT#${executionName}`, ':c': 'CONV#' },
+    });
+    return items.map((i) => ({
+      executionName,
+      conversionId: String(i.conversionId),
+      at: String(i.at),
+      revenue: num(i.revenue),
+      margin: num(i.margin),
+    }));
+  }
+}
+
+/** Marketing messages from the contact-pressure log and the send ledger (messages table). */
+export class DynamoDbTouchSource implements TouchSource {
+  constructor(
+    private readonly options: {
+      readonly client: DynamoDBDocumentClient;
+      readonly messagesTable: string;
+      /** Sends older than this are not read (the longest attribution window). */
+      readonly maxAgeDays: number;
+      readonly now?: () => number;
+    },
+  ) {}
+
+  async recent(profileId: string): Promise<Touch[]> {
+    const { client, messagesTable } = this.options;
+    const out = await client.send(
+      new QueryCommand({
+        TableName: messagesTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `PRESSURE#${profileId}` },
+      }),
+    );
+    const oldest = (this.options.now ?? Date.now)() - this.options.maxAgeDays * DAY_MS;
+    const sends = (out.Items ?? []).flatMap((item) =>
+      ((item.s as string[] | Set<string> | undefined) ? [...(item.s as Iterable<string>)] : []).flatMap(
+        (v) => {
+          const m = /^(\d+):\d+:(.+)$/.exec(v);
+          return m && Number(m[1]) >= oldest ? [{ at: Number(m[1]), messageId: m[2]! }] : [];
+        },
+      ),
+    );
+    const touches = await Promise.all(
+      sends.map(async ({ at, messageId }): Promise<Touch | undefined> => {
+        const index = await client.send(
+          new GetCommand({ TableName: messagesTable, Key: { pk: `MSG#${messageId}`, sk: 'MSG' } }),
+        );
+        if (!index.Item) return undefined;
+        const step = String(index.Item.step);
+        const channel = String(index.Item.channel) as TouchChannel;
+        const executionId = String(index.Item.executionId);
+        const ledger = await client.send(
+          new GetCommand({
+            TableName: messagesTable,
+            Key: { pk: `LEDGER#${executionId}`, sk: `${step}#${channel}` },
+          }),
+        );
+        const entry = ledger.Item;
+        if (entry?.st !== 'sent') return undefined;
+        const ev = (entry.ev ?? {}) as Record<string, string>;
+        const clicked = ev.clicked ?? ev.click;
+        return {
+          messageId,
+          channel,
+          journey: String(entry.journey),
+          step,
+          executionId,
+          ...(typeof entry.variantId === 'string' ? { variantId: entry.variantId } : {}),
+          sentAt: at,
+          ...(clicked ? { clickedAt: Date.parse(clicked) } : {}),
+        };
+      }),
+    );
+    return touches.filter((t): t is Touch => t !== undefined);
+  }
+}
+
+/** Discounts from the decisions recorded for an exposure's execution, priced from the journey definitions. */
+export class DecisionIncentives implements IncentiveSource {
+  constructor(private readonly options: Options & { readonly journeys: readonly JourneyDefinition[] }) {}
+
+  async discountFor(exposure: Exposure): Promise<number> {
+    const journey = this.options.journeys.find((j) => j.id === exposure.journey);
+    const offers = new Map<string, number>();
+    for (const step of journey?.steps ?? []) {
+      if (step.type !== 'decide') continue;
+      for (const c of step.candidates) if (c.kind === 'offer' && c.discount) offers.set(c.id, c.discount);
+    }
+    if (offers.size === 0) return 0;
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk AND sk >= :since',
+      ExpressionAttributeValues: {
+        ':pk': `DECISION#${exposure.profileId}`,
+        ':since': new Date(Date.parse(exposure.at)).toISOString(),
+      },
+    });
+    let discount = 0;
+    for (const i of items) {
+      if (!String(i.executionId ?? '').endsWith(`:${exposure.executionName}`)) continue;
+      const chosen = (i.explanation as { chosen?: { candidate?: string | null } } | undefined)?.chosen;
+      const d = chosen?.candidate ? offers.get(chosen.candidate) : undefined;
+      if (d !== undefined && d > discount) discount = d;
+    }
+    return discount;
+  }
+}
