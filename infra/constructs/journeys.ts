@@ -62,7 +62,7 @@ export class Journeys extends Construct {
       'start-journey',
       'Starts journeys from domain events, with assignment and holdouts',
     );
-    const resume = fn('Resume', 'resume-journeys', 'Resumes keyed waits when the awaited event arrives');
+    const resumeFn = fn('Resume', 'resume-journeys', 'Resumes keyed waits when the awaited event arrives');
 
     const enabled = config.journeys.filter((j) => j.enabled);
     for (const journey of enabled) {
@@ -107,7 +107,7 @@ export class Journeys extends Construct {
         Object.fromEntries(Object.entries(this.stateMachines).map(([k, v]) => [k, v.stateMachineArn])),
       ),
     );
-    for (const sm of Object.values(this.stateMachines)) sm.grantTaskResponse(resume);
+    for (const sm of Object.values(this.stateMachines)) sm.grantTaskResponse(resumeFn);
 
     this.campaignRun = this.campaignRunMachine(props, env);
 
@@ -126,12 +126,16 @@ export class Journeys extends Construct {
         targets: [target(start)],
       });
     }
-    new events.Rule(this, 'ResumeRule', {
-      eventBus: bus.bus,
-      description: 'Resumes journeys waiting for these events',
-      eventPattern: resumeRule(enabled) as events.EventPattern,
-      targets: [target(resume)],
-    });
+    // Journeys that await no event and exit on none need no resume rule (an empty pattern is invalid).
+    const resume = resumeRule(enabled);
+    if ((resume['detail-type'] as string[]).length > 0) {
+      new events.Rule(this, 'ResumeRule', {
+        eventBus: bus.bus,
+        description: 'Resumes journeys waiting for these events',
+        eventPattern: resume as events.EventPattern,
+        targets: [target(resumeFn)],
+      });
+    }
     observability.acknowledgeDeadLetterQueue(
       dlq,
       'dead-letter queue of the journey trigger and resume rules',

@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { SEGMENT_PATHS } from '../../infra/constructs/ingest.js';
+import { CATALOGUE } from '../../shared/config/journeys.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -181,6 +182,21 @@ describe('journeys', () => {
       Next: 'Page',
     });
     expect(asl.States.WaitForStart).toMatchObject({ Type: 'Wait', TimestampPath: '$.plan.startAt' });
+  });
+
+  it('synthesizes no resume rule (an empty pattern does not deploy) when no journey awaits or exits on an event', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feltfit-config-'));
+    const configPath = join(dir, 'feltfit.json');
+    const message = CATALOGUE.find((j) => j.id === 'campaign-message');
+    writeFileSync(configPath, JSON.stringify({ journeys: { journeys: [message] } }));
+    const rules = Template.fromStack(buildApp({ configPath }).stack).findResources('AWS::Events::Rule');
+    const patterns = Object.values(rules).map((r) => r.Properties.EventPattern ?? {});
+    expect(patterns.some((p) => Array.isArray(p['detail-type']) && p['detail-type'].length === 0)).toBe(
+      false,
+    );
+    expect(Object.values(rules).some((r) => String(r.Properties.Description).startsWith('Resumes'))).toBe(
+      false,
+    );
   });
 
   it('starts journeys from rules on the feltfit bus', () => {
