@@ -18,7 +18,12 @@ export type TrainResult =
 /** Builds the trainer handler. */
 export function createTrainModelsHandler(deps: TrainerDeps, config: ModelsConfig, logger: Logger) {
   return middy<unknown, TrainResult>().handler(async (event): Promise<TrainResult> => {
-    const parsed = TrainRequest.safeParse(event ?? {});
+    // A drift alarm arrives as an EventBridge event (`ModelDriftDetected`): its detail names the model.
+    const request =
+      event && typeof event === 'object' && 'detail-type' in event
+        ? (event as { detail?: unknown }).detail
+        : event;
+    const parsed = TrainRequest.safeParse(request ?? {});
     if (!parsed.success) {
       logger.warn('train request rejected', { code: 'invalid_request' });
       return {

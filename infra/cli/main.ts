@@ -33,6 +33,10 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     describe: 'fit, list and show predictive models (CLV, churn, propensity)',
     load: async () => (await import('./commands/models.js')).run,
   },
+  report: {
+    describe: 'experiment lift, attribution, KPIs and fairness (text, --json, --html)',
+    load: async () => (await import('./commands/report.js')).run,
+  },
 };
 
 function usage(): string {

@@ -67,6 +67,12 @@ export class Intelligence extends Construct {
         }),
       ],
     });
+    new events.Rule(this, 'RetrainOnDrift', {
+      eventBus: props.bus.bus,
+      description: 'Retrains when measurement finds drift on realised outcomes (gates decide promotion)',
+      eventPattern: { source: ['feltfit.measurement'], detailType: ['ModelDriftDetected'] },
+      targets: [new targets.LambdaFunction(trainer, { deadLetterQueue: dlq, retryAttempts: 2 })],
+    });
     new scheduler.Schedule(this, 'WeeklyTraining', {
       description: 'Weekly model training',
       schedule: scheduler.ScheduleExpression.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),

@@ -98,11 +98,35 @@ export class Measurement extends Construct {
         retryAttempts: 2,
       }),
     });
-    const stack = Stack.of(this);
-    Validations.of(stack).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(report.node.defaultChild as CfnElement)}.Arn>:*]`,
-      reason: 'The schedules’ role may invoke only the report function (any version or alias of it).',
+    const monitor = new FeltfitFunction(this, 'Monitor', {
+      name: 'monitor-models',
+      description:
+        'Judges propensity scores against realised orders; drift raises an alarm and requests retraining',
+      logRetentionDays: props.logRetentionDays,
+      environment: { ...env, POWERTOOLS_METRICS_NAMESPACE: NAMESPACE },
+      memorySize: 1024,
+      timeout: Duration.minutes(10),
     });
+    props.data.bind(monitor, 'models', 'rw');
+    props.data.bind(monitor, 'profiles', 'r');
+    props.bus.bind(monitor);
+    new scheduler.Schedule(this, 'DailyModelMonitoring', {
+      description: 'Snapshots propensity scores and judges the snapshot taken a horizon ago',
+      schedule: scheduler.ScheduleExpression.cron({ hour: '4', minute: '30' }),
+      target: new schedulerTargets.LambdaInvoke(monitor, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: dlq,
+        retryAttempts: 2,
+      }),
+    });
+    const stack = Stack.of(this);
+    Validations.of(stack).acknowledge(
+      ...[report, monitor].map((f) => ({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(f.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason:
+          'The schedules’ role may invoke only the report and monitor functions (any version or alias of them).',
+      })),
+    );
 
     const metric = (name: string, dimensions: Record<string, string>, statistic = 'Maximum') =>
       new cloudwatch.Metric({
@@ -130,6 +154,14 @@ export class Measurement extends Construct {
       `A cohort's send, offer or conversion rate is below ${props.config.fairness.minRatio} of the best cohort's (disparate impact).`,
     );
 
+    props.observability.alarm(
+      this,
+      'ModelDrift',
+      metric('ModelDrift', { Model: 'propensity' }),
+      0,
+      'Realised propensity AUC or calibration drifted past its threshold; retraining was requested (the gates decide promotion).',
+    );
+
     new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: 'feltfit-measurement',
       widgets: [
@@ -150,6 +182,14 @@ export class Measurement extends Construct {
           new cloudwatch.SingleValueWidget({
             title: 'Incremental margin',
             metrics: [metric('IncrementalMargin', { Scope: 'all' })],
+            width: 6,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Propensity on realised outcomes (AUC, calibration error)',
+            left: [
+              metric('RealisedAuc', { Model: 'propensity' }),
+              metric('RealisedCalibrationError', { Model: 'propensity' }),
+            ],
             width: 6,
           }),
           new cloudwatch.SingleValueWidget({

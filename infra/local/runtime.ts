@@ -66,7 +66,7 @@ export interface Runtime {
   /** The template's state machines and their executions. */
   readonly stepFunctions: LocalStepFunctions;
   /** Resolves when streams and the bus have nothing left in flight (tests wait on it). */
-  settle(): Promise<void>;
+  settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -189,13 +189,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         2,
       ),
     );
-    const settle = async () => {
+    const settle = async (timeoutMs = 30_000) => {
       // A stream delivery may put events on the bus, whose targets may write to a streamed table.
       for (let i = 0; i < 10; i++) {
-        await streams.idle();
+        await streams.idle(timeoutMs);
         const before = bus.history.length;
         await bus.idle();
-        await streams.idle();
+        await streams.idle(timeoutMs);
         if (bus.history.length === before) return;
       }
     };

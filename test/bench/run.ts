@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<void>> = {
   channels: async () => (await import('./channels.js')).benchChannels(),
   content: async () => (await import('./content.js')).benchContent(),
   journeys: async () => (await import('./journeys.js')).benchJourneys(),
+  measurement: async () => (await import('./measurement.js')).benchMeasurement(),
 };
 
 for (const [name, run] of Object.entries(suites)) {

@@ -37,7 +37,7 @@ import type {
   WaitingToken,
   WaitTokens,
 } from '../../ports/journeys.js';
-import { exposureWrites } from './measurement-store.js';
+import { countExposure, exposurePut } from './measurement-store.js';
 
 const DAY = 86_400;
 const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -183,8 +183,9 @@ export class DynamoDbEventOccurrences implements EventOccurrences {
 }
 
 /**
- * Assignments recorded at journey entry, with measurement's exposure index and exposure counters in
- * the same transaction: a redelivered trigger (same execution name) records and counts nothing twice.
+ * Assignments recorded at journey entry, with measurement's exposure index item in the same
+ * transaction and the exposure counters after it: a redelivered trigger (same execution name)
+ * records and counts nothing twice.
  */
 export class DynamoDbAssignments implements Assignments {
   constructor(private readonly options: Options & { readonly retentionDays: number }) {}
@@ -202,7 +203,7 @@ export class DynamoDbAssignments implements Assignments {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            ...exposureWrites(this.options.tableName, a, expiresAt),
+            exposurePut(this.options.tableName, a, expiresAt),
           ],
         }),
       );
@@ -212,6 +213,9 @@ export class DynamoDbAssignments implements Assignments {
         return;
       throw err;
     }
+    // Counted once the assignment is known to be new. A failure here leaves the counters one short
+    // (the exposure record stays; `countersFrom` rebuilds them).
+    await countExposure(this.options.client, this.options.tableName, a);
   }
 
   /** Assignments of a journey (measurement, tests). */

@@ -13,8 +13,9 @@
  *   customers       pk 'KPI'                         sk 'CUSTOMERS'   customers, repeatCustomers (ADD)
  *   customer step   pk 'CUSTOMER#<profileId>'        sk 'ORDERS#<1|2>'   (conditional: counts once)
  *
- * Exposures are counted in the assignment's own transaction (DynamoDbAssignments), so a redelivered
- * trigger counts once. A conversion is credited to an exposure once per conversion id (a condition on
+ * An exposure is indexed in the assignment's own transaction (DynamoDbAssignments) and then counted
+ * with plain updates, so a redelivered trigger counts once; counters are never in a transaction
+ * (hot items: concurrent transactions on one item are cancelled). A conversion is credited to an exposure once per conversion id (a condition on
  * the total's id set); the arm counters then take the revenue and the change of the recipient's
  * squared total. A crash between the two leaves the counters short: `countersFrom` rebuilds them from
  * the exposure and credit records.
@@ -75,37 +76,47 @@ async function queryAll(
 
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
 
-/** The exposure item and counter updates of one assignment (DynamoDbAssignments adds them to its transaction). */
-export function exposureWrites(tableName: string, e: Exposure, expiresAt: number) {
-  const day = e.at.slice(0, 10);
-  const add = (sk: string) => ({
-    Update: {
+/** The exposure index item of one assignment (DynamoDbAssignments puts it in its transaction). */
+export function exposurePut(tableName: string, e: Exposure, expiresAt: number) {
+  return {
+    Put: {
       TableName: tableName,
-      Key: { pk: `STATS#${e.journey}`, sk },
-      UpdateExpression: 'ADD exposures :one',
-      ExpressionAttributeValues: { ':one': 1 },
-    },
-  });
-  return [
-    {
-      Put: {
-        TableName: tableName,
-        Item: {
-          pk: `EXPOSURE#${e.profileId}`,
-          sk: `${new Date(Date.parse(e.at)).toISOString()}#${e.executionName}`,
-          journey: e.journey,
-          executionName: e.executionName,
-          profileId: e.profileId,
-          arm: e.arm,
-          experiment: e.experiment,
-          at: e.at,
-          expiresAt,
-        },
+      Item: {
+        pk: `EXPOSURE#${e.profileId}`,
+        sk: `${new Date(Date.parse(e.at)).toISOString()}#${e.executionName}`,
+        journey: e.journey,
+        executionName: e.executionName,
+        profileId: e.profileId,
+        arm: e.arm,
+        experiment: e.experiment,
+        at: e.at,
+        expiresAt,
       },
     },
-    add(`ARM#${e.arm}`),
-    add(`DAY#${day}#${e.arm}`),
-  ];
+  };
+}
+
+/**
+ * Adds one exposure to the arm's and the day's counters. Plain UpdateItems, never part of a
+ * transaction: the counters are hot items, and DynamoDB cancels concurrent transactions on one item
+ * (TransactionConflict) while it serialises plain updates.
+ */
+export async function countExposure(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  e: Exposure,
+): Promise<void> {
+  const day = new Date(Date.parse(e.at)).toISOString().slice(0, 10);
+  for (const sk of [`ARM#${e.arm}`, `DAY#${day}#${e.arm}`]) {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: `STATS#${e.journey}`, sk },
+        UpdateExpression: 'ADD exposures :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
 }
 
 /** ExposureIndex, ConversionLedger, AttributionLog and the report's counters. */

@@ -61,6 +61,7 @@ export interface AttributionCounters {
 
 /** Outcome counters of one cohort (a declared trait's value) in one journey. */
 export interface CohortCounters {
+  readonly journey: string;
   readonly trait: string;
   readonly value: string;
   readonly exposures: number;
@@ -222,7 +223,10 @@ function armReport(arm: string, c: ArmCounters, confidence: number): ArmReport {
     role: roleOf(arm),
     exposures: c.exposures,
     conversions: c.conversions,
-    rate: wilsonInterval(Math.min(c.conversions, c.exposures), c.exposures, confidence),
+    rate:
+      c.exposures > 0
+        ? wilsonInterval(Math.min(c.conversions, c.exposures), c.exposures, confidence)
+        : { estimate: 0, lower: 0, upper: 1 },
     revenuePerRecipient: c.exposures ? c.revenue.sum / c.exposures : 0,
     marginPerRecipient: c.exposures ? c.margin.sum / c.exposures : 0,
   };
@@ -307,10 +311,10 @@ function add(a: ArmCounters, b: ArmCounters): ArmCounters {
 
 /** Disparate impact of outcomes across each trait's cohorts, per journey. */
 export function fairnessFindings(
-  cohorts: readonly (CohortCounters & { readonly journey: string })[],
+  cohorts: readonly CohortCounters[],
   config: MeasurementConfig['fairness'],
 ): FairnessFinding[] {
-  const groups = new Map<string, (CohortCounters & { journey: string })[]>();
+  const groups = new Map<string, CohortCounters[]>();
   for (const c of cohorts) {
     const key = `${c.journey}\u0000${c.trait}`;
     groups.set(key, [...(groups.get(key) ?? []), c]);
@@ -416,7 +420,7 @@ export function buildReport(
         .filter((a) => a.channel !== 'none')
         .reduce((n, a) => n + a.revenue, 0),
     },
-    fairness: input.cohorts ? fairnessFindings(input.cohorts as never, config.fairness) : [],
+    fairness: input.cohorts ? fairnessFindings(input.cohorts, config.fairness) : [],
   };
 }
 

@@ -1,0 +1,208 @@
+/**
+ * `feltfit report [--json] [--html FILE] [--table NAME]`
+ *
+ * The measurement report: experiment lift per journey against its holdout, all marketing against
+ * the global control group, last-touch attribution, economics, the north star and fairness. Reads
+ * the counters from the journeys table; journeys come from FELTFIT_JOURNEYS_CONFIG (JSON, else the
+ * default catalogue) and statistics settings from FELTFIT_MEASUREMENT_CONFIG (JSON, else defaults),
+ * which must match what the deployment runs with. User mistakes exit 2 with one line on stderr.
+ */
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
+import { DynamoDbMeasurementStore } from '../../../shared/adapters/dynamodb/measurement-store.js';
+import { defaultJourneysConfig, JourneysConfig } from '../../../shared/config/journeys.js';
+import { defaultMeasurementConfig, MeasurementConfig } from '../../../shared/config/measurement.js';
+import type { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
+import { formatReportText } from '../../../shared/domain/measurement/format.js';
+import { renderReportHtml } from '../../../shared/domain/measurement/html.js';
+import { buildReport, type ReportInput } from '../../../shared/domain/measurement/report.js';
+import { resolveTable, TargetNotFoundError } from '../target.js';
+
+const USAGE = `usage: feltfit report [--json] [--html FILE] [--table NAME]
+
+Experiment lift (each variant against its journey's holdout), all marketing against the global
+control group, last-touch attribution, economics, the north star and fairness of outcomes.
+  --json         print the report as one JSON object
+  --html FILE    write a self-contained HTML report (charts included) to FILE and print its path
+  --table NAME   the journeys table (default: FELTFIT_JOURNEYS_TABLE, endpoint AWS_ENDPOINT_URL_DYNAMODB,
+                 else the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)
+
+Journeys come from FELTFIT_JOURNEYS_CONFIG (JSON, as the functions' JOURNEYS_CONFIG; default: the
+built-in catalogue) and statistics settings from FELTFIT_MEASUREMENT_CONFIG (JSON, as
+MEASUREMENT_CONFIG; default: the built-in defaults).
+`;
+
+/** Where the CLI writes; injectable for tests. */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Environment for table discovery and configuration (default: process.env). */
+  readonly env?: Record<string, string | undefined>;
+}
+
+/** Where the counters come from and what time it is; injectable so tests need no DynamoDB. */
+export interface ReportDeps {
+  readonly now?: () => Date;
+  readonly reportInput?: (
+    journeys: readonly JourneyDefinition[],
+    now: Date,
+    options: { readonly table: string | undefined; readonly env: Record<string, string | undefined> },
+    retentionDays: number,
+  ) => Promise<ReportInput>;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Parsed arguments of `feltfit report`. */
+export interface ReportArgs {
+  readonly json: boolean;
+  readonly html?: string;
+  readonly table?: string;
+  readonly help: boolean;
+}
+
+/** Parses the arguments; throws UsageError with one line for the user. */
+export function parseReportArgs(args: readonly string[]): ReportArgs {
+  let json = false;
+  let help = false;
+  let html: string | undefined;
+  let table: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf('=');
+    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg];
+    if (flag === '--json' && inline === undefined) json = true;
+    else if ((flag === '--help' || flag === '-h') && inline === undefined) help = true;
+    else if (flag === '--html' || flag === '--table') {
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '' || value.startsWith('--'))
+        throw new UsageError(`${flag} needs a ${flag === '--html' ? 'FILE' : 'NAME'}`);
+      if (flag === '--html') html = value;
+      else table = value;
+    } else throw new UsageError(`unknown argument '${arg}'`);
+  }
+  if (json && html !== undefined) throw new UsageError('--json and --html cannot be combined');
+  return { json, help, ...(html !== undefined ? { html } : {}), ...(table !== undefined ? { table } : {}) };
+}
+
+/** Parses one JSON configuration variable; errors name the variable and the offending paths. */
+function configFrom<T extends z.ZodType>(
+  schema: T,
+  fallback: z.infer<T>,
+  env: Record<string, string | undefined>,
+  name: string,
+): z.infer<T> {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new UsageError(`${name} is not JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${name}.${i.path.join('.')}: ${i.message}`);
+    throw new UsageError(`invalid ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The journeys table's counters through DynamoDB (the default source). */
+async function dynamoDbReportInput(
+  journeys: readonly JourneyDefinition[],
+  now: Date,
+  options: { readonly table: string | undefined; readonly env: Record<string, string | undefined> },
+  retentionDays: number,
+): Promise<ReportInput> {
+  const target = await resolveTable(options.table, options.env, 'JOURNEYS_TABLE', 'journeys');
+  const client = documentClient(
+    target.endpoint
+      ? {
+          endpoint: target.endpoint,
+          region: options.env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {},
+  );
+  const store = new DynamoDbMeasurementStore({ client, tableName: target.tableName, retentionDays });
+  return store.reportInput(journeys, now);
+}
+
+/** Runs `feltfit report`; returns the exit code. */
+export async function run(args: string[], io: Io = processIo, deps: ReportDeps = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  let parsed: ReportArgs;
+  let journeysConfig: JourneysConfig;
+  let measurementConfig: MeasurementConfig;
+  try {
+    parsed = parseReportArgs(args);
+    if (parsed.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    journeysConfig = configFrom(JourneysConfig, defaultJourneysConfig, env, 'FELTFIT_JOURNEYS_CONFIG');
+    measurementConfig = configFrom(
+      MeasurementConfig,
+      defaultMeasurementConfig,
+      env,
+      'FELTFIT_MEASUREMENT_CONFIG',
+    );
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`feltfit report: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  let report: ReturnType<typeof buildReport>;
+  try {
+    const now = (deps.now ?? (() => new Date()))();
+    const journeys = journeysConfig.journeys;
+    const input = await (deps.reportInput ?? dynamoDbReportInput)(
+      journeys,
+      now,
+      { table: parsed.table, env },
+      measurementConfig.retentionDays,
+    );
+    report = buildReport(input, journeys, measurementConfig, journeysConfig.experiments.globalControl.share);
+  } catch (err) {
+    const message =
+      err instanceof Error
+        ? `${err instanceof TargetNotFoundError ? '' : `${err.name}: `}${err.message}`
+        : String(err);
+    io.err(`feltfit report: ${message}\n`);
+    return 1;
+  }
+
+  const format = { confidence: measurementConfig.statistics.confidence };
+  if (parsed.json) {
+    io.out(`${JSON.stringify(report)}\n`);
+    return 0;
+  }
+  if (parsed.html !== undefined) {
+    const path = resolve(parsed.html);
+    try {
+      await writeFile(path, renderReportHtml(report, format), 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      io.err(`feltfit report: cannot write ${parsed.html} (${code ?? 'error'})\n`);
+      return 2;
+    }
+    io.out(`${path}\n`);
+    return 0;
+  }
+  io.out(formatReportText(report, format));
+  return 0;
+}
