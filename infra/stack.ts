@@ -67,6 +67,7 @@ export class FeltfitStack extends Stack {
       observability,
       send: channels.send,
       config: config.journeys,
+      fairnessCohortTraits: config.measurement.fairness.cohortTraits,
       logRetentionDays,
     });
 

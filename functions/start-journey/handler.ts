@@ -1,17 +1,22 @@
 /**
  * Lambda entry point. Env: JOURNEYS_TABLE, JOURNEY_STATE_MACHINES (JSON map journey id → state
- * machine ARN), JOURNEYS_CONFIG (JSON, optional → defaults).
+ * machine ARN), JOURNEYS_CONFIG (JSON, optional → defaults); with fairness cohorts configured
+ * (MEASUREMENT_CONFIG.fairness.cohortTraits) also PROFILES_TABLE and PROFILES_CONFIG.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
+import { cohortSourceFromEnv } from '../../shared/adapters/journey-ports/wiring.js';
 import { parseStateMachinesEnv } from '../../shared/adapters/sfn/env.js';
 import { StepFunctionsJourneyRunner } from '../../shared/adapters/sfn/journey-runner.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
+import { parseMeasurementConfigEnv } from '../../shared/config/measurement.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createStartJourneyHandler } from './app.js';
 
 const config = parseJourneysConfigEnv(process.env);
 const stores = journeyStores(journeysTableName(process.env), config);
+// Fairness cohorts are read only when configured (the function then also reads profiles).
+const cohortTraits = parseMeasurementConfigEnv(process.env).fairness.cohortTraits;
 
 export const handler = createStartJourneyHandler(
   {
@@ -21,6 +26,7 @@ export const handler = createStartJourneyHandler(
     runner: new StepFunctionsJourneyRunner(new SFNClient({})),
     assignments: stores.assignments,
     now: () => new Date(),
+    ...(cohortTraits.length > 0 ? { cohorts: cohortSourceFromEnv(process.env, cohortTraits) } : {}),
   },
   jsonLogger('start-journey'),
 );

@@ -19,6 +19,8 @@ export interface JourneysProps {
   readonly observability: Observability;
   readonly send: FeltfitFunction;
   readonly config: JourneysConfig;
+  /** Fairness cohorts: when traits are configured, start-journey reads them from profiles. */
+  readonly fairnessCohortTraits?: readonly string[];
   readonly logRetentionDays: logs.RetentionDays;
 }
 
@@ -62,6 +64,13 @@ export class Journeys extends Construct {
       'start-journey',
       'Starts journeys from domain events, with assignment and holdouts',
     );
+    if (props.fairnessCohortTraits?.length) {
+      data.bind(start, 'profiles', 'r');
+      start.addEnvironment(
+        'MEASUREMENT_CONFIG',
+        JSON.stringify({ fairness: { cohortTraits: props.fairnessCohortTraits } }),
+      );
+    }
     const resumeFn = fn('Resume', 'resume-journeys', 'Resumes keyed waits when the awaited event arrives');
 
     const enabled = config.journeys.filter((j) => j.enabled);

@@ -125,6 +125,8 @@ export interface AssignmentRecord {
   /** Whether an execution was started for it (control: no). */
   readonly started: boolean;
   readonly at: string;
+  /** Fairness cohort (declared trait → value), when cohorts are configured. */
+  readonly cohort?: Readonly<Record<string, string>>;
 }
 
 export interface Assignments {

@@ -10,6 +10,7 @@
  *   credit record   pk 'CREDIT#<executionName>'      sk 'CONV#<conversionId>'   journey, arm, at, revenue, margin
  *   attribution     pk 'ATTRIB'                      sk '<journey>#<step>#<channel>'   conversions, revenue (ADD)
  *   attributed      pk 'CONVERSION#<profileId>'      sk '<at>#<conversionId>'   touch (map) or none
+ *   cohort          pk 'COHORT#<journey>'            sk '<trait>#<value>'   exposures, sends, offers, discountSum, conversions (ADD)
  *   customers       pk 'KPI'                         sk 'CUSTOMERS'   customers, repeatCustomers (ADD)
  *   customer step   pk 'CUSTOMER#<profileId>'        sk 'ORDERS#<1|2>'   (conditional: counts once)
  *
@@ -44,6 +45,7 @@ import type {
 } from '../../domain/measurement/conversions.js';
 import type {
   AttributionCounters,
+  CohortCounters,
   CreditedConversion,
   JourneyCounters,
   ReportInput,
@@ -90,10 +92,34 @@ export function exposurePut(tableName: string, e: Exposure, expiresAt: number) {
         arm: e.arm,
         experiment: e.experiment,
         at: e.at,
+        ...(e.cohort ? { cohort: e.cohort } : {}),
         expiresAt,
       },
     },
   };
+}
+
+/** Adds to a journey's counters of each cohort the exposure belongs to (`COHORT#<journey>`). */
+async function addCohort(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  journey: string,
+  cohort: Readonly<Record<string, string>> | undefined,
+  counts: Readonly<Record<string, number>>,
+): Promise<void> {
+  const names = Object.keys(counts).filter((k) => counts[k] !== 0);
+  if (!cohort || names.length === 0) return;
+  for (const [trait, value] of Object.entries(cohort)) {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: `COHORT#${journey}`, sk: `${trait}#${value}` },
+        UpdateExpression: `ADD ${names.map((_, i) => `#n${i} :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#n${i}`, n])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, counts[n]])),
+      }),
+    );
+  }
 }
 
 /**
@@ -117,6 +143,7 @@ export async function countExposure(
       }),
     );
   }
+  await addCohort(client, tableName, e.journey, e.cohort, { exposures: 1 });
 }
 
 /** ExposureIndex, ConversionLedger, AttributionLog and the report's counters. */
@@ -146,6 +173,7 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
       arm: String(i.arm),
       experiment: typeof i.experiment === 'string' ? i.experiment : null,
       at: String(i.at),
+      ...(i.cohort && typeof i.cohort === 'object' ? { cohort: i.cohort as Record<string, string> } : {}),
     }));
   }
 
@@ -223,7 +251,44 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
         }),
       );
     }
+    if (first)
+      await addCohort(this.options.client, this.table, exposure.journey, exposure.cohort, { conversions: 1 });
     return first ? 'first' : 'repeat';
+  }
+
+  /** Counts a decided message (and an offer with its discount) for the execution's cohort. */
+  async countDecision(
+    journey: string,
+    cohort: Readonly<Record<string, string>>,
+    counts: { readonly sends: number; readonly offers: number; readonly discount: number },
+  ): Promise<void> {
+    await addCohort(this.options.client, this.table, journey, cohort, {
+      sends: counts.sends,
+      offers: counts.offers,
+      discountSum: counts.discount,
+    });
+  }
+
+  /** Cohort counters of one journey. */
+  async cohortCounters(journey: string): Promise<CohortCounters[]> {
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `COHORT#${journey}` },
+    });
+    return items.map((i) => {
+      const sk = String(i.sk);
+      const cut = sk.indexOf('#');
+      return {
+        journey,
+        trait: sk.slice(0, cut),
+        value: sk.slice(cut + 1),
+        exposures: num(i.exposures),
+        sends: num(i.sends),
+        offers: num(i.offers),
+        discountSum: num(i.discountSum),
+        conversions: num(i.conversions),
+      };
+    });
   }
 
   async record(conversion: Conversion, touch: ReturnType<typeof lastTouch>): Promise<void> {
@@ -341,9 +406,11 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
     const kpi = await this.options.client.send(
       new GetCommand({ TableName: this.table, Key: { pk: 'KPI', sk: 'CUSTOMERS' } }),
     );
+    const cohorts = (await Promise.all(journeys.map((j) => this.cohortCounters(j.id)))).flat();
     return {
       generatedAt: now.toISOString(),
       journeys: counters.filter((c) => Object.keys(c.arms).length > 0),
+      ...(cohorts.length > 0 ? { cohorts } : {}),
       attribution,
       customers: { customers: num(kpi.Item?.customers), repeatCustomers: num(kpi.Item?.repeatCustomers) },
     };

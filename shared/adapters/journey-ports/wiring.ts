@@ -85,3 +85,31 @@ export function audienceSourceFromEnv(env: Env, client: Client = documentClient(
     config,
   });
 }
+
+/**
+ * The fairness cohort of a person for start-journey: each configured cohort trait's value from the
+ * decision profile (declared traits; contact data never), `unknown` when absent.
+ */
+export function cohortSourceFromEnv(
+  env: Env,
+  cohortTraits: readonly string[],
+  client: Client = documentClient(),
+): { of(profileId: string): Promise<Record<string, string>> } {
+  const { reader } = profilePorts(parseEnv(JourneyProfilesEnv, env), client);
+  return {
+    of: async (profileId) => {
+      const traits = (await reader.get(profileId))?.traits ?? {};
+      return Object.fromEntries(
+        cohortTraits.map((t) => {
+          const v = traits[t];
+          return [
+            t,
+            typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+              ? String(v).slice(0, 64)
+              : 'unknown',
+          ];
+        }),
+      );
+    },
+  };
+}

@@ -127,6 +127,14 @@ export interface DecideDeps {
   readonly decisions: DecisionLog;
   readonly random: Random;
   readonly config: DecideConfig;
+  /** Counts decided messages and offers per fairness cohort (the execution's `assignment.cohort`). */
+  readonly cohorts?: {
+    countDecision(
+      journey: string,
+      cohort: Readonly<Record<string, string>>,
+      counts: { readonly sends: number; readonly offers: number; readonly discount: number },
+    ): Promise<void>;
+  };
 }
 
 /** Stable id of a decision: the same state entry (Lambda retries included) gives the same id. */
@@ -436,6 +444,16 @@ export async function decide(deps: DecideDeps, request: DecideRequest): Promise<
     }
   }
   if (out.variant) await deps.bandit.recordExposure(request.journey, request.step, out.variant);
+  const cohort = request.assignment?.cohort;
+  if (deps.cohorts && out.action !== 'nothing' && cohort && typeof cohort === 'object') {
+    const chosen =
+      request.mode === 'decide' ? request.candidates.find((c) => c.id === out.candidate) : undefined;
+    await deps.cohorts.countDecision(request.journey, cohort as Record<string, string>, {
+      sends: 1,
+      offers: out.action === 'offer' ? 1 : 0,
+      discount: out.action === 'offer' ? (chosen?.discount ?? 0) : 0,
+    });
+  }
   await deps.decisions.record({
     decisionId: out.decisionId,
     profileId: request.profileId,

@@ -48,6 +48,8 @@ export interface StartDeps {
   readonly runner: Pick<JourneyRunner, 'start'>;
   readonly assignments: Assignments;
   readonly now: () => Date;
+  /** The person's fairness cohort (declared trait → value), when cohorts are configured. */
+  readonly cohorts?: { of(profileId: string): Promise<Readonly<Record<string, string>>> };
 }
 
 /** Whether a journey sends marketing (the global control group is excluded from those). */
@@ -73,9 +75,12 @@ export function experimentOf(journey: JourneyDefinition): ExperimentSplit | unde
 /** Starts every journey the event triggers; returns one entry per triggered journey. */
 export async function startJourneys(deps: StartDeps, event: BusEvent): Promise<JourneyEntry[]> {
   const entries: JourneyEntry[] = [];
+  let cohort: Readonly<Record<string, string>> | undefined;
   for (const journey of deps.journeys) {
     if (!matchesTrigger(journey, event)) continue;
     const profileId = event.detail.profileId as string;
+    if (deps.cohorts && cohort === undefined) cohort = await deps.cohorts.of(profileId);
+    const withCohort = cohort && Object.keys(cohort).length > 0 ? { cohort } : {};
     const entryKey = entryKeyOf(journey, event);
     if (entryKey === undefined) {
       entries.push({ journey: journey.id, outcome: 'skipped', reason: 'missing_entry_key' });
@@ -94,6 +99,7 @@ export async function startJourneys(deps: StartDeps, event: BusEvent): Promise<J
       reason: arm.reason,
       experiment: split?.salt ?? null,
       at,
+      ...withCohort,
     };
     if (arm.reason === 'global_control') {
       await deps.assignments.record({ ...record, started: false });
@@ -126,7 +132,7 @@ export async function startJourneys(deps: StartDeps, event: BusEvent): Promise<J
           time: event.time,
           detail: event.detail,
         },
-        assignment: { arm: arm.arm, reason: arm.reason, experiment: split?.salt ?? null },
+        assignment: { arm: arm.arm, reason: arm.reason, experiment: split?.salt ?? null, ...withCohort },
         decisions: {},
         events: {},
         branches: {},

@@ -20,6 +20,8 @@ export interface Exposure {
   readonly experiment: string | null;
   /** ISO time of the assignment. */
   readonly at: string;
+  /** Fairness cohort recorded with the assignment (declared trait → value). */
+  readonly cohort?: Readonly<Record<string, string>>;
 }
 
 /** A conversion: a domain event with an id and revenue. */

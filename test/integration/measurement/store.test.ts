@@ -518,3 +518,76 @@ describe('DynamoDbTouchSource on the messages table', () => {
     ]);
   });
 });
+
+describe('fairness cohort counters', () => {
+  it('counts exposures, decided messages and offers, and first conversions per cohort; the report compares cohorts', async () => {
+    const s = await setup();
+    const journey = 'win-back';
+    const people = [
+      { id: 'young-1', band: '18-34', offer: true, buys: true },
+      { id: 'young-2', band: '18-34', offer: true, buys: false },
+      { id: 'old-1', band: '65+', offer: false, buys: false },
+      { id: 'old-2', band: '65+', offer: true, buys: true },
+    ];
+    for (const p of people) {
+      const a = {
+        ...assignment(journey, `wb-${p.id}`, p.id, 'nba', '2026-11-01T10:00:00.000Z'),
+        cohort: { ageBand: p.band },
+      };
+      await s.assignments.record(a);
+      await s.assignments.record(a); // redelivery: counted once
+      await s.store.countDecision(
+        journey,
+        { ageBand: p.band },
+        { sends: 1, offers: p.offer ? 1 : 0, discount: p.offer ? 0.15 : 0 },
+      );
+      if (p.buys) {
+        const [exposure] = await s.store.forProfile(p.id, '2026-10-31T00:00:00.000Z');
+        expect(exposure?.cohort).toEqual({ ageBand: p.band });
+        await s.store.credit(exposure!, order(p.id, `o-${p.id}`, '2026-11-02T10:00:00.000Z', 50), {
+          revenue: 50,
+          margin: 10,
+        });
+        await s.store.credit(exposure!, order(p.id, `o2-${p.id}`, '2026-11-03T10:00:00.000Z', 5), {
+          revenue: 5,
+          margin: 1,
+        });
+      }
+    }
+    const cohorts = await s.store.cohortCounters(journey);
+    const byBand = Object.fromEntries(cohorts.map((c) => [c.value, c]));
+    expect(byBand['18-34']).toEqual({
+      journey,
+      trait: 'ageBand',
+      value: '18-34',
+      exposures: 2,
+      sends: 2,
+      offers: 2,
+      discountSum: 0.3,
+      conversions: 1,
+    });
+    expect(byBand['65+']).toEqual({
+      journey,
+      trait: 'ageBand',
+      value: '65+',
+      exposures: 2,
+      sends: 2,
+      offers: 1,
+      discountSum: 0.15,
+      conversions: 1,
+    });
+
+    const input = await s.store.reportInput(defaultJourneysConfig.journeys, new Date('2026-11-10T00:00:00Z'));
+    expect(input.cohorts).toHaveLength(2);
+    const report = buildReport(
+      input,
+      defaultJourneysConfig.journeys,
+      { ...defaultMeasurementConfig, fairness: { ...defaultMeasurementConfig.fairness, minExposures: 1 } },
+      0.05,
+    );
+    const older = report.fairness.find((f) => f.value === '65+')!;
+    // Offer rate 0.5 against 1.0: a disparate-impact ratio of 0.5, flagged (< 0.8).
+    expect(older.ratios.offer).toBeCloseTo(0.5);
+    expect(older.flagged).toEqual(['offer']);
+  });
+});

@@ -240,6 +240,31 @@ describe('decide', () => {
     expect(none.explanation.chosen.reason).toBe('no_approved_variant');
   });
 
+  it('counts a decided message and offer for the execution’s fairness cohort, and nothing without one', async () => {
+    const counted: unknown[] = [];
+    const cohorts = { countDecision: async (...args: unknown[]) => void counted.push(args) };
+    const deps = {
+      profiles: { get: async () => profile() },
+      variants: { approvedVariants: async (q: { intent: string }) => [variant(`${q.intent}-v1`)] },
+      bandit: new MemoryBandit(),
+      decisions: new MemoryDecisions(),
+      random: seededRandom(5),
+      config,
+      cohorts,
+    };
+    const withCohort = DecideRequest.parse({
+      ...request([offer]),
+      assignment: { arm: 'standard', cohort: { ageBand: '65+' } },
+    });
+    const out = await decide(deps, withCohort);
+    expect(out.action).toBe('offer');
+    expect(counted).toEqual([
+      [withCohort.journey, { ageBand: '65+' }, { sends: 1, offers: 1, discount: offer.discount }],
+    ]);
+    await decide(deps, DecideRequest.parse({ ...request([offer]), at: '2026-03-02T12:00:00Z' }));
+    expect(counted).toHaveLength(1);
+  });
+
   it('gives the same decision id to a retried state entry', () => {
     const a = run(request([nothing]));
     const b = run(request([nothing]));

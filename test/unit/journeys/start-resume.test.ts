@@ -32,7 +32,10 @@ const controlMember = Array.from({ length: 400 }, (_, i) => `profile-${i}`).find
   inGlobalControl(control, id),
 )!;
 
-function startHandler(assignments = new MemoryAssignments()) {
+function startHandler(
+  assignments = new MemoryAssignments(),
+  cohorts?: { of(profileId: string): Promise<Record<string, string>> },
+) {
   const handler = createStartJourneyHandler(
     {
       journeys: defaultJourneysConfig.journeys,
@@ -41,6 +44,7 @@ function startHandler(assignments = new MemoryAssignments()) {
       runner: new StepFunctionsJourneyRunner(new SFNClient({ region: 'us-east-1' })),
       assignments,
       now: () => new Date('2026-03-02T10:00:05.000Z'),
+      ...(cohorts ? { cohorts } : {}),
     },
     silentLogger,
   );
@@ -94,6 +98,23 @@ describe('start-journey', () => {
       lastSend: null,
     });
     expect(assignments.items).toEqual([expect.objectContaining({ journey: 'cart-recovery', started: true })]);
+  });
+
+  it('records the person’s fairness cohort with the assignment and hands it to the execution', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:1', startDate: new Date() });
+    const looked: string[] = [];
+    const { call, assignments } = startHandler(new MemoryAssignments(), {
+      of: async (id) => {
+        looked.push(id);
+        return { ageBand: '65+' };
+      },
+    });
+    const profileId = notInControl(1);
+    await call(checkout(profileId));
+    expect(looked).toEqual([profileId]);
+    expect(assignments.items[0]).toMatchObject({ cohort: { ageBand: '65+' } });
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    expect(input.assignment.cohort).toEqual({ ageBand: '65+' });
   });
 
   it('treats ExecutionAlreadyExists as success: a duplicated trigger starts one execution', async () => {
