@@ -159,6 +159,9 @@ export class LocalStepFunctions {
             ...rest,
             Type: 'Task',
             Resource: LOCAL_WAIT_RESOURCE,
+            // A Wait has no timeout; a Task would default to 60 s in aws-local-stepfunctions. The
+            // bound stays under setTimeout's 2^31 ms (larger values fire at once).
+            TimeoutSeconds: 2_000_000,
             Parameters: {
               ...(typeof Timestamp === 'string' ? { timestamp: Timestamp } : {}),
               ...(typeof TimestampPath === 'string' ? { 'timestamp.$': TimestampPath } : {}),

@@ -76,13 +76,14 @@ export interface EventOccurrence {
   readonly facts: Readonly<Record<string, number | boolean>>;
 }
 
-/** Whether an exit event happened for a profile since a time. */
+/** Whether an exit event happened for a profile since a time (other than `excludingEventId`). */
 export interface ExitEvents {
   occurredSince(
     profileId: string,
     event: string,
     key: { readonly property: string; readonly value: string } | undefined,
     since: string,
+    excludingEventId?: string,
   ): Promise<EventOccurrence | undefined>;
 }
 

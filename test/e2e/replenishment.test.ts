@@ -17,8 +17,8 @@ import {
   waitForMessages,
 } from './support/journeys.js';
 
-// The reorder window is a timestamp wait (at most 50 ms locally, whatever the scale); the scale only
-// shortens the onboarding journey every opt-in starts alongside.
+// Every wait is scaled locally, the reorder window's timestamp wait too: at 1/60,000 the 11-day
+// window lasts about 16 s (the past orders' 27-day windows about 39 s).
 const TIME_SCALE = 1 / 60_000;
 const DAY = 86_400_000;
 const WELCOME = 'Welcome to the studio';
@@ -133,7 +133,11 @@ describe('replenishment through the local runtime', () => {
     expect(await sentBy(rt, execution, email)).toEqual([
       { step: 'remind', variantId: reminder.id, subject: REMINDER },
     ]);
-    expect((await outboxFor(rt, email)).map((m) => m.subject).sort()).toEqual([REMINDER, WELCOME].sort());
+    // The past orders' own executions may remind too, depending on whether the opt-in was projected
+    // before their (already passed) windows: at least this order's reminder and the welcome.
+    expect((await outboxFor(rt, email)).map((m) => m.subject)).toEqual(
+      expect.arrayContaining([REMINDER, WELCOME]),
+    );
   });
 
   it('ends the first execution without a reminder when a new order arrives during its wait', async () => {

@@ -158,9 +158,11 @@ export class DynamoDbEventOccurrences implements EventOccurrences {
     event: string,
     key: { readonly property: string; readonly value: string } | undefined,
     since: string,
+    excludingEventId?: string,
   ): Promise<EventOccurrence | undefined> {
     const matches = (i: Record<string, unknown>) =>
-      !key || (i.keys as Record<string, unknown> | undefined)?.[key.property] === key.value;
+      (!key || (i.keys as Record<string, unknown> | undefined)?.[key.property] === key.value) &&
+      (excludingEventId === undefined || i.eventId !== excludingEventId);
     const items = await queryAll(
       this.options,
       {

@@ -300,8 +300,16 @@ export async function runJourneyStep(
       for (const c of request.conditions) {
         if (c.keyProperty && request.entryKey === null) continue;
         const key = c.keyProperty ? { property: c.keyProperty, value: request.entryKey! } : undefined;
-        const found = await deps.occurrences.occurredSince(request.profileId, c.event, key, request.since);
-        if (!found || found.eventId === request.triggerEventId) continue;
+        // The trigger itself (e.g. the order that started replenishment) never ends its own journey;
+        // a later occurrence of the same event does.
+        const found = await deps.occurrences.occurredSince(
+          request.profileId,
+          c.event,
+          key,
+          request.since,
+          request.triggerEventId ?? undefined,
+        );
+        if (!found) continue;
         let converted = false;
         const last = request.lastSend;
         const variant = last ? request.decisions[last.decision]?.variant : undefined;

@@ -71,6 +71,29 @@ describe('journey-step', () => {
     expect(out).toMatchObject({ exit: false });
   });
 
+  it('never exits on its own trigger, but exits on a later occurrence of the same event (replenishment)', async () => {
+    const d = deps();
+    // The trigger order is recorded at the journey's start; a new order comes later.
+    await d.occurrences.record({ ...order('c', '2026-03-02T10:00:00Z', 'trigger-evt'), keys: {} });
+    const check = (triggerEventId: string) =>
+      runJourneyStep(
+        d,
+        JourneyStepRequest.parse({
+          action: 'checkExit',
+          ...common,
+          journey: 'replenishment',
+          entryKey: 'o-1',
+          since: '2026-03-02T10:00:00Z',
+          triggerEventId,
+          conditions: [{ event: 'OrderCompleted', conversion: true }],
+          lastSend: null,
+        }),
+      );
+    expect(await check('trigger-evt')).toMatchObject({ exit: false });
+    await d.occurrences.record({ ...order('c', '2026-03-05T10:00:00Z', 'new-order'), keys: {} });
+    expect(await check('trigger-evt')).toMatchObject({ exit: true, reason: 'exit_on_OrderCompleted' });
+  });
+
   it('stores a keyed wait token, and resumes at once when the event already happened', async () => {
     const d = deps();
     const register = (token: string) =>

@@ -53,9 +53,11 @@ export class MemoryOccurrences implements EventOccurrences {
     event: string,
     key: { property: string; value: string } | undefined,
     since: string,
+    excludingEventId?: string,
   ) {
     return this.items
       .filter((o) => o.profileId === profileId && o.event === event && Date.parse(o.at) >= Date.parse(since))
+      .filter((o) => o.eventId !== excludingEventId)
       .filter((o) => !key || o.keys[key.property] === key.value)
       .sort((a, b) => a.at.localeCompare(b.at))[0];
   }
