@@ -50,6 +50,8 @@ import type {
   JourneyCounters,
   ReportInput,
 } from '../../domain/measurement/report.js';
+import type { PressureSend } from '../../ports/channels.js';
+import { decodePressureSend } from './message-pressure.js';
 
 const DAY_MS = 86_400_000;
 
@@ -60,15 +62,14 @@ interface Options {
 }
 
 async function queryAll(
-  o: Options & { readonly messagesTable?: string },
+  o: Options,
   input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
-  table = o.tableName,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const out = await o.client.send(
-      new QueryCommand({ TableName: table, ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      new QueryCommand({ TableName: o.tableName, ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
     );
     items.push(...((out.Items ?? []) as Record<string, unknown>[]));
     start = out.LastEvaluatedKey;
@@ -455,12 +456,9 @@ export class DynamoDbTouchSource implements TouchSource {
     );
     const oldest = (this.options.now ?? Date.now)() - this.options.maxAgeDays * DAY_MS;
     const sends = (out.Items ?? []).flatMap((item) =>
-      ((item.s as string[] | Set<string> | undefined) ? [...(item.s as Iterable<string>)] : []).flatMap(
-        (v) => {
-          const m = /^(\d+):\d+:(.+)$/.exec(v);
-          return m && Number(m[1]) >= oldest ? [{ at: Number(m[1]), messageId: m[2]! }] : [];
-        },
-      ),
+      [...((item.s as Iterable<string> | undefined) ?? [])]
+        .map(decodePressureSend)
+        .filter((send): send is PressureSend => send !== undefined && send.at >= oldest),
     );
     const touches = await Promise.all(
       sends.map(async ({ at, messageId }): Promise<Touch | undefined> => {

@@ -22,7 +22,8 @@ const KEEP_MS = 90 * 86_400_000;
 
 const encode = (s: PressureSend) => `${s.at}:${s.priority}:${s.messageId}`;
 
-function decode(value: string): PressureSend | undefined {
+/** A send of the rolling log (`<epochMs>:<priority>:<messageId>`); undefined for a malformed entry. */
+export function decodePressureSend(value: string): PressureSend | undefined {
   const m = /^(\d+):(\d+):(.+)$/.exec(value);
   return m ? { at: Number(m[1]), priority: Number(m[2]), messageId: m[3]! } : undefined;
 }
@@ -65,7 +66,7 @@ export class DynamoDbPressureStore implements PressureStore {
     );
     const raw = Array.isArray(out.Item?.s) ? (out.Item.s as unknown[]) : [];
     return {
-      sends: raw.flatMap((v) => (typeof v === 'string' ? (decode(v) ?? []) : [])),
+      sends: raw.flatMap((v) => (typeof v === 'string' ? (decodePressureSend(v) ?? []) : [])),
       version: typeof out.Item?.v === 'number' ? out.Item.v : 0,
     };
   }

@@ -12,7 +12,6 @@ import { experimentOf, isMarketing } from '../journeys/start.js';
 import type { Exposure, TouchChannel } from './conversions.js';
 import {
   type ArmComparison,
-  type ArmData,
   compareArms,
   type IntervalEstimate,
   type SampleRatioMismatch,
@@ -160,13 +159,6 @@ const ZERO: ArmCounters = {
 const roleOf = (arm: string): ArmRole =>
   arm === 'holdout' ? 'holdout' : arm === 'control' ? 'control' : 'variant';
 
-const asData = (c: ArmCounters): ArmData => ({
-  exposures: c.exposures,
-  conversions: c.conversions,
-  revenue: c.revenue,
-  margin: c.margin,
-});
-
 /** Replays the always-valid guard over the daily looks (cumulative counts), as if checked daily. */
 function sequentialOverDays(
   daily: readonly DailyCounters[],
@@ -256,7 +248,7 @@ function journeyReport(
     const base = armReport(arm, c, s.confidence);
     if (roleOf(arm) !== 'variant' || !holdout || holdout.exposures < 1 || c.exposures < 1) return base;
     const previous = sequentialOverDays(counters.daily, arm, 'holdout', s);
-    const vsHoldout = compareArms(asData(c), asData(holdout), {
+    const vsHoldout = compareArms(c, holdout, {
       confidence: s.confidence,
       sequential: { tauSquared: s.tauSquared, alpha: 1 - s.confidence },
       ...(previous ? { previous } : {}),
@@ -377,7 +369,7 @@ export function buildReport(
   const s = config.statistics;
   const globalComparison =
     treated.exposures > 0 && control.exposures > 0
-      ? compareArms(asData(treated), asData(control), {
+      ? compareArms(treated, control, {
           confidence: s.confidence,
           sequential: { tauSquared: s.tauSquared, alpha: 1 - s.confidence },
           expectedShares: [1 - globalShare, globalShare],
