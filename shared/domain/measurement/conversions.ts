@@ -47,13 +47,23 @@ export interface Touch {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The latest instant a time can stand for. Bus events are stamped to the whole second (EventBridge's
+ * `time`), exposures and sends to the millisecond: an order at 12:00:00 may have happened at
+ * 12:00:00.900, after an exposure at 12:00:00.027, so a whole-second time covers its second.
+ */
+export function latestInstant(iso: string): number {
+  const ms = Date.parse(iso);
+  return /:\d\d\.\d+/.test(iso) ? ms : ms + 999;
+}
+
 /** Exposures whose conversion window covers the conversion (assigned at or before it). */
 export function creditedExposures(
   exposures: readonly Exposure[],
   conversion: Pick<Conversion, 'at'>,
   windowDays: number,
 ): Exposure[] {
-  const at = Date.parse(conversion.at);
+  const at = latestInstant(conversion.at);
   return exposures.filter((e) => {
     const t = Date.parse(e.at);
     return t <= at && at - t <= windowDays * DAY_MS;
@@ -70,7 +80,7 @@ export function lastTouch(
   conversionAt: string,
   windows: MeasurementConfig['attribution'],
 ): (Touch & { readonly via: 'click' | 'send'; readonly touchedAt: number }) | undefined {
-  const at = Date.parse(conversionAt);
+  const at = latestInstant(conversionAt);
   let best: (Touch & { via: 'click' | 'send'; touchedAt: number }) | undefined;
   for (const t of touches) {
     const w = windows[t.channel];

@@ -91,6 +91,22 @@ describe('creditedExposures (conversion window after assignment)', () => {
       'holdout',
     ]);
   });
+
+  it('reads a whole-second conversion time (a bus event’s) as covering its second', () => {
+    const exposures = [
+      exposure({ executionName: 'same-second', at: iso(T0 + 27) }),
+      exposure({ executionName: 'next-second', at: iso(T0 + 1_000) }),
+    ];
+    // EventBridge stamps the order 2026-11-01T12:00:00Z; it may have come 900 ms into that second.
+    expect(
+      creditedExposures(exposures, { at: '2026-11-01T12:00:00Z' }, 7).map((e) => e.executionName),
+    ).toEqual(['same-second']);
+    // A millisecond time is taken as it is.
+    expect(creditedExposures(exposures, { at: iso(T0) }, 7)).toEqual([]);
+    expect(lastTouch([touch({ sentAt: T0 + 27 })], '2026-11-01T12:00:00Z', windows)).toMatchObject({
+      via: 'send',
+    });
+  });
 });
 
 describe('recordConversion', () => {
