@@ -1,7 +1,5 @@
 /** Lambda entry point. Env: JOURNEYS_TABLE, JOURNEYS_CONFIG (JSON, optional), plus what the wired ports need. */
-import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
-import { DynamoDbMeasurementStore } from '../../shared/adapters/dynamodb/measurement-store.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createDecideHandler } from './app.js';
@@ -19,12 +17,6 @@ export const handler = createDecideHandler(
     decisions: stores.decisions,
     random: Math.random,
     config: config.decide,
-    // Counts decided messages and offers per fairness cohort (only executions that carry one).
-    cohorts: new DynamoDbMeasurementStore({
-      client: documentClient(),
-      tableName: journeysTableName(process.env),
-      retentionDays: config.auditRetentionDays,
-    }),
   },
   jsonLogger('decide'),
 );

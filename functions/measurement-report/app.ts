@@ -49,6 +49,9 @@ export function publishReportMetrics(report: Report, metrics: ReportDeps['metric
       }
     }
   }
+  for (const k of report.kpis) {
+    if (k.value) put('Kpi', k.value.estimate, { Kpi: k.name, Journey: k.journey }, MetricUnit.NoUnit);
+  }
   const flagged = report.fairness.filter((f) => f.flagged.length > 0).length;
   put('FairnessFlags', flagged, { Scope: 'all' });
   metrics.publishStoredMetrics();

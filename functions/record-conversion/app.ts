@@ -7,6 +7,7 @@
 import middy from '@middy/core';
 import { z } from 'zod';
 import type { MeasurementConfig } from '../../shared/config/measurement.js';
+import { occurredAtOf } from '../../shared/domain/journeys/resume.js';
 import {
   type ConversionOutcome,
   type RecordConversionDeps,
@@ -57,7 +58,8 @@ export function createRecordConversionHandler(deps: RecordConversionAppDeps, log
     const outcome = await recordConversion(deps, {
       profileId: detail.profileId,
       conversionId: String(id),
-      at: new Date(time).toISOString(),
+      // The order's own time (ms); a bus time without it stays whole seconds, read as covering its second.
+      at: occurredAtOf({ time, detail }),
       revenue: detail.revenue,
     });
     if (detail.orderCount !== undefined)

@@ -1,11 +1,16 @@
 /**
  * Lambda entry point of the send function: wires adapters once per cold start. Recipients are read from
- * the live profiles (env PROFILES_TABLE, PROFILES_CONFIG optional).
+ * the live profiles (env PROFILES_TABLE, PROFILES_CONFIG optional). Sent messages are counted per
+ * fairness cohort on the journeys table (env JOURNEYS_TABLE; MEASUREMENT_CONFIG optional).
  */
+import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
+import { DynamoDbMeasurementStore } from '../../shared/adapters/dynamodb/measurement-store.js';
 import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
 import { loadSecret, providerSenders } from '../../shared/adapters/outbox/channel-wiring.js';
 import { profileRecipientSourceFromEnv } from '../../shared/adapters/profiles/wiring.js';
 import { channelsConfigFromEnv } from '../../shared/config/channels.js';
+import { parseMeasurementConfigEnv } from '../../shared/config/measurement.js';
 import { emfMetrics } from '../../shared/domain/channels/emf.js';
 import { timeSortableId } from '../../shared/domain/channels/ids.js';
 import { jsonLogger } from '../../shared/http/logger.js';
@@ -13,7 +18,8 @@ import { createSendHandler } from './app.js';
 
 const env = parseMessagesEnv(process.env);
 const config = channelsConfigFromEnv(process.env);
-const stores = messageStores(env.MESSAGES_TABLE, config);
+const client = documentClient();
+const stores = messageStores(env.MESSAGES_TABLE, config, client);
 const senders = providerSenders(process.env, config);
 
 export const handler = createSendHandler({
@@ -26,4 +32,10 @@ export const handler = createSendHandler({
   logger: jsonLogger(),
   now: () => new Date(),
   newId: () => timeSortableId(),
+  // Counts sent messages and offers per fairness cohort (only executions that carry one).
+  cohorts: new DynamoDbMeasurementStore({
+    client,
+    tableName: journeysTableName(process.env),
+    retentionDays: parseMeasurementConfigEnv(process.env).retentionDays,
+  }),
 });

@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
+import { TABLES } from '../../shared/adapters/dynamodb/tables.js';
 import type { ChannelsConfig } from '../../shared/config/channels.js';
 import type { Api } from './api.js';
 import type { Data } from './data.js';
@@ -106,6 +107,18 @@ export class Channels extends Construct {
       'Guarded send: consent, suppression, approval, caps, quiet hours, ledger',
     );
     useSecret(this.send, 'UNSUBSCRIBE_SECRET_ARN', unsubscribeSecret);
+    // Fairness counters: a sent message is counted for the execution's cohort on the journeys table.
+    // UpdateItem on cohort items (partition key COHORT#…) only; the table's key is the one data key,
+    // already granted through the messages table.
+    const journeysTable = data.tables.journeys;
+    this.send.addEnvironment(TABLES.journeys.envVar, journeysTable.tableName);
+    this.send.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [journeysTable.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COHORT#*'] } },
+      }),
+    );
     const region = Stack.of(this).region;
     const account = Stack.of(this).account;
     this.send.addToRolePolicy(

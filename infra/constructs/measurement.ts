@@ -198,6 +198,18 @@ export class Measurement extends Construct {
             width: 6,
           }),
         ],
+        ...(props.config.kpis.length > 0
+          ? [
+              props.config.kpis.map(
+                (k) =>
+                  new cloudwatch.SingleValueWidget({
+                    title: `${k.name} (${k.journey})`,
+                    metrics: [metric('Kpi', { Kpi: k.name, Journey: k.journey })],
+                    width: Math.max(4, Math.floor(24 / Math.min(props.config.kpis.length, 6))),
+                  }),
+              ),
+            ]
+          : []),
         ...enabled.map((j) => {
           const arms = splitOf(j)?.variants.map((v) => v.id) ?? ['default'];
           return [

@@ -49,6 +49,27 @@ export const MeasurementConfig = z.object({
       srmThreshold: z.number().positive().max(0.1).default(0.001),
     })
     .prefault({}),
+  /**
+   * Journey KPIs: a name a marketer knows, the journey it reads and the measure — `conversionRate`
+   * (treated recipients who converted within the window, Wilson interval), `lift` (treated against
+   * the journey's holdout, Newcombe interval), `daysToConversion` (mean days from entry to the first
+   * conversion among converters, normal interval) or `revenuePerRecipient`.
+   */
+  kpis: z
+    .array(
+      z.object({
+        name: z.string().min(1).max(80),
+        journey: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'a journey id'),
+        measure: z.enum(['conversionRate', 'lift', 'daysToConversion', 'revenuePerRecipient']),
+      }),
+    )
+    .max(20)
+    .default([
+      { name: 'Onboarding activation', journey: 'onboarding', measure: 'conversionRate' },
+      { name: 'Time to first value', journey: 'onboarding', measure: 'daysToConversion' },
+      { name: 'Cart recovery rate', journey: 'cart-recovery', measure: 'conversionRate' },
+      { name: 'Re-engagement uplift', journey: 'win-back', measure: 'lift' },
+    ]),
   /** The one number the business steers by. */
   northStar: z.enum(['repeatPurchaseRate', 'incrementalRevenue']).default('repeatPurchaseRate'),
   fairness: z

@@ -226,3 +226,15 @@ export interface PushSender {
 export interface ChannelMetrics {
   count(name: string, dimensions: Readonly<Record<string, string>>, value?: number): void;
 }
+
+/**
+ * Fairness counters per journey and cohort (measurement's, on the journeys table): the send path
+ * counts each message it actually sent, and an offer with its discount, for the execution's cohort.
+ */
+export interface CohortSendCounter {
+  countSend(
+    journey: string,
+    cohort: Readonly<Record<string, string>>,
+    sent: { readonly offer: boolean; readonly discount: number },
+  ): Promise<void>;
+}

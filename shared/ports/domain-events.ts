@@ -4,7 +4,14 @@
  */
 import type { Channel, Purpose } from '../config/profiles.js';
 
-export type DomainEvent =
+/**
+ * `occurredAt`: when the customer's event happened — its skew-corrected timestamp, to the
+ * millisecond. EventBridge's own `time` is when the event was published, in whole seconds: a late
+ * or replayed order would look new, and an order placed in the second a journey started would look
+ * older than the journey. Journeys (exit checks, keyed waits) and measurement (conversion time) read
+ * `occurredAt` and fall back to `time` only for events without it.
+ */
+export type DomainEvent = (
   | { readonly type: 'ProfileUpdated'; readonly profileId: string; readonly changed: readonly string[] }
   | {
       readonly type: 'OrderCompleted';
@@ -45,7 +52,8 @@ export type DomainEvent =
       readonly purpose: Purpose;
       readonly granted: boolean;
     }
-  | { readonly type: 'ProfilesMerged'; readonly winner: string; readonly loser: string };
+  | { readonly type: 'ProfilesMerged'; readonly winner: string; readonly loser: string }
+) & { readonly occurredAt?: string };
 
 export type DomainEventType = DomainEvent['type'];
 

@@ -43,12 +43,13 @@ import type {
   TouchChannel,
   TouchSource,
 } from '../../domain/measurement/conversions.js';
-import type {
-  AttributionCounters,
-  CohortCounters,
-  CreditedConversion,
-  JourneyCounters,
-  ReportInput,
+import {
+  type AttributionCounters,
+  type CohortCounters,
+  type CreditedConversion,
+  type JourneyCounters,
+  minutesBetween,
+  type ReportInput,
 } from '../../domain/measurement/report.js';
 import type { PressureSend } from '../../ports/channels.js';
 import { decodePressureSend } from './message-pressure.js';
@@ -207,6 +208,7 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
       throw err;
     }
     const first = old?.ids === undefined;
+    const minutes = minutesBetween(exposure.at, conversion.at);
     const r0 = num(old?.revenue);
     const m0 = num(old?.margin);
     const { revenue: r, margin: m } = amounts;
@@ -232,13 +234,17 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: `STATS#${exposure.journey}`, sk: `ARM#${exposure.arm}` },
-        UpdateExpression: 'ADD conversions :c, revenue :r, revenueSq :rq, margin :m, marginSq :mq',
+        UpdateExpression:
+          'ADD conversions :c, revenue :r, revenueSq :rq, margin :m, marginSq :mq, minutesToConv :d, minutesToConvSq :dq',
         ExpressionAttributeValues: {
           ':c': first ? 1 : 0,
           ':r': r,
           ':rq': 2 * r0 * r + r * r,
           ':m': m,
           ':mq': 2 * m0 * m + m * m,
+          // Time to first value: whole minutes from the exposure to its first credited conversion.
+          ':d': first ? minutes : 0,
+          ':dq': first ? minutes * minutes : 0,
         },
       }),
     );
@@ -257,16 +263,19 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
     return first ? 'first' : 'repeat';
   }
 
-  /** Counts a decided message (and an offer with its discount) for the execution's cohort. */
-  async countDecision(
+  /**
+   * Counts a message the send path actually sent (and, for an offer, the offer and its discount) for
+   * the execution's cohort. Called once per newly sent step, never for a ledger replay.
+   */
+  async countSend(
     journey: string,
     cohort: Readonly<Record<string, string>>,
-    counts: { readonly sends: number; readonly offers: number; readonly discount: number },
+    sent: { readonly offer: boolean; readonly discount: number },
   ): Promise<void> {
     await addCohort(this.options.client, this.table, journey, cohort, {
-      sends: counts.sends,
-      offers: counts.offers,
-      discountSum: counts.discount,
+      sends: 1,
+      offers: sent.offer ? 1 : 0,
+      discountSum: sent.offer ? sent.discount : 0,
     });
   }
 
@@ -376,6 +385,7 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
           conversions: num(i.conversions),
           revenue: { sum: num(i.revenue), sumSquares: num(i.revenueSq) },
           margin: { sum: num(i.margin), sumSquares: num(i.marginSq) },
+          minutesToConversion: { sum: num(i.minutesToConv), sumSquares: num(i.minutesToConvSq) },
         };
       } else if (sk.startsWith('DAY#')) {
         const [, day, arm] = /^DAY#(\d{4}-\d{2}-\d{2})#(.+)$/.exec(sk) ?? [];

@@ -19,6 +19,14 @@ export type ContentVariant = z.infer<typeof ContentVariant>;
 
 const Id = z.string().min(1).max(512);
 
+/**
+ * A fairness cohort: declared trait → value, as start-journey puts it on the execution (at most the
+ * 10 configured `fairness.cohortTraits`, names ≤ 64 characters, values cut to 64).
+ */
+export const Cohort = z
+  .record(z.string().min(1).max(64), z.string().max(64))
+  .refine((c) => Object.keys(c).length <= 10, { message: 'at most 10 cohort traits' });
+
 export const SendRequest = z.object({
   profileId: Id,
   channel: Channel,
@@ -37,6 +45,15 @@ export const SendRequest = z.object({
   sensitive: z.boolean().optional(),
   /** Decision time (ISO-8601); defaults to now. */
   at: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * The execution's assignment; only its fairness `cohort` is kept (arm, reason and experiment are
+   * stripped). A Sent outcome is counted for the cohort, when there is one.
+   */
+  assignment: z.object({ cohort: Cohort.optional() }).optional(),
+  /** The decided action; an `offer` counts as an offer (with `discount`) for the cohort. */
+  action: z.enum(['offer', 'content', 'service', 'nothing']).optional(),
+  /** The decided offer's discount, a share of the order value (0 for other actions). */
+  discount: z.number().min(0).max(1).optional(),
 });
 export type SendRequest = z.infer<typeof SendRequest>;
 export type SendRequestInput = z.input<typeof SendRequest>;

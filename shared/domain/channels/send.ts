@@ -11,13 +11,15 @@
  *   5. quiet hours    — recipient's local time, state rules for SMS (marketing only)
  *      render         — Liquid; failures skip with `render_failed`
  *   6. ledger         — conditional claim of (executionId, step, channel) + pressure slot, atomically
- *   then the provider call, and the ledger settles with its result.
+ *   then the provider call, and the ledger settles with its result. A newly sent message is then
+ *   counted for the execution's fairness cohort (`assignment.cohort`), once: a replay never counts.
  */
 import type { ChannelsConfig } from '../../config/channels.js';
 import type { Logger } from '../../http/logger.js';
 import type {
   Channel,
   ChannelMetrics,
+  CohortSendCounter,
   EmailSender,
   InboxStore,
   Ledger,
@@ -56,6 +58,8 @@ export interface SendDeps {
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly now: () => Date;
   readonly newId: () => string;
+  /** Fairness counters: each newly sent message is counted for the execution's cohort, if any. */
+  readonly cohorts?: CohortSendCounter;
 }
 
 /** Times a claim is retried when another send took the pressure slot concurrently. */
@@ -315,9 +319,36 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
     return { outcome: 'Failed', retryable: result.retryable, reason: result.reason };
   }
   await deps.ledger.settle({ ...claimed, status: 'sent', providerId: result.providerId });
+  await countForCohort(deps, request);
   if (channel === 'email') await deps.reputation.add(now, { sends: 1 });
   decided('sent');
   return { outcome: 'Sent', messageId, providerId: result.providerId };
+}
+
+/**
+ * Counts a newly sent message (and a decided offer with its discount) for the execution's fairness
+ * cohort. Only this path counts: a replayed or duplicate step returns before it, so a retry never
+ * counts twice (a crash right after the ledger settled leaves the message uncounted instead). A
+ * counter that fails is logged and counted, never thrown: the message is out and must not be resent.
+ */
+async function countForCohort(deps: SendDeps, request: SendRequest): Promise<void> {
+  const cohort = request.assignment?.cohort;
+  if (!deps.cohorts || !cohort || Object.keys(cohort).length === 0) return;
+  const offer = request.action === 'offer';
+  try {
+    await deps.cohorts.countSend(request.journey, cohort, {
+      offer,
+      discount: offer ? (request.discount ?? 0) : 0,
+    });
+  } catch (err) {
+    deps.logger.warn('cohort count failed', {
+      channel: request.channel,
+      journey: request.journey,
+      step: request.step,
+      errorName: err instanceof Error ? err.name : typeof err,
+    });
+    deps.metrics.count('CohortCountFailed', { channel: request.channel });
+  }
 }
 
 /** The outcome a decided ledger entry stands for; undefined when the step may be (re)tried. */

@@ -74,6 +74,7 @@ const decisionSelector = {
   'purpose.$': '$.Payload.purpose',
   'variant.$': '$.Payload.variant',
   'content.$': '$.Payload.content',
+  'discount.$': '$.Payload.discount',
 };
 
 function lambdaTask(
@@ -356,6 +357,11 @@ export function compileJourney(journey: JourneyDefinition, options: CompileOptio
               priority: step.priority ?? journey.priority,
               sensitive: step.sensitive,
               'at.$': '$$.State.EnteredTime',
+              // Fairness counters: a Sent outcome counts for the cohort in the assignment (offers
+              // with their discount); start-journey always sets $.assignment.
+              'assignment.$': '$.assignment',
+              'action.$': `$.decisions.${decision}.action`,
+              'discount.$': `$.decisions.${decision}.discount`,
             },
             {
               ResultSelector: { step: id, decision, 'result.$': '$.Payload' },

@@ -117,6 +117,12 @@ export interface DecisionOutput {
   readonly purpose: JourneyPurpose | null;
   readonly variant: string | null;
   readonly content: ApprovedVariant | null;
+  /**
+   * The chosen offer's discount (share of the order value); 0 for any other action. The send step
+   * hands it to the send function, which counts offers and their depth per fairness cohort once the
+   * message is actually sent.
+   */
+  readonly discount: number;
   readonly explanation: Explanation;
 }
 
@@ -127,14 +133,6 @@ export interface DecideDeps {
   readonly decisions: DecisionLog;
   readonly random: Random;
   readonly config: DecideConfig;
-  /** Counts decided messages and offers per fairness cohort (the execution's `assignment.cohort`). */
-  readonly cohorts?: {
-    countDecision(
-      journey: string,
-      cohort: Readonly<Record<string, string>>,
-      counts: { readonly sends: number; readonly offers: number; readonly discount: number },
-    ): Promise<void>;
-  };
 }
 
 /** Stable id of a decision: the same state entry (Lambda retries included) gives the same id. */
@@ -324,6 +322,7 @@ export function decideAction(ctx: DecisionContext): DecisionOutput {
     purpose: acting ? (candidate?.purpose ?? null) : null,
     variant: variant?.variantId ?? null,
     content: variant ?? null,
+    discount: action === 'offer' ? (candidate?.discount ?? 0) : 0,
     explanation,
   };
 }
@@ -342,6 +341,7 @@ function nothing(
     purpose: null,
     variant: null,
     content: null,
+    discount: 0,
     explanation: {
       decisionId,
       mode: request.mode,
@@ -380,6 +380,7 @@ export function chooseVariant(
     purpose: request.purpose,
     variant: variant.variantId,
     content: variant,
+    discount: 0,
     explanation: {
       decisionId,
       mode: 'variant',
@@ -444,16 +445,8 @@ export async function decide(deps: DecideDeps, request: DecideRequest): Promise<
     }
   }
   if (out.variant) await deps.bandit.recordExposure(request.journey, request.step, out.variant);
-  const cohort = request.assignment?.cohort;
-  if (deps.cohorts && out.action !== 'nothing' && cohort && typeof cohort === 'object') {
-    const chosen =
-      request.mode === 'decide' ? request.candidates.find((c) => c.id === out.candidate) : undefined;
-    await deps.cohorts.countDecision(request.journey, cohort as Record<string, string>, {
-      sends: 1,
-      offers: out.action === 'offer' ? 1 : 0,
-      discount: out.action === 'offer' ? (chosen?.discount ?? 0) : 0,
-    });
-  }
+  // Fairness counters (sends, offers, discount) are counted by the send function once a message is
+  // actually sent: a decision the send guardrails then skip is not a message the person received.
   await deps.decisions.record({
     decisionId: out.decisionId,
     profileId: request.profileId,

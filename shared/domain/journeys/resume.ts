@@ -19,7 +19,19 @@ export function occurrenceOf(event: BusEvent): EventOccurrence | undefined {
     if (typeof v === 'string' && /Id$/.test(k) && v.length <= 256) keys[k] = v;
     else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') facts[k] = v;
   }
-  return { profileId, event: event['detail-type'], eventId: event.id, at: event.time, keys, facts };
+  return { profileId, event: event['detail-type'], eventId: event.id, at: occurredAtOf(event), keys, facts };
+}
+
+/**
+ * When a bus event happened: the detail's `occurredAt` (the customer's event time, to the
+ * millisecond) when it carries a valid one, else EventBridge's `time` (publication, whole seconds).
+ */
+export function occurredAtOf(event: {
+  readonly time: string;
+  readonly detail: Record<string, unknown>;
+}): string {
+  const at = event.detail.occurredAt;
+  return typeof at === 'string' && !Number.isNaN(Date.parse(at)) ? new Date(at).toISOString() : event.time;
 }
 
 export interface ResumeDeps {

@@ -260,16 +260,6 @@ export function waitUntilTime(
   return new Date(nextLocalTime(at + days * 86_400_000, tz, hour)).toISOString();
 }
 
-/**
- * `since` floored to the whole second. Bus events carry their time to the second (EventBridge's
- * `time`), while a journey's `startedAt` has milliseconds: an order placed in the same second the
- * journey started would otherwise look older than the journey. The trigger itself is excluded by id.
- */
-export function toTheSecond(iso: string): string {
-  const ms = Date.parse(iso);
-  return new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString();
-}
-
 /** Runs one journey-step task. */
 export async function runJourneyStep(
   deps: JourneyStepDeps,
@@ -297,7 +287,7 @@ export async function runJourneyStep(
         request.profileId,
         request.event,
         key,
-        toTheSecond(request.since),
+        request.since,
       );
       if (earlier) {
         await deps.runner.resume(request.token, awaitedEventOutput(earlier));
@@ -316,7 +306,7 @@ export async function runJourneyStep(
           request.profileId,
           c.event,
           key,
-          toTheSecond(request.since),
+          request.since,
           request.triggerEventId ?? undefined,
         );
         if (!found) continue;

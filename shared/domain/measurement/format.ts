@@ -4,7 +4,7 @@
  * Rates are percentages with one decimal; differences of rates are percentage points ("pts"), never
  * percentages, because "+1.0 %" of a 5 % rate is ambiguous between 5.05 % and 6 %.
  */
-import type { ArmReport, JourneyReport, Report } from './report.js';
+import type { ArmReport, JourneyReport, KpiReport, Report } from './report.js';
 import type { Decision, IntervalEstimate, RelativeLift } from './stats.js';
 
 /** What the report itself does not carry. */
@@ -237,6 +237,35 @@ function attributionSection(report: Report): string[] {
   ];
 }
 
+/** A KPI's value with its interval, in the measure's unit ("—" with no data). */
+export function kpiValue(k: KpiReport): string {
+  const v = k.value;
+  if (!v) return '—';
+  switch (k.measure) {
+    case 'conversionRate':
+      return rateWithInterval(v);
+    case 'lift':
+      return liftWithInterval(v);
+    case 'daysToConversion':
+      return `${v.estimate.toFixed(1)} days [${v.lower.toFixed(1)}, ${v.upper.toFixed(1)}]`;
+    case 'revenuePerRecipient':
+      return `${money(v.estimate)} [${money(v.lower)}, ${money(v.upper)}]`;
+  }
+}
+
+function kpiSection(report: Report, level: string): string[] {
+  const lines = [`KPIS (treated recipients of each journey, ${level} intervals)`];
+  if (report.kpis.length === 0) return [...lines, '  none configured (see measurement.kpis)'];
+  return [
+    ...lines,
+    ...columns(
+      ['KPI', 'JOURNEY', 'VALUE', 'BASIS'],
+      report.kpis.map((k) => [k.name, k.journey, kpiValue(k), k.basis]),
+      ['left', 'left', 'right', 'left'],
+    ),
+  ];
+}
+
 function economicsSection(report: Report): string[] {
   const e = report.economics;
   return [
@@ -302,6 +331,7 @@ export function formatReportText(report: Report, options: FormatOptions = {}): s
     ...(report.journeys.length
       ? report.journeys.map((j) => journeySection(j, level))
       : [['JOURNEYS', '  no data yet: no journey has recorded an exposure']]),
+    kpiSection(report, level),
     attributionSection(report),
     economicsSection(report),
     fairnessSection(report),

@@ -12,6 +12,7 @@ import {
   count,
   decisionLabel,
   intervalPoints,
+  kpiValue,
   levelLabel,
   liftWithInterval,
   money,
@@ -339,6 +340,20 @@ ${body}
 </section>`;
 }
 
+function kpiSection(report: Report, level: string): string {
+  const body = report.kpis.length
+    ? tableHtml(
+        ['KPI', 'Journey', `Value (${level} interval)`, 'Computed from'],
+        report.kpis.map((k) => ({ cells: [e(k.name), e(k.journey), e(kpiValue(k)), e(k.basis)] })),
+        [0, 1, 3],
+      )
+    : '<p class="nodata">No KPIs configured.</p>';
+  return `<section><h2>Journey KPIs</h2>
+<p class="note">Each journey's treated recipients (every arm but the holdout and the global control group); uplift is against the journey's holdout.</p>
+${body}
+</section>`;
+}
+
 function economicsSection(report: Report): string {
   const x = report.economics;
   return `<section><h2>Economics</h2>
@@ -421,6 +436,7 @@ export function renderReportHtml(report: Report, options: FormatOptions = {}): s
 ${globalSection(report, level)}
 <h2>Journeys</h2>
 ${journeys}
+${kpiSection(report, level)}
 ${attributionSection(report)}
 ${economicsSection(report)}
 ${fairnessSection(report)}

@@ -10,10 +10,12 @@ import type { MeasurementConfig } from '../../config/measurement.js';
 import type { JourneyDefinition } from '../journeys/definition.js';
 import { experimentOf, isMarketing } from '../journeys/start.js';
 import type { Exposure, TouchChannel } from './conversions.js';
+import { studentTQuantile } from './distributions.js';
 import {
   type ArmComparison,
   compareArms,
   type IntervalEstimate,
+  newcombeDifference,
   type SampleRatioMismatch,
   type SequentialState,
   sampleRatioMismatch,
@@ -33,6 +35,12 @@ export interface ArmCounters {
   readonly conversions: number;
   readonly revenue: AmountSums;
   readonly margin: AmountSums;
+  /**
+   * Whole minutes from the exposure to its first credited conversion, summed over converted
+   * exposures (and squared): the "time to first value" KPI. Integers, so DynamoDB's decimal sums and
+   * a recomputation agree exactly. Absent in counters written before it was kept.
+   */
+  readonly minutesToConversion?: AmountSums;
 }
 
 /** Exposures assigned and conversions first credited on one UTC day. */
@@ -125,6 +133,17 @@ export interface FairnessFinding {
   readonly flagged: readonly ('send' | 'offer' | 'conversion')[];
 }
 
+/** A journey KPI as configured in `measurement.kpis`, read from that journey's counters. */
+export interface KpiReport {
+  readonly name: string;
+  readonly journey: string;
+  readonly measure: MeasurementConfig['kpis'][number]['measure'];
+  /** Undefined when the journey has no data for the measure yet (`basis` says why). */
+  readonly value: IntervalEstimate | undefined;
+  /** What the figure is computed from, in words. */
+  readonly basis: string;
+}
+
 export interface Report {
   readonly generatedAt: string;
   readonly northStar: {
@@ -139,6 +158,7 @@ export interface Report {
     readonly comparison?: ArmComparison;
   };
   readonly journeys: readonly JourneyReport[];
+  readonly kpis: readonly KpiReport[];
   readonly attribution: readonly AttributionCounters[];
   readonly economics: {
     readonly incrementalConversions: number;
@@ -292,13 +312,82 @@ function journeyReport(
   };
 }
 
+const addSums = (a: AmountSums | undefined, b: AmountSums | undefined): AmountSums => ({
+  sum: (a?.sum ?? 0) + (b?.sum ?? 0),
+  sumSquares: (a?.sumSquares ?? 0) + (b?.sumSquares ?? 0),
+});
+
 function add(a: ArmCounters, b: ArmCounters): ArmCounters {
   return {
     exposures: a.exposures + b.exposures,
     conversions: a.conversions + b.conversions,
-    revenue: { sum: a.revenue.sum + b.revenue.sum, sumSquares: a.revenue.sumSquares + b.revenue.sumSquares },
-    margin: { sum: a.margin.sum + b.margin.sum, sumSquares: a.margin.sumSquares + b.margin.sumSquares },
+    revenue: addSums(a.revenue, b.revenue),
+    margin: addSums(a.margin, b.margin),
+    minutesToConversion: addSums(a.minutesToConversion, b.minutesToConversion),
   };
+}
+
+/** Mean of a per-recipient amount with Student's t interval (n − 1 degrees of freedom). */
+function meanInterval(sums: AmountSums, n: number, confidence: number): IntervalEstimate {
+  const mean = sums.sum / n;
+  if (n < 2) return { estimate: mean, lower: mean, upper: mean };
+  const variance = Math.max(0, (sums.sumSquares - n * mean * mean) / (n - 1));
+  const half = studentTQuantile(1 - (1 - confidence) / 2, n - 1) * Math.sqrt(variance / n);
+  return { estimate: mean, lower: Math.max(0, mean - half), upper: mean + half };
+}
+
+/** One configured KPI, from its journey's counters: treated arms pooled against the holdout. */
+function kpiReport(
+  kpi: MeasurementConfig['kpis'][number],
+  counters: JourneyCounters | undefined,
+  confidence: number,
+): KpiReport {
+  const base = { name: kpi.name, journey: kpi.journey, measure: kpi.measure };
+  let treated = ZERO;
+  for (const [arm, c] of Object.entries(counters?.arms ?? {})) {
+    if (roleOf(arm) === 'variant') treated = add(treated, c);
+  }
+  const holdout = counters?.arms.holdout;
+  if (treated.exposures === 0) return { ...base, value: undefined, basis: 'no recipients yet' };
+  const conversions = Math.min(treated.conversions, treated.exposures);
+  switch (kpi.measure) {
+    case 'conversionRate':
+      return {
+        ...base,
+        value: wilsonInterval(conversions, treated.exposures, confidence),
+        basis: `${conversions} of ${treated.exposures} recipients converted within the window`,
+      };
+    case 'revenuePerRecipient':
+      return {
+        ...base,
+        value: meanInterval(treated.revenue, treated.exposures, confidence),
+        basis: `revenue of ${treated.exposures} recipients within the window`,
+      };
+    case 'daysToConversion': {
+      const minutes = treated.minutesToConversion;
+      if (!minutes || conversions === 0) return { ...base, value: undefined, basis: 'no conversions yet' };
+      const perDay = 1440;
+      const days = { sum: minutes.sum / perDay, sumSquares: minutes.sumSquares / perDay ** 2 };
+      return {
+        ...base,
+        value: meanInterval(days, conversions, confidence),
+        basis: `mean days from entry to the first conversion, over ${conversions} converted recipients`,
+      };
+    }
+    case 'lift': {
+      if (!holdout || holdout.exposures === 0)
+        return { ...base, value: undefined, basis: 'no holdout recipients yet' };
+      const control = {
+        exposures: holdout.exposures,
+        conversions: Math.min(holdout.conversions, holdout.exposures),
+      };
+      return {
+        ...base,
+        value: newcombeDifference({ exposures: treated.exposures, conversions }, control, confidence),
+        basis: `${treated.exposures} treated against ${holdout.exposures} held out (absolute, in rate points)`,
+      };
+    }
+  }
 }
 
 /** Disparate impact of outcomes across each trait's cohorts, per journey. */
@@ -355,6 +444,8 @@ export function buildReport(
 ): Report {
   const byId = new Map(journeys.map((j) => [j.id, j]));
   const reports = input.journeys.map((c) => journeyReport(c, byId.get(c.journey), config, globalShare));
+  const countersOf = new Map(input.journeys.map((c) => [c.journey, c]));
+  const kpis = config.kpis.map((k) => kpiReport(k, countersOf.get(k.journey), config.statistics.confidence));
 
   let treated = ZERO;
   let control = ZERO;
@@ -403,6 +494,7 @@ export function buildReport(
       ...(globalComparison ? { comparison: globalComparison } : {}),
     },
     journeys: reports,
+    kpis,
     attribution: [...input.attribution].sort((a, b) => b.revenue - a.revenue),
     economics: {
       incrementalConversions: sum('conversions'),
@@ -414,6 +506,11 @@ export function buildReport(
     },
     fairness: input.cohorts ? fairnessFindings(input.cohorts, config.fairness) : [],
   };
+}
+
+/** Whole minutes from an exposure to a conversion, never negative (a whole-second time rounds down). */
+export function minutesBetween(exposureAt: string, conversionAt: string): number {
+  return Math.max(0, Math.round((Date.parse(conversionAt) - Date.parse(exposureAt)) / 60_000));
 }
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
@@ -452,7 +549,13 @@ export function countersFrom(
       if (c.at < cur.first) cur.first = c.at;
     } else perExposure.set(c.executionName, { revenue: c.revenue, margin: c.margin, first: c.at });
   }
-  type Mutable = { exposures: number; conversions: number; revenue: AmountSums; margin: AmountSums };
+  type Mutable = {
+    exposures: number;
+    conversions: number;
+    revenue: AmountSums;
+    margin: AmountSums;
+    minutesToConversion: AmountSums;
+  };
   const journeys = new Map<
     string,
     {
@@ -479,6 +582,7 @@ export function countersFrom(
       conversions: 0,
       revenue: { sum: 0, sumSquares: 0 },
       margin: { sum: 0, sumSquares: 0 },
+      minutesToConversion: { sum: 0, sumSquares: 0 },
     }));
     a.exposures++;
     dailyOf(j, day(e.at), e.arm).exposures++;
@@ -487,6 +591,11 @@ export function countersFrom(
       a.conversions++;
       a.revenue = { sum: a.revenue.sum + conv.revenue, sumSquares: a.revenue.sumSquares + conv.revenue ** 2 };
       a.margin = { sum: a.margin.sum + conv.margin, sumSquares: a.margin.sumSquares + conv.margin ** 2 };
+      const minutes = minutesBetween(e.at, conv.first);
+      a.minutesToConversion = {
+        sum: a.minutesToConversion.sum + minutes,
+        sumSquares: a.minutesToConversion.sumSquares + minutes ** 2,
+      };
       dailyOf(j, day(conv.first), e.arm).conversions++;
     }
   }

@@ -352,5 +352,6 @@ export function domainEventsOf(
       events.push({ type: 'ConsentChanged', profileId, channel, purpose, granted: reg.v.granted });
     }
   }
-  return events;
+  // What the customer did carries when they did it (see DomainEvent); a merge is the projector's own.
+  return events.map((e) => (e.type === 'ProfilesMerged' ? e : { ...e, occurredAt: message.timestamp }));
 }

@@ -125,6 +125,7 @@ describe('exposures and credits on the journeys table', () => {
           conversions: 0,
           revenue: { sum: 0, sumSquares: 0 },
           margin: { sum: 0, sumSquares: 0 },
+          minutesToConversion: { sum: 0, sumSquares: 0 },
         },
       },
       daily: [{ day: '2026-03-02', arm: 'empathy', exposures: 1, conversions: 0 }],
@@ -147,6 +148,8 @@ describe('exposures and credits on the journeys table', () => {
       conversions: 1,
       revenue: { sum: 30, sumSquares: 900 },
       margin: { sum: 12, sumSquares: 144 },
+      // Time to first value: 23 hours from the assignment to the first order.
+      minutesToConversion: { sum: 23 * 60, sumSquares: (23 * 60) ** 2 },
     };
     expect((await s.store.journeyCounters('j-credit')).arms.empathy).toEqual(afterFirst);
 
@@ -160,6 +163,7 @@ describe('exposures and credits on the journeys table', () => {
       conversions: 1, // one recipient converted, whatever the number of orders
       revenue: { sum: 50, sumSquares: 2500 }, // (30 + 20)², not 30² + 20² = 1300
       margin: { sum: 20, sumSquares: 400 }, // (12 + 8)²
+      minutesToConversion: { sum: 23 * 60, sumSquares: (23 * 60) ** 2 }, // the first order only
     });
     // The conversion is counted on the day of the first credited order only.
     expect(counters.daily).toEqual([
@@ -201,15 +205,16 @@ describe('exposures and credits on the journeys table', () => {
     const c = order('p-m', 'o-m', '2026-03-06T09:00:00.000Z', 40);
     expect(await s.store.credit(exposureOf(one), c, { revenue: 40, margin: 16 })).toBe('first');
     expect(await s.store.credit(exposureOf(two), c, { revenue: 40, margin: 16 })).toBe('first');
-    for (const [journey, arm] of [
-      ['j-multi-1', 'reminder'],
-      ['j-multi-2', 'holdout'],
+    for (const [journey, arm, minutes] of [
+      ['j-multi-1', 'reminder', 25 * 60],
+      ['j-multi-2', 'holdout', 24 * 60],
     ] as const) {
       expect((await s.store.journeyCounters(journey)).arms[arm]).toEqual({
         exposures: 1,
         conversions: 1,
         revenue: { sum: 40, sumSquares: 1600 },
         margin: { sum: 16, sumSquares: 256 },
+        minutesToConversion: { sum: minutes, sumSquares: minutes ** 2 },
       });
     }
   });
@@ -246,12 +251,15 @@ describe('exposures and credits on the journeys table', () => {
         conversions: 2,
         revenue: { sum: 65, sumSquares: 25 ** 2 + 40 ** 2 },
         margin: { sum: 8, sumSquares: 10 ** 2 + (-2) ** 2 },
+        // First orders 2 h and 36 h (less 1 ms, rounded) after the assignments.
+        minutesToConversion: { sum: 120 + 2160, sumSquares: 120 ** 2 + 2160 ** 2 },
       },
       holdout: {
         exposures: 2,
         conversions: 1,
         revenue: { sum: 7, sumSquares: 49 },
         margin: { sum: 3, sumSquares: 9 },
+        minutesToConversion: { sum: 37 * 60, sumSquares: (37 * 60) ** 2 }, // 37 h
       },
     });
     expect(counters.daily).toEqual([
@@ -365,12 +373,14 @@ describe('attribution, customers and the report input', () => {
       conversions: 1,
       revenue: { sum: 50, sumSquares: 2500 },
       margin: { sum: 20, sumSquares: 400 },
+      minutesToConversion: { sum: 1440, sumSquares: 1440 ** 2 },
     };
     const idle = {
       exposures: 1,
       conversions: 0,
       revenue: { sum: 0, sumSquares: 0 },
       margin: { sum: 0, sumSquares: 0 },
+      minutesToConversion: { sum: 0, sumSquares: 0 },
     };
     expect(input.journeys[0]!.arms).toEqual({
       empathy: { ...converted, exposures: 2 },
@@ -520,7 +530,7 @@ describe('DynamoDbTouchSource on the messages table', () => {
 });
 
 describe('fairness cohort counters', () => {
-  it('counts exposures, decided messages and offers, and first conversions per cohort; the report compares cohorts', async () => {
+  it('counts exposures, sent messages and offers, and first conversions per cohort; the report compares cohorts', async () => {
     const s = await setup();
     const journey = 'win-back';
     const people = [
@@ -536,10 +546,11 @@ describe('fairness cohort counters', () => {
       };
       await s.assignments.record(a);
       await s.assignments.record(a); // redelivery: counted once
-      await s.store.countDecision(
+      // One message sent each (the send path counts it); a non-offer's discount is not added.
+      await s.store.countSend(
         journey,
         { ageBand: p.band },
-        { sends: 1, offers: p.offer ? 1 : 0, discount: p.offer ? 0.15 : 0 },
+        { offer: p.offer, discount: p.offer ? 0.15 : 0.2 },
       );
       if (p.buys) {
         const [exposure] = await s.store.forProfile(p.id, '2026-10-31T00:00:00.000Z');

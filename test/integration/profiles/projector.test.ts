@@ -208,6 +208,8 @@ describe('profile projector on DynamoDB Local', () => {
       channel: 'email',
       purpose: 'marketing',
       granted: false,
+      // The consent event's own time, to the millisecond.
+      occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
   });
 

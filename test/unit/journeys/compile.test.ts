@@ -169,6 +169,30 @@ describe('compileJourney', () => {
         step: 'sendIncentive',
       });
     });
+
+    it('hands the send the assignment (fairness cohort) and the decided action and discount', () => {
+      expect(state(asl, 'incentive.Decide').ResultSelector).toMatchObject({
+        'action.$': '$.Payload.action',
+        'discount.$': '$.Payload.discount',
+      });
+      expect(state(asl, 'reminder.ChooseVariant').ResultSelector).toMatchObject({
+        'discount.$': '$.Payload.discount',
+      });
+      const payloadOf = (name: string) =>
+        (state(asl, name).Parameters as { Payload: Record<string, unknown> }).Payload;
+      expect(payloadOf('sendIncentive.Send')).toMatchObject({
+        'assignment.$': '$.assignment',
+        'action.$': '$.decisions.incentive.action',
+        'discount.$': '$.decisions.incentive.discount',
+      });
+      for (const name of ['reminder.Send', 'reminder.Resend']) {
+        expect(payloadOf(name)).toMatchObject({
+          'assignment.$': '$.assignment',
+          'action.$': '$.decisions.reminder.action',
+          'discount.$': '$.decisions.reminder.discount',
+        });
+      }
+    });
   });
 
   it('skips exit checks in a journey without exit conditions', () => {

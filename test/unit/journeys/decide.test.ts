@@ -240,9 +240,7 @@ describe('decide', () => {
     expect(none.explanation.chosen.reason).toBe('no_approved_variant');
   });
 
-  it('counts a decided message and offer for the execution’s fairness cohort, and nothing without one', async () => {
-    const counted: unknown[] = [];
-    const cohorts = { countDecision: async (...args: unknown[]) => void counted.push(args) };
+  it('returns the chosen offer’s discount for the send step, 0 for any other action or no decision', async () => {
     const deps = {
       profiles: { get: async () => profile() },
       variants: { approvedVariants: async (q: { intent: string }) => [variant(`${q.intent}-v1`)] },
@@ -250,19 +248,52 @@ describe('decide', () => {
       decisions: new MemoryDecisions(),
       random: seededRandom(5),
       config,
-      cohorts,
     };
-    const withCohort = DecideRequest.parse({
-      ...request([offer]),
-      assignment: { arm: 'standard', cohort: { ageBand: '65+' } },
-    });
-    const out = await decide(deps, withCohort);
-    expect(out.action).toBe('offer');
-    expect(counted).toEqual([
-      [withCohort.journey, { ageBand: '65+' }, { sends: 1, offers: 1, discount: offer.discount }],
-    ]);
-    await decide(deps, DecideRequest.parse({ ...request([offer]), at: '2026-03-02T12:00:00Z' }));
-    expect(counted).toHaveLength(1);
+    const withCohort = (candidates: CandidateInput[], at: string) =>
+      DecideRequest.parse({
+        ...request(candidates),
+        assignment: { arm: 'standard', cohort: { ageBand: '65+' } },
+        at,
+      });
+    const offered = await decide(deps, withCohort([offer], '2026-03-02T10:00:00.000Z'));
+    expect(offered).toMatchObject({ action: 'offer', discount: offer.discount });
+    const helped = await decide(deps, withCohort([content], '2026-03-02T11:00:00.000Z'));
+    expect(helped).toMatchObject({ action: 'content', discount: 0 });
+    const idle = await decide(deps, withCohort([nothing], '2026-03-02T12:00:00.000Z'));
+    expect(idle).toMatchObject({ action: 'nothing', discount: 0 });
+    const lost = await decide(
+      { ...deps, profiles: { get: async () => undefined } },
+      withCohort([offer], '2026-03-02T13:00:00.000Z'),
+    );
+    expect(lost).toMatchObject({ action: 'nothing', discount: 0 });
+    const chosen = await decide(
+      deps,
+      DecideRequest.parse({
+        mode: 'variant',
+        profileId: 'p-1',
+        journey: 'cart-recovery',
+        executionId: 'exec',
+        step: 'reminder',
+        channel: 'email',
+        intent: 'cart-reminder',
+        at: '2026-03-02T14:00:00Z',
+      }),
+    );
+    expect(chosen).toMatchObject({ action: 'content', discount: 0 });
+    const none = await decide(
+      { ...deps, variants: { approvedVariants: async () => [] } },
+      DecideRequest.parse({
+        mode: 'variant',
+        profileId: 'p-1',
+        journey: 'cart-recovery',
+        executionId: 'exec',
+        step: 'reminder',
+        channel: 'email',
+        intent: 'cart-reminder',
+        at: '2026-03-02T15:00:00Z',
+      }),
+    );
+    expect(none).toMatchObject({ action: 'nothing', discount: 0 });
   });
 
   it('gives the same decision id to a retried state entry', () => {

@@ -233,6 +233,26 @@ describe('resume-journeys', () => {
     expect(occurrences.items).toHaveLength(1);
   });
 
+  it('records an occurrence at the time the customer’s event happened, not when it was published', async () => {
+    const { occurrences, call } = resumeHandler();
+    // The order came 27 ms into the second a journey started; EventBridge's time has no milliseconds.
+    await call(
+      busEvent(
+        'OrderCompleted',
+        { profileId: 'p-1', orderId: 'o-1', revenue: 80, occurredAt: '2026-03-02T10:00:00.927Z' },
+        { id: 'evt-late' },
+      ),
+    );
+    // An event without `occurredAt` falls back to the bus time.
+    await call(
+      busEvent('OrderCompleted', { profileId: 'p-1', orderId: 'o-2', revenue: 5 }, { id: 'evt-bus' }),
+    );
+    expect(occurrences.items.map((o) => [o.eventId, o.at, o.keys])).toEqual([
+      ['evt-late', '2026-03-02T10:00:00.927Z', { orderId: 'o-1' }],
+      ['evt-bus', '2026-03-02T10:00:00Z', { orderId: 'o-2' }],
+    ]);
+  });
+
   it('ignores a token that already timed out, and still deletes it', async () => {
     sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'timed out', $metadata: {} }));
     const { tokens, call } = resumeHandler();

@@ -71,22 +71,25 @@ describe('journey-step', () => {
     expect(out).toMatchObject({ exit: false });
   });
 
-  it('exits on an order in the same second the journey started (bus times are whole seconds)', async () => {
+  it('exits on an order placed milliseconds after the journey started, not on one just before', async () => {
     const d = deps();
-    // EventBridge stamps the order at 12:00:00 (no milliseconds); the journey started at 12:00:00.027.
-    await d.occurrences.record(order('cart-1', '2026-03-02T12:00:00Z'));
-    const out = await runJourneyStep(
-      d,
-      JourneyStepRequest.parse({
-        action: 'checkExit',
-        ...common,
-        since: '2026-03-02T12:00:00.027Z',
-        triggerEventId: 'cart-evt',
-        conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId' }],
-        lastSend: null,
-      }),
-    );
-    expect(out).toMatchObject({ exit: true, reason: 'exit_on_OrderCompleted' });
+    // Occurrences carry the customer's event time to the millisecond (DomainEvent.occurredAt).
+    await d.occurrences.record(order('cart-1', '2026-03-02T12:00:00.020Z', 'before'));
+    const check = () =>
+      runJourneyStep(
+        d,
+        JourneyStepRequest.parse({
+          action: 'checkExit',
+          ...common,
+          since: '2026-03-02T12:00:00.027Z',
+          triggerEventId: 'cart-evt',
+          conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId' }],
+          lastSend: null,
+        }),
+      );
+    expect(await check()).toMatchObject({ exit: false });
+    await d.occurrences.record(order('cart-1', '2026-03-02T12:00:00.031Z', 'after'));
+    expect(await check()).toMatchObject({ exit: true, reason: 'exit_on_OrderCompleted' });
   });
 
   it('never exits on its own trigger, but exits on a later occurrence of the same event (replenishment)', async () => {

@@ -64,6 +64,15 @@ describe('formatReportText', () => {
     expect(fairness.find((l) => l.includes(' 18-24 '))).not.toContain('FLAGGED');
   });
 
+  it('shows each configured KPI with its interval, or why it has none', () => {
+    const kpis = section('KPIS');
+    // Cart recovery's treated arm: 30 of 300 (Wilson 95 %: 7.1 % to 13.9 %).
+    expect(row(kpis, 'Cart recovery rate')).toMatch(
+      /cart-recovery\s+10\.0% \[7\.1%, 13\.9%\]\s+30 of 300 recipients/,
+    );
+    expect(row(kpis, 'Onboarding activation')).toMatch(/onboarding\s+—\s+no recipients yet$/);
+  });
+
   it('labels intervals with the configured confidence', () => {
     expect(formatReportText(report, { confidence: 0.9 })).toContain('RATE [90% CI]');
   });

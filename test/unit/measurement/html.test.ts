@@ -95,6 +95,8 @@ describe('renderReportHtml', () => {
     const cohort = (value: string) => rows.find((r) => r.includes(`<td class="text">${value}</td>`))!;
     expect(cohort('25-34')).toMatch(/^<tr class="flagged">/); // offers 20 % vs 50 %: ratio 0.4 < 0.8
     expect(cohort('18-24')).toMatch(/^<tr>/);
+    expect(html).toContain('<h2>Journey KPIs</h2>');
+    expect(rows.find((r) => r.includes('Cart recovery rate'))).toContain('<td>10.0% [7.1%, 13.9%]</td>');
   });
 
   it('renders a report without journeys or a global comparison with "no data yet" and no charts', () => {

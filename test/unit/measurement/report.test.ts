@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultJourneysConfig } from '../../../shared/config/journeys.js';
-import { defaultMeasurementConfig } from '../../../shared/config/measurement.js';
+import { defaultMeasurementConfig, MeasurementConfig } from '../../../shared/config/measurement.js';
 import type { Exposure } from '../../../shared/domain/measurement/conversions.js';
 import {
   buildReport,
@@ -79,6 +79,8 @@ describe('countersFrom', () => {
       conversions: 1,
       revenue: { sum: 50, sumSquares: 2500 }, // (30 + 20)², not 30² + 20²
       margin: { sum: 15, sumSquares: 225 },
+      // Time to first value: the first order came one day (1,440 minutes) after the exposure.
+      minutesToConversion: { sum: 1440, sumSquares: 1440 ** 2 },
     });
     // The conversion is dated by its first order.
     expect(j!.daily).toEqual([
@@ -143,6 +145,80 @@ describe('buildReport', () => {
     expect(cart.arms.find((a) => a.arm === 'empathy')!.vsHoldout!.recommendation.decision).toBe(
       'check_assignment',
     );
+  });
+});
+
+describe('journey KPIs', () => {
+  const arm = (exposures: number, conversions: number, days?: { sum: number; sumSquares: number }) => ({
+    exposures,
+    conversions,
+    revenue: { sum: conversions * 50, sumSquares: conversions * 2500 },
+    margin: { sum: conversions * 20, sumSquares: conversions * 400 },
+    ...(days
+      ? { minutesToConversion: { sum: days.sum * 1440, sumSquares: days.sumSquares * 1440 ** 2 } }
+      : {}),
+  });
+  const onboarding = {
+    journey: 'onboarding',
+    arms: {
+      guide: arm(400, 40, { sum: 80, sumSquares: 400 }),
+      bestsellers: arm(600, 90, { sum: 270, sumSquares: 1500 }),
+      holdout: arm(200, 10, { sum: 5, sumSquares: 5 }),
+      control: arm(100, 5),
+    },
+    daily: [],
+  };
+  const kpis = (measure: 'conversionRate' | 'lift' | 'daysToConversion', journey = 'onboarding') =>
+    buildReport(
+      {
+        generatedAt: '2026-11-12T00:00:00Z',
+        journeys: [onboarding],
+        attribution: [],
+        customers: { customers: 0, repeatCustomers: 0 },
+      },
+      journeys,
+      MeasurementConfig.parse({ kpis: [{ name: 'k', journey, measure }] }),
+      GLOBAL,
+    ).kpis[0]!;
+
+  // Reference values computed independently with scipy (Wilson's formula, Newcombe's square-and-add
+  // of the two Wilson intervals, Student's t with 129 degrees of freedom).
+  it('pools the treated arms (not the holdout or the global control) for a conversion rate', () => {
+    const k = kpis('conversionRate');
+    expect(k.value!.estimate).toBeCloseTo(0.13, 12);
+    expect(k.value!.lower).toBeCloseTo(0.11056377462484193, 10);
+    expect(k.value!.upper).toBeCloseTo(0.1522680266544689, 10);
+    expect(k.basis).toBe('130 of 1000 recipients converted within the window');
+  });
+
+  it('gives the uplift over the holdout with Newcombe’s interval', () => {
+    const k = kpis('lift');
+    expect(k.value!.estimate).toBeCloseTo(0.08, 12);
+    expect(k.value!.lower).toBeCloseTo(0.03590695443804278, 10);
+    expect(k.value!.upper).toBeCloseTo(0.11173971851016926, 10);
+  });
+
+  it('gives the mean time to first value over converted recipients with a t interval', () => {
+    const k = kpis('daysToConversion');
+    expect(k.value!.estimate).toBeCloseTo(2.6923076923076925, 10);
+    expect(k.value!.lower).toBeCloseTo(2.2194963363304905, 6);
+    expect(k.value!.upper).toBeCloseTo(3.1651190482848945, 6);
+  });
+
+  it('says why a KPI has no value rather than showing zero', () => {
+    expect(kpis('conversionRate', 'win-back')).toMatchObject({
+      value: undefined,
+      basis: 'no recipients yet',
+    });
+  });
+
+  it('ships four journey KPIs by default', () => {
+    expect(defaultMeasurementConfig.kpis.map((k) => k.name)).toEqual([
+      'Onboarding activation',
+      'Time to first value',
+      'Cart recovery rate',
+      'Re-engagement uplift',
+    ]);
   });
 });
 

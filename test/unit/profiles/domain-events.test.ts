@@ -20,10 +20,13 @@ const view = (productId: string, minutes: number) =>
 
 describe('BrowseAbandoned', () => {
   it('is emitted when a product is viewed again within the window and is in no cart', () => {
-    expect(emitted([view('sku-1', 0)], view('sku-1', 60))).toContainEqual({
+    const again = view('sku-1', 60);
+    expect(emitted([view('sku-1', 0)], again)).toContainEqual({
       type: 'BrowseAbandoned',
       profileId: 'p-1',
       productId: 'sku-1',
+      // When the customer did it (to the millisecond), not when the projector published it.
+      occurredAt: again.timestamp,
     });
   });
 
@@ -56,6 +59,7 @@ describe('TicketReopened', () => {
         type: 'TicketReopened',
         profileId: 'p-1',
         ticketId: 't-1',
+        occurredAt: again.timestamp,
       });
     }
   });
