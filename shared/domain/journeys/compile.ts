@@ -5,7 +5,7 @@
  *
  * Execution state (the input start-journey builds, kept whole by every ResultPath):
  *   { profileId, journey, entryKey, startedAt, trigger: { eventId, detailType, detail },
- *     assignment: { arm, reason, experiment }, decisions: {}, events: {}, branches: {},
+ *     assignment: { arm, reason, experiment, cohort? }, decisions: {}, events: {}, branches: {},
  *     lastSend: null, exitCheck: null, waitUntil: null }
  *
  * State names are `<stepId>.<Role>` (e.g. `remind.CheckExit`, `remind.Send`), so the console reads
