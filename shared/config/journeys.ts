@@ -494,6 +494,19 @@ export const ExperimentsConfig = z.object({
       salt: z.string().min(1).max(100).default('feltfit-global-control-v1'),
     })
     .prefault({}),
+  /**
+   * The send-time optimisation holdout: this share of people have their best-send-time waits end at
+   * `fixedHour` (local) instead of their best hour, so the report can measure what optimising the
+   * send time adds. 0 turns it off.
+   */
+  sendTime: z
+    .object({
+      holdoutShare: z.number().min(0).max(0.5).default(0.1),
+      fixedHour: z.number().int().min(0).max(23).default(10),
+      /** Changing the salt re-draws the holdout. */
+      salt: z.string().min(1).max(100).default('feltfit-send-time-v1'),
+    })
+    .prefault({}),
 });
 export type ExperimentsConfig = z.infer<typeof ExperimentsConfig>;
 

@@ -50,7 +50,8 @@ export const MeasurementConfig = z.object({
     })
     .prefault({}),
   /**
-   * Journey KPIs: a name a marketer knows, the journey it reads and the measure — `conversionRate`
+   * Journey KPIs: a name a marketer knows, the journey it reads (or `send-time`, the send-time
+   * optimisation holdout: best hour against a fixed hour) and the measure — `conversionRate`
    * (treated recipients who converted within the window, Wilson interval), `lift` (treated against
    * the journey's holdout, Newcombe interval), `daysToConversion` (mean days from entry to the first
    * conversion among converters, normal interval) or `revenuePerRecipient`.
@@ -69,6 +70,7 @@ export const MeasurementConfig = z.object({
       { name: 'Time to first value', journey: 'onboarding', measure: 'daysToConversion' },
       { name: 'Cart recovery rate', journey: 'cart-recovery', measure: 'conversionRate' },
       { name: 'Re-engagement uplift', journey: 'win-back', measure: 'lift' },
+      { name: 'Send-time optimisation gain', journey: 'send-time', measure: 'lift' },
     ]),
   /** The one number the business steers by. */
   northStar: z.enum(['repeatPurchaseRate', 'incrementalRevenue']).default('repeatPurchaseRate'),

@@ -29,6 +29,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { SEND_TIME_EXPERIMENT } from '../../domain/experiments/send-time.js';
 import type { JourneyDefinition } from '../../domain/journeys/definition.js';
 import type {
   AttributionLog,
@@ -398,7 +399,9 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
 
   /** Everything the report needs, for the deployed journeys. */
   async reportInput(journeys: readonly JourneyDefinition[], now: Date): Promise<ReportInput> {
-    const counters = await Promise.all(journeys.map((j) => this.journeyCounters(j.id)));
+    // The deployed journeys, and the send-time holdout (an experiment across journeys' send waits).
+    const ids = [...journeys.map((j) => j.id), SEND_TIME_EXPERIMENT];
+    const counters = await Promise.all(ids.map((id) => this.journeyCounters(id)));
     const attribution = (
       await queryAll(this.options, {
         KeyConditionExpression: 'pk = :pk',

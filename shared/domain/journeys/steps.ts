@@ -1,10 +1,11 @@
 /**
  * The small tasks compiled state machines call through the journey-step function: register a keyed
  * wait token, check global exit conditions, evaluate a branch, update the profile, compute a wait
- * time (best send hour, local window, reorder window).
+ * time (best send hour — with the send-time optimisation holdout — local window, reorder window).
  */
 import { z } from 'zod';
 import type {
+  Assignments,
   BanditStats,
   DecisionProfile,
   EventOccurrence,
@@ -14,6 +15,12 @@ import type {
   ProfileWriter,
   WaitTokens,
 } from '../../ports/journeys.js';
+import {
+  SEND_TIME_EXPERIMENT,
+  type SendTimeArm,
+  type SendTimeHoldout,
+  sendTimeArm,
+} from '../experiments/send-time.js';
 import { BranchRule, ExitCondition } from './definition.js';
 
 const Id = z.string().min(1).max(512);
@@ -107,7 +114,12 @@ export type JourneyStepResult =
     }
   | { readonly action: 'evaluateBranch'; readonly next: string; readonly matched: number }
   | { readonly action: 'updateProfile'; readonly updated: boolean }
-  | { readonly action: 'waitUntil'; readonly until: string };
+  | {
+      readonly action: 'waitUntil';
+      readonly until: string;
+      /** For a best-send-time wait of a person with a best hour: which hour the holdout chose. */
+      readonly sendTime?: SendTimeArm;
+    };
 
 export interface JourneyStepDeps {
   readonly tokens: Pick<WaitTokens, 'put' | 'delete'>;
@@ -120,6 +132,11 @@ export interface JourneyStepDeps {
   readonly defaultSendHour?: number;
   /** Days between orders when the profile has no cadence. */
   readonly defaultReorderDays?: number;
+  /** The send-time optimisation holdout, and where its exposures are recorded. */
+  readonly sendTime?: {
+    readonly holdout: SendTimeHoldout;
+    readonly assignments: Pick<Assignments, 'record'>;
+  };
 }
 
 /** What a resumed waitForEvent task outputs: the event with ids and facts only. */
@@ -231,6 +248,12 @@ function minutesOf(hhmm: string): number {
   return (h ?? 0) * 60 + (m ?? 0);
 }
 
+/** The profile's best send hour (local, whole hours) when its score is a valid hour. */
+function bestHourOf(profile: DecisionProfile | undefined): number | undefined {
+  const raw = profile?.scores.bestSendHour;
+  return typeof raw === 'number' && raw >= 0 && raw < 24 ? Math.floor(raw) : undefined;
+}
+
 /** When a wait ends, from the profile's best send hour, a local window or the reorder window. */
 export function waitUntilTime(
   request: z.infer<typeof WaitUntilRequest>,
@@ -239,9 +262,7 @@ export function waitUntilTime(
 ): string {
   const at = Date.parse(request.at);
   const tz = profile?.timezone ?? 'UTC';
-  const rawHour = profile?.scores.bestSendHour;
-  const hour =
-    typeof rawHour === 'number' && rawHour >= 0 && rawHour < 24 ? Math.floor(rawHour) : defaults.sendHour;
+  const hour = bestHourOf(profile) ?? defaults.sendHour;
   if (request.mode === 'bestSendTime') return new Date(nextLocalTime(at, tz, hour)).toISOString();
   if (request.mode === 'window') {
     const window = request.window ?? { start: '09:00', end: '18:00' };
@@ -344,12 +365,33 @@ export async function runJourneyStep(
       return { action: 'updateProfile', updated: true };
     case 'waitUntil': {
       const profile = await deps.profiles.get(request.profileId);
+      const defaults = { sendHour: deps.defaultSendHour ?? 10, reorderDays: deps.defaultReorderDays ?? 30 };
+      const best = bestHourOf(profile);
+      if (request.mode !== 'bestSendTime' || best === undefined || !deps.sendTime) {
+        return { action: 'waitUntil', until: waitUntilTime(request, profile, defaults) };
+      }
+      // Send-time holdout: the person's stable arm decides between the best and the fixed hour, and
+      // the wait is recorded as an exposure (once per execution and step) for the report to compare.
+      const { holdout, assignments } = deps.sendTime;
+      const arm = sendTimeArm(holdout, request.profileId);
+      const hour = arm === 'holdout' ? holdout.fixedHour : best;
+      const executionName = request.executionId.slice(request.executionId.lastIndexOf(':') + 1);
+      await assignments.record({
+        journey: SEND_TIME_EXPERIMENT,
+        executionName: `${executionName}~${request.step}`.slice(0, 256),
+        profileId: request.profileId,
+        entryKey: null,
+        arm,
+        reason: arm === 'holdout' ? 'fixed_send_hour' : 'best_send_hour',
+        experiment: holdout.salt,
+        started: true,
+        at: request.at,
+      });
+      const tz = profile?.timezone ?? 'UTC';
       return {
         action: 'waitUntil',
-        until: waitUntilTime(request, profile, {
-          sendHour: deps.defaultSendHour ?? 10,
-          reorderDays: deps.defaultReorderDays ?? 30,
-        }),
+        until: new Date(nextLocalTime(Date.parse(request.at), tz, hour)).toISOString(),
+        sendTime: arm,
       };
     }
   }

@@ -7,6 +7,7 @@
  * Pure: the CLI, the admin API and the benchmark call it with what the store returns.
  */
 import type { MeasurementConfig } from '../../config/measurement.js';
+import { SEND_TIME_EXPERIMENT } from '../experiments/send-time.js';
 import type { JourneyDefinition } from '../journeys/definition.js';
 import { experimentOf, isMarketing } from '../journeys/start.js';
 import type { Exposure, TouchChannel } from './conversions.js';
@@ -304,7 +305,11 @@ function journeyReport(
   }
   return {
     journey: counters.journey,
-    name: definition?.name ?? counters.journey,
+    name:
+      definition?.name ??
+      (counters.journey === SEND_TIME_EXPERIMENT
+        ? 'Send-time optimisation (best hour against a fixed hour)'
+        : counters.journey),
     exposures: names.reduce((n, a) => n + (counters.arms[a]?.exposures ?? 0), 0),
     arms,
     srm,
@@ -452,6 +457,8 @@ export function buildReport(
   for (const c of input.journeys) {
     const definition = byId.get(c.journey);
     if (definition && !isMarketing(definition)) continue;
+    // The send-time holdout's exposures are send waits inside journeys already counted here.
+    if (c.journey === SEND_TIME_EXPERIMENT) continue;
     for (const [arm, counters] of Object.entries(c.arms)) {
       if (arm === 'control') control = add(control, counters);
       else treated = add(treated, counters);
@@ -469,7 +476,10 @@ export function buildReport(
         })
       : undefined;
 
-  const incremental = reports.flatMap((r) => r.arms.flatMap((a) => (a.incremental ? [a.incremental] : [])));
+  // Journeys' increments over their holdouts; the send-time gain is part of theirs, not added to it.
+  const incremental = reports
+    .filter((r) => r.journey !== SEND_TIME_EXPERIMENT)
+    .flatMap((r) => r.arms.flatMap((a) => (a.incremental ? [a.incremental] : [])));
   const sum = (k: 'conversions' | 'revenue' | 'margin') => incremental.reduce((n, x) => n + x[k], 0);
   const { customers, repeatCustomers } = input.customers;
   const repeatRate = customers ? repeatCustomers / customers : 0;

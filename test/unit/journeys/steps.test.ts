@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { inGlobalControl } from '../../../shared/domain/experiments/assignment.js';
+import { sendTimeArm } from '../../../shared/domain/experiments/send-time.js';
 import { JourneyStepRequest, runJourneyStep } from '../../../shared/domain/journeys/steps.js';
+import type { AssignmentRecord } from '../../../shared/ports/journeys.js';
 import { FakeRunner, MemoryBandit, MemoryOccurrences, MemoryTokens, profile } from './support.js';
 
 function deps(p = profile()) {
@@ -212,6 +215,88 @@ describe('journey-step', () => {
     );
     // 15:00Z is 11:00 in New York (EDT): the next 09:00 local is the following day, 13:00Z.
     expect(out).toEqual({ action: 'waitUntil', until: '2026-07-02T13:00:00.000Z' });
+  });
+
+  describe('the send-time optimisation holdout', () => {
+    const holdout = { holdoutShare: 0.1, fixedHour: 10, salt: 'send-time-test' };
+    const idIn = (arm: 'holdout' | 'optimised') =>
+      Array.from({ length: 1000 }, (_, i) => `p-${i}`).find((id) => sendTimeArm(holdout, id) === arm)!;
+    const waitFor = async (profileId: string, scores: Record<string, number>) => {
+      const recorded: AssignmentRecord[] = [];
+      const d = {
+        ...deps(profile({ profileId, timezone: 'America/New_York', scores })),
+        sendTime: { holdout, assignments: { record: async (a: AssignmentRecord) => void recorded.push(a) } },
+      };
+      const request = (mode: 'bestSendTime' | 'window') =>
+        JourneyStepRequest.parse({
+          action: 'waitUntil',
+          ...common,
+          profileId,
+          executionId: 'arn:aws:states:us-east-1:1:execution:feltfit-win-back:wb-abc',
+          step: 'atBestTime',
+          mode,
+          at: '2026-07-01T15:00:00Z',
+        });
+      return {
+        out: await runJourneyStep(d, request('bestSendTime')),
+        recorded,
+        window: request('window'),
+        d,
+      };
+    };
+
+    it('sends the holdout at the fixed hour and everyone else at their best hour, recording each as an exposure', async () => {
+      const optimised = await waitFor(idIn('optimised'), { bestSendHour: 19 });
+      // 15:00Z is 11:00 in New York (EDT): 19:00 local is 23:00Z the same day.
+      expect(optimised.out).toEqual({
+        action: 'waitUntil',
+        until: '2026-07-01T23:00:00.000Z',
+        sendTime: 'optimised',
+      });
+      const held = await waitFor(idIn('holdout'), { bestSendHour: 19 });
+      // The fixed 10:00 local has passed at 11:00: the next is tomorrow, 14:00Z.
+      expect(held.out).toEqual({
+        action: 'waitUntil',
+        until: '2026-07-02T14:00:00.000Z',
+        sendTime: 'holdout',
+      });
+      expect(held.recorded).toEqual([
+        {
+          journey: 'send-time',
+          executionName: 'wb-abc~atBestTime',
+          profileId: idIn('holdout'),
+          entryKey: null,
+          arm: 'holdout',
+          reason: 'fixed_send_hour',
+          experiment: 'send-time-test',
+          started: true,
+          at: '2026-07-01T15:00:00Z',
+        },
+      ]);
+      expect(optimised.recorded.map((a) => [a.arm, a.reason])).toEqual([['optimised', 'best_send_hour']]);
+    });
+
+    it('records nothing for a person without a best hour, or for a wait that is not a best-send-time wait', async () => {
+      const none = await waitFor(idIn('holdout'), {});
+      expect(none.out).toEqual({ action: 'waitUntil', until: '2026-07-02T14:00:00.000Z' }); // the default hour
+      expect(none.recorded).toEqual([]);
+      const scored = await waitFor(idIn('optimised'), { bestSendHour: 19 });
+      await runJourneyStep(scored.d, scored.window);
+      expect(scored.recorded).toHaveLength(1); // the best-send-time wait only
+    });
+
+    it('holds out the configured share of 100,000 people, the same people every time', () => {
+      const ids = Array.from({ length: 100_000 }, (_, i) => `profile-${i}`);
+      const held = ids.filter((id) => sendTimeArm(holdout, id) === 'holdout');
+      expect(Math.abs(held.length / ids.length - 0.1)).toBeLessThan(0.01);
+      expect(held.every((id) => sendTimeArm(holdout, id) === 'holdout')).toBe(true);
+      // Its own salt: independent of the global control group's draw.
+      const control = ids.filter((id) =>
+        inGlobalControl({ share: 0.1, salt: 'feltfit-global-control-v1' }, id),
+      );
+      const both = control.filter((id) => sendTimeArm(holdout, id) === 'holdout').length;
+      expect(Math.abs(both / ids.length - 0.01)).toBeLessThan(0.002);
+    });
   });
 
   it('waits for the reorder window from the purchase cadence, less the lead days', async () => {

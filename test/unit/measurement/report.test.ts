@@ -218,7 +218,35 @@ describe('journey KPIs', () => {
       'Time to first value',
       'Cart recovery rate',
       'Re-engagement uplift',
+      'Send-time optimisation gain',
     ]);
+  });
+
+  it('reports the send-time holdout as its own comparison, outside the global control group and the economics', () => {
+    const sendTime = {
+      journey: 'send-time',
+      arms: { optimised: arm(900, 117), holdout: arm(100, 9) },
+      daily: [],
+    };
+    const input = (withSendTime: boolean) => ({
+      generatedAt: '2026-11-12T00:00:00Z',
+      journeys: withSendTime ? [onboarding, sendTime] : [onboarding],
+      attribution: [],
+      customers: { customers: 0, repeatCustomers: 0 },
+    });
+    const config = MeasurementConfig.parse({});
+    const withIt = buildReport(input(true), journeys, config, GLOBAL);
+    const without = buildReport(input(false), journeys, config, GLOBAL);
+    const report = withIt.journeys.find((j) => j.journey === 'send-time')!;
+    expect(report.name).toBe('Send-time optimisation (best hour against a fixed hour)');
+    expect(report.arms.find((a) => a.arm === 'optimised')!.vsHoldout!.absoluteLift.estimate).toBeCloseTo(
+      0.04,
+      12,
+    );
+    // Its exposures are sends inside journeys already counted: nothing changes in the totals.
+    expect(withIt.globalControl).toEqual(without.globalControl);
+    expect(withIt.economics).toEqual(without.economics);
+    expect(withIt.kpis.find((k) => k.journey === 'send-time')!.value!.estimate).toBeCloseTo(0.04, 12);
   });
 });
 
