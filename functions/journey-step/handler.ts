@@ -19,6 +19,7 @@ export const handler = createJourneyStepHandler(
     profiles: ports.profiles,
     profileWriter: ports.profileWriter,
     bandit: stores.bandit,
+    aliases: stores.aliases,
     sendTime: { holdout: config.experiments.sendTime, assignments: stores.assignments },
   },
   jsonLogger('journey-step'),

@@ -1,6 +1,7 @@
 /**
  * The resume-journeys Lambda: target of the rule `resumeRule(journeys)` (every event a journey
- * waits for or exits on). Records the occurrence and completes matching waiting tokens. A malformed
+ * waits for or exits on). Records the occurrence and completes matching waiting tokens. Also the
+ * target of `MERGE_RULE`: a profile merge records the alias and moves the loser's waits. A malformed
  * event is answered with `{ ok: false, error: { code: 'invalid_request' } }`, not thrown.
  */
 import middy from '@middy/core';

@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
 import { StepFunctionsJourneyRunner } from '../../shared/adapters/sfn/journey-runner.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
+import { awaitedEvents } from '../../shared/domain/journeys/triggers.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createResumeJourneysHandler } from './app.js';
 
@@ -14,6 +15,8 @@ export const handler = createResumeJourneysHandler(
     occurrences: stores.occurrences,
     tokens: stores.tokens,
     runner: new StepFunctionsJourneyRunner(new SFNClient({})),
+    aliases: stores.aliases,
+    awaitedEvents: awaitedEvents(config.journeys),
   },
   jsonLogger('resume-journeys'),
 );

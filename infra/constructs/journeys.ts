@@ -7,7 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { JourneysConfig } from '../../shared/config/journeys.js';
 import { compileJourney } from '../../shared/domain/journeys/compile.js';
-import { resumeRule, triggerRules } from '../../shared/domain/journeys/triggers.js';
+import { MERGE_RULE, resumeRule, triggerRules } from '../../shared/domain/journeys/triggers.js';
 import type { Bus } from './bus.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
@@ -142,6 +142,12 @@ export class Journeys extends Construct {
         eventBus: bus.bus,
         description: 'Resumes journeys waiting for these events',
         eventPattern: resume as events.EventPattern,
+        targets: [target(resumeFn)],
+      });
+      new events.Rule(this, 'MergeRule', {
+        eventBus: bus.bus,
+        description: 'Profile merges: exit checks follow the winner, waiting tokens move to it',
+        eventPattern: { source: [...MERGE_RULE.source], detailType: [...MERGE_RULE['detail-type']] },
         targets: [target(resumeFn)],
       });
     }

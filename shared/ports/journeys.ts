@@ -28,6 +28,17 @@ export interface ProfileReader {
   get(profileId: string): Promise<DecisionProfile | undefined>;
 }
 
+/**
+ * Profile merges as journeys see them: when the projector merges a profile into another, the
+ * person's later events arrive under the winner. A small alias item per merge (not the profile item,
+ * which can be large) answers "which id does this person have now?" for exit checks and waits.
+ */
+export interface MergeAliases {
+  record(loser: string, winner: string, at: string): Promise<void>;
+  /** The id `profileId` was merged into, followed to the end; undefined when never merged. */
+  mergedInto(profileId: string): Promise<string | undefined>;
+}
+
 /** Writes journey traits on a profile. */
 export interface ProfileWriter {
   setJourneyTraits(
@@ -111,6 +122,8 @@ export interface WaitTokens {
   put(token: WaitingToken): Promise<void>;
   /** Tokens waiting for this event of this profile whose key (if any) the event's keys match. */
   matching(profileId: string, event: string, keys: Readonly<Record<string, string>>): Promise<WaitingToken[]>;
+  /** Every token waiting for this event of this profile, keyed or not (moving waits on a merge). */
+  waitingFor(profileId: string, event: string): Promise<WaitingToken[]>;
   delete(token: WaitingToken): Promise<void>;
 }
 

@@ -194,9 +194,9 @@ describe('journeys', () => {
     expect(patterns.some((p) => Array.isArray(p['detail-type']) && p['detail-type'].length === 0)).toBe(
       false,
     );
-    expect(Object.values(rules).some((r) => String(r.Properties.Description).startsWith('Resumes'))).toBe(
-      false,
-    );
+    expect(
+      Object.values(rules).some((r) => /^(Resumes|Profile merges)/.test(String(r.Properties.Description))),
+    ).toBe(false);
   });
 
   it('starts journeys from rules on the feltfit bus', () => {
@@ -204,6 +204,19 @@ describe('journeys', () => {
       String(JSON.stringify(r.Properties.EventPattern)).includes('feltfit.'),
     );
     expect(rules.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('sends profile merges to the resume function, next to the resume rule', () => {
+    const rules = ofType('AWS::Events::Rule');
+    const merge = rules.find((r) => String(r.Properties.Description).startsWith('Profile merges'));
+    const resume = rules.find((r) => String(r.Properties.Description).startsWith('Resumes'));
+    expect(merge?.Properties.EventPattern).toEqual({
+      source: ['feltfit.profiles'],
+      'detail-type': ['ProfilesMerged'],
+    });
+    const targetOf = (r: typeof merge) => (r?.Properties.Targets as { Arn: unknown }[] | undefined)?.[0]?.Arn;
+    expect(targetOf(merge)).toBeDefined();
+    expect(targetOf(merge)).toEqual(targetOf(resume));
   });
 });
 

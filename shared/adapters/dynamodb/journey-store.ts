@@ -11,6 +11,8 @@
  *                   decisionId, journey, step, executionId, at, explanation (map), expiresAt (audit retention)
  *   bandit arm      pk 'BANDIT#<journey>#<step>'        sk '<variantId>'
  *                   exposures, conversions (atomic ADD counters; no expiry)
+ *   merge alias     pk 'MERGED#<loser profileId>'       sk 'WINNER'
+ *                   winner, at, expiresAt (audit retention)
  *
  * Profile ids are Feltfit's opaque ids, never contact identifiers. Tokens and occurrences are read
  * with one Query per (profile, event) and filtered on the key in code: a profile waits on few carts
@@ -20,6 +22,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -34,6 +37,7 @@ import type {
   DecisionRecord,
   EventOccurrence,
   EventOccurrences,
+  MergeAliases,
   WaitingToken,
   WaitTokens,
 } from '../../ports/journeys.js';
@@ -104,30 +108,71 @@ export class DynamoDbWaitTokens implements WaitTokens {
     event: string,
     keys: Readonly<Record<string, string>>,
   ): Promise<WaitingToken[]> {
+    return (await this.waitingFor(profileId, event)).filter(
+      (t) => t.key === undefined || keys[t.key.property] === t.key.value,
+    );
+  }
+
+  async waitingFor(profileId: string, event: string): Promise<WaitingToken[]> {
     const items = await queryAll(this.options, {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': `WAIT#${profileId}#${event}` },
     });
-    return items
-      .filter((i) => i.keyProperty === undefined || keys[String(i.keyProperty)] === i.keyValue)
-      .map((i) => ({
-        profileId,
-        event,
-        ...(i.keyProperty !== undefined
-          ? { key: { property: String(i.keyProperty), value: String(i.keyValue) } }
-          : {}),
-        journey: String(i.journey),
-        executionId: String(i.executionId),
-        step: String(i.step),
-        token: String(i.token),
-        until: String(i.until),
-      }));
+    return items.map((i) => ({
+      profileId,
+      event,
+      ...(i.keyProperty !== undefined
+        ? { key: { property: String(i.keyProperty), value: String(i.keyValue) } }
+        : {}),
+      journey: String(i.journey),
+      executionId: String(i.executionId),
+      step: String(i.step),
+      token: String(i.token),
+      until: String(i.until),
+    }));
   }
 
   async delete(token: WaitingToken): Promise<void> {
     await this.options.client.send(
       new DeleteCommand({ TableName: this.options.tableName, Key: this.key(token) }),
     );
+  }
+}
+
+/** Which profile a merged-away profile now lives in (written on ProfilesMerged). */
+export class DynamoDbMergeAliases implements MergeAliases {
+  constructor(private readonly options: Options & { readonly retentionDays: number }) {}
+
+  async record(loser: string, winner: string, at: string): Promise<void> {
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: {
+          pk: `MERGED#${loser}`,
+          sk: 'WINNER',
+          winner,
+          at,
+          expiresAt: epoch(at) + this.options.retentionDays * DAY,
+        },
+      }),
+    );
+  }
+
+  async mergedInto(profileId: string): Promise<string | undefined> {
+    // A chain (a merged into b, b later into c) is followed a few hops; cycles cannot form (a loser
+    // never wins again) but are cut anyway.
+    let id = profileId;
+    const seen = new Set([id]);
+    for (let hop = 0; hop < 5; hop++) {
+      const out = await this.options.client.send(
+        new GetCommand({ TableName: this.options.tableName, Key: { pk: `MERGED#${id}`, sk: 'WINNER' } }),
+      );
+      const winner = out.Item?.winner;
+      if (typeof winner !== 'string' || seen.has(winner)) break;
+      seen.add(winner);
+      id = winner;
+    }
+    return id === profileId ? undefined : id;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   DynamoDbBanditStats,
   DynamoDbDecisionLog,
   DynamoDbEventOccurrences,
+  DynamoDbMergeAliases,
   DynamoDbWaitTokens,
 } from './journey-store.js';
 
@@ -31,5 +32,6 @@ export function journeyStores(
     assignments: new DynamoDbAssignments({ client, tableName, retentionDays: config.auditRetentionDays }),
     decisions: new DynamoDbDecisionLog({ client, tableName, retentionDays: config.auditRetentionDays }),
     bandit: new DynamoDbBanditStats({ client, tableName }),
+    aliases: new DynamoDbMergeAliases({ client, tableName, retentionDays: config.auditRetentionDays }),
   };
 }

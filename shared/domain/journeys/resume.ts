@@ -4,7 +4,13 @@
  * (profileId, event, key) is completed with the event and deleted. A token already used or timed
  * out is stale: ignored.
  */
-import type { EventOccurrence, EventOccurrences, JourneyRunner, WaitTokens } from '../../ports/journeys.js';
+import type {
+  EventOccurrence,
+  EventOccurrences,
+  JourneyRunner,
+  MergeAliases,
+  WaitTokens,
+} from '../../ports/journeys.js';
 import { awaitedEventOutput } from './steps.js';
 import type { BusEvent } from './triggers.js';
 
@@ -36,16 +42,48 @@ export function occurredAtOf(event: {
 
 export interface ResumeDeps {
   readonly occurrences: Pick<EventOccurrences, 'record'>;
-  readonly tokens: Pick<WaitTokens, 'matching' | 'delete'>;
+  readonly tokens: Pick<WaitTokens, 'matching' | 'delete' | 'put' | 'waitingFor'>;
   readonly runner: Pick<JourneyRunner, 'resume'>;
+  /** Merges: recorded so exit checks look under the winner too (absent: merges are ignored). */
+  readonly aliases?: Pick<MergeAliases, 'record'>;
+  /** Every event a deployed journey waits for: the waits a merge moves. */
+  readonly awaitedEvents?: readonly string[];
 }
 
 export type ResumeOutcome =
   | { readonly outcome: 'ignored'; readonly reason: 'no_profile' }
-  | { readonly outcome: 'handled'; readonly resumed: number; readonly stale: number };
+  | { readonly outcome: 'handled'; readonly resumed: number; readonly stale: number }
+  | { readonly outcome: 'merged'; readonly moved: number };
 
-/** Records the event and resumes the waits it satisfies. */
+/**
+ * A profile merged into another (`ProfilesMerged`): the person's later events arrive under the
+ * winner. Records the alias (exit checks of the loser's executions look under the winner too) and
+ * moves the loser's waiting tokens to the winner, so the awaited event still resumes them.
+ */
+export async function moveOnMerge(
+  deps: ResumeDeps,
+  merge: { readonly winner: string; readonly loser: string; readonly at: string },
+): Promise<ResumeOutcome> {
+  await deps.aliases?.record(merge.loser, merge.winner, merge.at);
+  let moved = 0;
+  for (const event of deps.awaitedEvents ?? []) {
+    for (const token of await deps.tokens.waitingFor(merge.loser, event)) {
+      await deps.tokens.put({ ...token, profileId: merge.winner });
+      await deps.tokens.delete(token);
+      moved++;
+    }
+  }
+  return { outcome: 'merged', moved };
+}
+
+/** Records the event and resumes the waits it satisfies; a merge moves waits to the winner. */
 export async function resumeOnEvent(deps: ResumeDeps, event: BusEvent): Promise<ResumeOutcome> {
+  if (event['detail-type'] === 'ProfilesMerged') {
+    const { winner, loser } = event.detail;
+    if (typeof winner !== 'string' || typeof loser !== 'string' || !winner || !loser || winner === loser)
+      return { outcome: 'ignored', reason: 'no_profile' };
+    return moveOnMerge(deps, { winner, loser, at: event.time });
+  }
   const occurrence = occurrenceOf(event);
   if (!occurrence) return { outcome: 'ignored', reason: 'no_profile' };
   await deps.occurrences.record(occurrence);

@@ -11,6 +11,7 @@ import type {
   EventOccurrence,
   ExitEvents,
   JourneyRunner,
+  MergeAliases,
   ProfileReader,
   ProfileWriter,
   WaitTokens,
@@ -128,6 +129,8 @@ export interface JourneyStepDeps {
   readonly profiles: ProfileReader;
   readonly profileWriter: ProfileWriter;
   readonly bandit: Pick<BanditStats, 'recordConversion'>;
+  /** Merges since a journey started (exit checks and waits also look under the winner's id). */
+  readonly aliases?: Pick<MergeAliases, 'mergedInto'>;
   /** Best send hour when the profile has none (local time). */
   readonly defaultSendHour?: number;
   /** Days between orders when the profile has no cadence. */
@@ -281,6 +284,15 @@ export function waitUntilTime(
   return new Date(nextLocalTime(at + days * 86_400_000, tz, hour)).toISOString();
 }
 
+/**
+ * The ids a journey's person has: the execution's profile id, then the one it was merged into since,
+ * if any (MergeAliases).
+ */
+async function personIds(deps: JourneyStepDeps, profileId: string): Promise<string[]> {
+  const live = deps.aliases ? await deps.aliases.mergedInto(profileId) : undefined;
+  return live && live !== profileId ? [profileId, live] : [profileId];
+}
+
 /** Runs one journey-step task. */
 export async function runJourneyStep(
   deps: JourneyStepDeps,
@@ -292,8 +304,10 @@ export async function runJourneyStep(
         request.keyProperty && request.entryKey !== null
           ? { property: request.keyProperty, value: request.entryKey }
           : undefined;
+      // Merged since the journey started: the person's events now arrive under the live profile.
+      const ids = await personIds(deps, request.profileId);
       const token = {
-        profileId: request.profileId,
+        profileId: ids.at(-1)!,
         event: request.event,
         ...(key ? { key } : {}),
         journey: request.journey,
@@ -304,12 +318,10 @@ export async function runJourneyStep(
       };
       await deps.tokens.put(token);
       // The event may have arrived before the token was stored: resume at once if so.
-      const earlier = await deps.occurrences.occurredSince(
-        request.profileId,
-        request.event,
-        key,
-        request.since,
-      );
+      let earlier: EventOccurrence | undefined;
+      for (const id of ids) {
+        earlier ??= await deps.occurrences.occurredSince(id, request.event, key, request.since);
+      }
       if (earlier) {
         await deps.runner.resume(request.token, awaitedEventOutput(earlier));
         await deps.tokens.delete(token);
@@ -318,29 +330,41 @@ export async function runJourneyStep(
       return { action: 'registerWait', registered: true, resumedImmediately: false };
     }
     case 'checkExit': {
-      for (const c of request.conditions) {
-        if (c.keyProperty && request.entryKey === null) continue;
-        const key = c.keyProperty ? { property: c.keyProperty, value: request.entryKey! } : undefined;
-        // The trigger itself (e.g. the order that started replenishment) never ends its own journey;
-        // a later occurrence of the same event does.
-        const found = await deps.occurrences.occurredSince(
-          request.profileId,
-          c.event,
-          key,
-          request.since,
-          request.triggerEventId ?? undefined,
-        );
-        if (!found) continue;
-        let converted = false;
-        const last = request.lastSend;
-        const variant = last ? request.decisions[last.decision]?.variant : undefined;
-        if (c.conversion && last && last.result.outcome === 'Sent' && variant) {
-          await deps.bandit.recordConversion(request.journey, last.decision, variant);
-          converted = true;
+      const matching = async (ids: readonly string[]) => {
+        for (const c of request.conditions) {
+          if (c.keyProperty && request.entryKey === null) continue;
+          const key = c.keyProperty ? { property: c.keyProperty, value: request.entryKey! } : undefined;
+          for (const id of ids) {
+            // The trigger itself (e.g. the order that started replenishment) never ends its own
+            // journey; a later occurrence of the same event does.
+            const found = await deps.occurrences.occurredSince(
+              id,
+              c.event,
+              key,
+              request.since,
+              request.triggerEventId ?? undefined,
+            );
+            if (found) return c;
+          }
         }
-        return { action: 'checkExit', exit: true, reason: `exit_on_${c.event}`, converted };
+        return undefined;
+      };
+      // The execution's profile first; the profile it was merged into only when nothing matched (a
+      // person merged since the journey started has their later events under the live id).
+      let matched = await matching([request.profileId]);
+      if (!matched && request.conditions.length > 0) {
+        const mergedInto = (await personIds(deps, request.profileId)).slice(1);
+        if (mergedInto.length > 0) matched = await matching(mergedInto);
       }
-      return { action: 'checkExit', exit: false, reason: null, converted: false };
+      if (!matched) return { action: 'checkExit', exit: false, reason: null, converted: false };
+      let converted = false;
+      const last = request.lastSend;
+      const variant = last ? request.decisions[last.decision]?.variant : undefined;
+      if (matched.conversion && last && last.result.outcome === 'Sent' && variant) {
+        await deps.bandit.recordConversion(request.journey, last.decision, variant);
+        converted = true;
+      }
+      return { action: 'checkExit', exit: true, reason: `exit_on_${matched.event}`, converted };
     }
     case 'evaluateBranch': {
       const needsProfile = request.rules.some((r) =>

@@ -63,17 +63,34 @@ export function triggerRules(journeys: readonly JourneyDefinition[]): TriggerRul
  * context (`source` prefix `feltfit.`).
  */
 export function resumeRule(journeys: readonly JourneyDefinition[]): Record<string, unknown> {
-  const names = new Set<string>();
-  for (const j of journeys.filter((x) => x.enabled)) {
-    for (const c of j.exitOn) names.add(c.event);
-    for (const s of j.steps) if (s.type === 'waitForEvent') names.add(s.event);
-  }
   return {
     source: [{ prefix: 'feltfit.' }],
-    'detail-type': [...names].sort(),
+    'detail-type': [...new Set([...exitEvents(journeys), ...awaitedEvents(journeys)])].sort(),
     detail: { profileId: [{ exists: true }] },
   };
 }
+
+/** Events enabled journeys exit on. */
+export function exitEvents(journeys: readonly JourneyDefinition[]): string[] {
+  return [...new Set(journeys.filter((j) => j.enabled).flatMap((j) => j.exitOn.map((c) => c.event)))].sort();
+}
+
+/** Events enabled journeys wait for (waitForEvent steps): the waits a profile merge moves. */
+export function awaitedEvents(journeys: readonly JourneyDefinition[]): string[] {
+  return [
+    ...new Set(
+      journeys
+        .filter((j) => j.enabled)
+        .flatMap((j) => j.steps.flatMap((s) => (s.type === 'waitForEvent' ? [s.event] : []))),
+    ),
+  ].sort();
+}
+
+/**
+ * Profile merges, to resume-journeys: it records the alias exit checks follow and moves waiting
+ * tokens to the winner. Deployed whenever the resume rule is.
+ */
+export const MERGE_RULE = { source: ['feltfit.profiles'], 'detail-type': ['ProfilesMerged'] } as const;
 
 /** Whether an event starts a journey (exact check, including score/band pairs and filters). */
 export function matchesTrigger(journey: JourneyDefinition, event: BusEvent): boolean {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { journeyStores } from '../../../shared/adapters/dynamodb/journey-wiring.js';
+import { moveOnMerge } from '../../../shared/domain/journeys/resume.js';
 import { createTestTables } from '../../support/dynamodb.js';
 
 let stores: ReturnType<typeof journeyStores>;
@@ -37,6 +38,31 @@ describe('journeys table', () => {
     await stores.tokens.delete(found[0]!);
     const after = await stores.tokens.matching('p-1', 'OrderCompleted', { cartId: 'cart-1' });
     expect(after).toHaveLength(1);
+  });
+
+  it('moves a merged-away person’s waits to the winner and follows merge aliases (a → b → c)', async () => {
+    await stores.tokens.put(token('p-loser', 'exec-m1', 'cart-9'));
+    await stores.tokens.put(token('p-loser', 'exec-m2'));
+    const out = await moveOnMerge(
+      {
+        ...stores,
+        runner: { resume: async () => 'resumed' as const },
+        awaitedEvents: ['OrderCompleted', 'CsatSubmitted'],
+      },
+      { winner: 'p-winner', loser: 'p-loser', at: '2026-03-02T10:00:00.000Z' },
+    );
+    expect(out).toEqual({ outcome: 'merged', moved: 2 });
+    expect(await stores.tokens.waitingFor('p-loser', 'OrderCompleted')).toEqual([]);
+    // Keyed or not, each wait now resumes on the winner's event.
+    expect(
+      (await stores.tokens.matching('p-winner', 'OrderCompleted', { cartId: 'cart-9' }))
+        .map((t) => t.executionId)
+        .sort(),
+    ).toEqual(['exec-m1', 'exec-m2']);
+    expect(await stores.aliases.mergedInto('p-loser')).toBe('p-winner');
+    await stores.aliases.record('p-winner', 'p-final', '2026-03-03T10:00:00.000Z');
+    expect(await stores.aliases.mergedInto('p-loser')).toBe('p-final');
+    expect(await stores.aliases.mergedInto('p-final')).toBeUndefined();
   });
 
   it('answers whether an exit event with the same key happened since a time', async () => {

@@ -95,6 +95,42 @@ describe('journey-step', () => {
     expect(await check()).toMatchObject({ exit: true, reason: 'exit_on_OrderCompleted' });
   });
 
+  it('follows a profile merge: the order arrives under the profile the person was merged into', async () => {
+    const aliases = { mergedInto: async (id: string) => (id === 'p-1' ? 'p-live' : undefined) };
+    const d = { ...deps(), aliases };
+    await d.occurrences.record({ ...order('cart-1', '2026-03-02T12:00:00Z'), profileId: 'p-live' });
+    const check = (dd: typeof d | ReturnType<typeof deps>) =>
+      runJourneyStep(
+        dd,
+        JourneyStepRequest.parse({
+          action: 'checkExit',
+          ...common,
+          since: '2026-03-02T10:00:00Z',
+          conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId' }],
+          lastSend: null,
+        }),
+      );
+    expect(await check(d)).toMatchObject({ exit: true, reason: 'exit_on_OrderCompleted' });
+    // Without the alias the order under the other id is not this person's.
+    const without = deps();
+    await without.occurrences.record({ ...order('cart-1', '2026-03-02T12:00:00Z'), profileId: 'p-live' });
+    expect(await check(without)).toMatchObject({ exit: false });
+    // A wait registered after the merge is stored under the live id, where the event will arrive.
+    await runJourneyStep(
+      d,
+      JourneyStepRequest.parse({
+        action: 'registerWait',
+        ...common,
+        event: 'CsatSubmitted',
+        token: 'tok-merged',
+        since: '2026-03-02T10:00:00Z',
+        timeoutSeconds: 3600,
+        at: '2026-03-02T13:00:00Z',
+      }),
+    );
+    expect(d.tokens.items.map((t) => [t.profileId, t.token])).toEqual([['p-live', 'tok-merged']]);
+  });
+
   it('never exits on its own trigger, but exits on a later occurrence of the same event (replenishment)', async () => {
     const d = deps();
     // The trigger order is recorded at the journey's start; a new order comes later.

@@ -74,8 +74,13 @@ export class MemoryTokens implements WaitTokens {
         t.profileId === profileId && t.event === event && (!t.key || keys[t.key.property] === t.key.value),
     );
   }
+  async waitingFor(profileId: string, event: string) {
+    return this.items.filter((t) => t.profileId === profileId && t.event === event);
+  }
   async delete(t: WaitingToken) {
-    const i = this.items.findIndex((x) => x.executionId === t.executionId && x.step === t.step);
+    const i = this.items.findIndex(
+      (x) => x.profileId === t.profileId && x.executionId === t.executionId && x.step === t.step,
+    );
     if (i >= 0) this.items.splice(i, 1);
   }
 }
