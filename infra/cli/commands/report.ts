@@ -1,11 +1,13 @@
 /**
- * `feltfit report [--json] [--html FILE] [--table NAME]`
+ * `feltfit report [--json] [--html FILE] [--recompute] [--table NAME]`
  *
  * The measurement report: experiment lift per journey against its holdout, all marketing against
  * the global control group, last-touch attribution, economics, the north star and fairness. Reads
  * the counters from the journeys table; journeys come from FELTFIT_JOURNEYS_CONFIG (JSON, else the
  * default catalogue) and statistics settings from FELTFIT_MEASUREMENT_CONFIG (JSON, else defaults),
- * which must match what the deployment runs with. User mistakes exit 2 with one line on stderr.
+ * which must match what the deployment runs with. `--recompute` rebuilds the journeys' counters from
+ * the raw exposure and credit records, reports from those and says where the stored counters differ.
+ * User mistakes exit 2 with one line on stderr.
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -17,15 +19,23 @@ import { defaultMeasurementConfig, MeasurementConfig } from '../../../shared/con
 import type { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
 import { formatReportText } from '../../../shared/domain/measurement/format.js';
 import { renderReportHtml } from '../../../shared/domain/measurement/html.js';
-import { buildReport, type ReportInput } from '../../../shared/domain/measurement/report.js';
+import {
+  buildReport,
+  type CounterDifference,
+  counterDifferences,
+  type JourneyCounters,
+  type ReportInput,
+} from '../../../shared/domain/measurement/report.js';
 import { resolveTable, TargetNotFoundError } from '../target.js';
 
-const USAGE = `usage: feltfit report [--json] [--html FILE] [--table NAME]
+const USAGE = `usage: feltfit report [--json] [--html FILE] [--recompute] [--table NAME]
 
 Experiment lift (each variant against its journey's holdout), all marketing against the global
 control group, last-touch attribution, economics, the north star and fairness of outcomes.
   --json         print the report as one JSON object
   --html FILE    write a self-contained HTML report (charts included) to FILE and print its path
+  --recompute    rebuild the journeys' counters from the raw exposure and credit records (one query
+                 per exposure), report from them, and list where the stored counters differ
   --table NAME   the journeys table (default: FELTFIT_JOURNEYS_TABLE, endpoint AWS_ENDPOINT_URL_DYNAMODB,
                  else the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)
 
@@ -51,6 +61,12 @@ export interface ReportDeps {
     options: { readonly table: string | undefined; readonly env: Record<string, string | undefined> },
     retentionDays: number,
   ) => Promise<ReportInput>;
+  /** Counters rebuilt from the raw records (`--recompute`). */
+  readonly recomputed?: (
+    journeys: readonly JourneyDefinition[],
+    options: { readonly table: string | undefined; readonly env: Record<string, string | undefined> },
+    retentionDays: number,
+  ) => Promise<JourneyCounters[]>;
 }
 
 const processIo: Io = {
@@ -66,6 +82,7 @@ class UsageError extends Error {
 /** Parsed arguments of `feltfit report`. */
 export interface ReportArgs {
   readonly json: boolean;
+  readonly recompute: boolean;
   readonly html?: string;
   readonly table?: string;
   readonly help: boolean;
@@ -74,6 +91,7 @@ export interface ReportArgs {
 /** Parses the arguments; throws UsageError with one line for the user. */
 export function parseReportArgs(args: readonly string[]): ReportArgs {
   let json = false;
+  let recompute = false;
   let help = false;
   let html: string | undefined;
   let table: string | undefined;
@@ -82,6 +100,7 @@ export function parseReportArgs(args: readonly string[]): ReportArgs {
     const eq = arg.indexOf('=');
     const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg];
     if (flag === '--json' && inline === undefined) json = true;
+    else if (flag === '--recompute' && inline === undefined) recompute = true;
     else if ((flag === '--help' || flag === '-h') && inline === undefined) help = true;
     else if (flag === '--html' || flag === '--table') {
       const value = inline ?? args[++i];
@@ -92,7 +111,13 @@ export function parseReportArgs(args: readonly string[]): ReportArgs {
     } else throw new UsageError(`unknown argument '${arg}'`);
   }
   if (json && html !== undefined) throw new UsageError('--json and --html cannot be combined');
-  return { json, help, ...(html !== undefined ? { html } : {}), ...(table !== undefined ? { table } : {}) };
+  return {
+    json,
+    recompute,
+    help,
+    ...(html !== undefined ? { html } : {}),
+    ...(table !== undefined ? { table } : {}),
+  };
 }
 
 /** Parses one JSON configuration variable; errors name the variable and the offending paths. */
@@ -118,13 +143,11 @@ function configFrom<T extends z.ZodType>(
   return parsed.data;
 }
 
-/** The journeys table's counters through DynamoDB (the default source). */
-async function dynamoDbReportInput(
-  journeys: readonly JourneyDefinition[],
-  now: Date,
+/** The measurement store on the journeys table the options and environment name. */
+async function measurementStore(
   options: { readonly table: string | undefined; readonly env: Record<string, string | undefined> },
   retentionDays: number,
-): Promise<ReportInput> {
+): Promise<DynamoDbMeasurementStore> {
   const target = await resolveTable(options.table, options.env, 'JOURNEYS_TABLE', 'journeys');
   const client = documentClient(
     target.endpoint
@@ -135,8 +158,39 @@ async function dynamoDbReportInput(
         }
       : {},
   );
-  const store = new DynamoDbMeasurementStore({ client, tableName: target.tableName, retentionDays });
-  return store.reportInput(journeys, now);
+  return new DynamoDbMeasurementStore({ client, tableName: target.tableName, retentionDays });
+}
+
+/** The journeys table's counters through DynamoDB (the default source). */
+async function dynamoDbReportInput(
+  journeys: readonly JourneyDefinition[],
+  now: Date,
+  options: { readonly table: string | undefined; readonly env: Record<string, string | undefined> },
+  retentionDays: number,
+): Promise<ReportInput> {
+  return (await measurementStore(options, retentionDays)).reportInput(journeys, now);
+}
+
+/** Counters rebuilt from the raw records in the journeys table (`--recompute`). */
+async function dynamoDbRecomputed(
+  journeys: readonly JourneyDefinition[],
+  options: { readonly table: string | undefined; readonly env: Record<string, string | undefined> },
+  retentionDays: number,
+): Promise<JourneyCounters[]> {
+  return (await measurementStore(options, retentionDays)).recomputedCounters(journeys);
+}
+
+/** The stored-versus-rebuilt lines printed before a recomputed text report. */
+function differencesText(differences: readonly CounterDifference[]): string {
+  const head = `RECOMPUTED from the raw exposure and credit records: ${
+    differences.length === 0
+      ? 'the stored counters agree'
+      : `${differences.length} stored counter${differences.length === 1 ? '' : 's'} differ (report below uses the rebuilt ones)`
+  }`;
+  const lines = differences.map(
+    (d) => `  ${d.journey} / ${d.arm} ${d.measure}: stored ${d.stored}, rebuilt ${d.rebuilt}`,
+  );
+  return `${[head, ...lines].join('\n')}\n\n`;
 }
 
 /** Runs `feltfit report`; returns the exit code. */
@@ -167,15 +221,25 @@ export async function run(args: string[], io: Io = processIo, deps: ReportDeps =
   }
 
   let report: ReturnType<typeof buildReport>;
+  let differences: CounterDifference[] | undefined;
   try {
     const now = (deps.now ?? (() => new Date()))();
     const journeys = journeysConfig.journeys;
-    const input = await (deps.reportInput ?? dynamoDbReportInput)(
+    const source = { table: parsed.table, env };
+    const stored = await (deps.reportInput ?? dynamoDbReportInput)(
       journeys,
       now,
-      { table: parsed.table, env },
+      source,
       measurementConfig.retentionDays,
     );
+    let input = stored;
+    if (parsed.recompute) {
+      const rebuilt = (
+        await (deps.recomputed ?? dynamoDbRecomputed)(journeys, source, measurementConfig.retentionDays)
+      ).filter((c) => Object.keys(c.arms).length > 0);
+      differences = counterDifferences(stored.journeys, rebuilt);
+      input = { ...stored, journeys: rebuilt };
+    }
     report = buildReport(input, journeys, measurementConfig, journeysConfig.experiments.globalControl.share);
   } catch (err) {
     const message =
@@ -188,7 +252,7 @@ export async function run(args: string[], io: Io = processIo, deps: ReportDeps =
 
   const format = { confidence: measurementConfig.statistics.confidence };
   if (parsed.json) {
-    io.out(`${JSON.stringify(report)}\n`);
+    io.out(`${JSON.stringify(differences ? { ...report, recomputed: { differences } } : report)}\n`);
     return 0;
   }
   if (parsed.html !== undefined) {
@@ -200,9 +264,10 @@ export async function run(args: string[], io: Io = processIo, deps: ReportDeps =
       io.err(`feltfit report: cannot write ${parsed.html} (${code ?? 'error'})\n`);
       return 2;
     }
+    if (differences) io.err(differencesText(differences));
     io.out(`${path}\n`);
     return 0;
   }
-  io.out(formatReportText(report, format));
+  io.out(`${differences ? differencesText(differences) : ''}${formatReportText(report, format)}`);
   return 0;
 }

@@ -48,6 +48,7 @@ import {
   type AttributionCounters,
   type CohortCounters,
   type CreditedConversion,
+  countersFrom,
   type JourneyCounters,
   minutesBetween,
   type ReportInput,
@@ -428,6 +429,42 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
       attribution,
       customers: { customers: num(kpi.Item?.customers), repeatCustomers: num(kpi.Item?.repeatCustomers) },
     };
+  }
+
+  /** The exposures (assignment records, every arm) of one journey or experiment. */
+  async exposuresOf(journey: string): Promise<Exposure[]> {
+    const items = await queryAll(this.options, {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `ASSIGN#${journey}` },
+    });
+    return items.map((i) => ({
+      journey,
+      executionName: String(i.sk),
+      profileId: String(i.profileId),
+      arm: String(i.arm),
+      experiment: typeof i.experiment === 'string' ? i.experiment : null,
+      at: String(i.at),
+    }));
+  }
+
+  /**
+   * The counters rebuilt from the raw records (`countersFrom` over the assignments and their credit
+   * records) for the deployed journeys and the send-time experiment: one Query per journey and one
+   * per exposure, `concurrency` at a time. What `feltfit report --recompute` reads.
+   */
+  async recomputedCounters(
+    journeys: readonly JourneyDefinition[],
+    concurrency = 16,
+  ): Promise<JourneyCounters[]> {
+    const ids = [...journeys.map((j) => j.id), SEND_TIME_EXPERIMENT];
+    const exposures = (await Promise.all(ids.map((id) => this.exposuresOf(id)))).flat();
+    const credits: CreditedConversion[] = [];
+    for (let i = 0; i < exposures.length; i += concurrency) {
+      const batch = exposures.slice(i, i + concurrency);
+      for (const list of await Promise.all(batch.map((e) => this.creditsOf(e.executionName))))
+        credits.push(...list);
+    }
+    return countersFrom(exposures, credits);
   }
 
   /** The credit records of one exposure (recomputation). */

@@ -20,6 +20,7 @@ import { DynamoDbLedger } from '../../../shared/adapters/dynamodb/message-ledger
 import { pressurePut } from '../../../shared/adapters/dynamodb/message-pressure.js';
 import { defaultJourneysConfig } from '../../../shared/config/journeys.js';
 import { defaultMeasurementConfig } from '../../../shared/config/measurement.js';
+import type { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
 import { type Conversion, type Exposure, lastTouch } from '../../../shared/domain/measurement/conversions.js';
 import { buildReport, countersFrom } from '../../../shared/domain/measurement/report.js';
 import type { LedgerEntry, PressureSend } from '../../../shared/ports/channels.js';
@@ -276,6 +277,8 @@ describe('exposures and credits on the journeys table', () => {
     expect(exposures).toHaveLength(4);
     expect(credits).toHaveLength(4);
     expect(countersFrom(exposures, credits)).toEqual([counters]);
+    // What `feltfit report --recompute` reads: the same, from the assignment records of the journey.
+    expect(await s.store.recomputedCounters([{ id: J } as JourneyDefinition])).toEqual([counters]);
   });
 });
 

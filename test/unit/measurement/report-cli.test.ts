@@ -74,7 +74,7 @@ describe('feltfit report: user mistakes exit 2 with one line', () => {
   it('prints the usage for --help and exits 0', async () => {
     const { code, out } = await cli(['--help'], {}, unreachable);
     expect(code).toBe(0);
-    expect(out).toMatch(/^usage: feltfit report \[--json\] \[--html FILE\] \[--table NAME\]/);
+    expect(out).toMatch(/^usage: feltfit report \[--json\] \[--html FILE\] \[--recompute\] \[--table NAME\]/);
   });
 
   it('exits 1 saying how to name a table when none can be found (no DynamoDB touched)', async () => {
@@ -136,5 +136,44 @@ describe('feltfit report with counters', () => {
     const bad = await cli([`--html=${join(dir, 'missing', 'r.html')}`], {}, fixed());
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/^feltfit report: cannot write .*missing.* \(ENOENT\)\n$/);
+  });
+
+  it('--recompute reports from counters rebuilt from the raw records and names the stored ones that differ', async () => {
+    // The rebuilt cart-recovery counters have one more exposure and conversion in `empathy` (a
+    // counter update lost after its raw record was written); the other journeys agree.
+    const rebuilt = input.journeys.map((j) =>
+      j.journey === 'cart-recovery'
+        ? {
+            ...j,
+            arms: {
+              ...j.arms,
+              empathy: {
+                ...j.arms.empathy!,
+                exposures: j.arms.empathy!.exposures + 1,
+                conversions: j.arms.empathy!.conversions + 1,
+              },
+            },
+          }
+        : j,
+    );
+    const deps: ReportDeps = { ...fixed(), recomputed: async () => rebuilt };
+    const text = await cli(['--recompute'], {}, deps);
+    expect(text.code).toBe(0);
+    expect(text.out.split('\n').slice(0, 3)).toEqual([
+      'RECOMPUTED from the raw exposure and credit records: 2 stored counters differ (report below uses the rebuilt ones)',
+      '  cart-recovery / empathy exposures: stored 300, rebuilt 301',
+      '  cart-recovery / empathy conversions: stored 30, rebuilt 31',
+    ]);
+    expect(text.out).toContain('31 of 301 recipients converted'); // the cart recovery KPI, from the rebuilt counters
+    const json = JSON.parse((await cli(['--recompute', '--json'], {}, deps)).out);
+    expect(json.recomputed.differences).toHaveLength(2);
+    const agreeing = await cli(
+      ['--recompute'],
+      {},
+      { ...fixed(), recomputed: async () => [...input.journeys] },
+    );
+    expect(agreeing.out.split('\n')[0]).toBe(
+      'RECOMPUTED from the raw exposure and credit records: the stored counters agree',
+    );
   });
 });
