@@ -1,9 +1,11 @@
 /**
  * Lambda entry point of the send function: wires adapters once per cold start. Recipients are read from
  * the live profiles (env PROFILES_TABLE, PROFILES_CONFIG optional). Sent messages are counted per
- * fairness cohort on the journeys table (env JOURNEYS_TABLE; MEASUREMENT_CONFIG optional).
+ * fairness cohort and as content-bandit exposures on the journeys table (env JOURNEYS_TABLE;
+ * MEASUREMENT_CONFIG optional).
  */
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoDbBanditStats } from '../../shared/adapters/dynamodb/journey-store.js';
 import { journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
 import { DynamoDbMeasurementStore } from '../../shared/adapters/dynamodb/measurement-store.js';
 import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
@@ -38,4 +40,6 @@ export const handler = createSendHandler({
     tableName: journeysTableName(process.env),
     retentionDays: parseMeasurementConfigEnv(process.env).retentionDays,
   }),
+  // Counts a sent variant as an exposure of the content bandit of the step that decided it.
+  bandit: new DynamoDbBanditStats({ client, tableName: journeysTableName(process.env) }),
 });

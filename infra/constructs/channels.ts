@@ -107,16 +107,16 @@ export class Channels extends Construct {
       'Guarded send: consent, suppression, approval, caps, quiet hours, ledger',
     );
     useSecret(this.send, 'UNSUBSCRIBE_SECRET_ARN', unsubscribeSecret);
-    // Fairness counters: a sent message is counted for the execution's cohort on the journeys table.
-    // UpdateItem on cohort items (partition key COHORT#…) only; the table's key is the one data key,
-    // already granted through the messages table.
+    // Counters of sent messages on the journeys table: the execution's fairness cohort and the
+    // content bandit's exposures. UpdateItem on cohort and bandit items (partition keys COHORT#…,
+    // BANDIT#…) only; the table's key is the one data key, already granted through the messages table.
     const journeysTable = data.tables.journeys;
     this.send.addEnvironment(TABLES.journeys.envVar, journeysTable.tableName);
     this.send.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:UpdateItem'],
         resources: [journeysTable.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COHORT#*'] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COHORT#*', 'BANDIT#*'] } },
       }),
     );
     const region = Stack.of(this).region;

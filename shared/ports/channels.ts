@@ -231,6 +231,11 @@ export interface ChannelMetrics {
  * Fairness counters per journey and cohort (measurement's, on the journeys table): the send path
  * counts each message it actually sent, and an offer with its discount, for the execution's cohort.
  */
+/** The content bandit's exposure counter (a sent variant of a decision step). */
+export interface BanditExposureCounter {
+  recordExposure(journey: string, step: string, variant: string): Promise<void>;
+}
+
 export interface CohortSendCounter {
   countSend(
     journey: string,

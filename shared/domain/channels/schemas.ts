@@ -54,6 +54,14 @@ export const SendRequest = z.object({
   action: z.enum(['offer', 'content', 'service', 'nothing']).optional(),
   /** The decided offer's discount, a share of the order value (0 for other actions). */
   discount: z.number().min(0).max(1).optional(),
+  /**
+   * The journey step whose decision chose `variant` (its bandit's arms): a Sent outcome counts one
+   * exposure of the variant there, so Thompson sampling learns from messages people received.
+   */
+  decision: z
+    .string()
+    .regex(/^[a-z][A-Za-z0-9]{0,39}$/)
+    .optional(),
 });
 export type SendRequest = z.infer<typeof SendRequest>;
 export type SendRequestInput = z.input<typeof SendRequest>;

@@ -17,6 +17,7 @@
 import type { ChannelsConfig } from '../../config/channels.js';
 import type { Logger } from '../../http/logger.js';
 import type {
+  BanditExposureCounter,
   Channel,
   ChannelMetrics,
   CohortSendCounter,
@@ -60,6 +61,8 @@ export interface SendDeps {
   readonly newId: () => string;
   /** Fairness counters: each newly sent message is counted for the execution's cohort, if any. */
   readonly cohorts?: CohortSendCounter;
+  /** The content bandit: each newly sent variant counts one exposure for its decision step. */
+  readonly bandit?: BanditExposureCounter;
 }
 
 /** Times a claim is retried when another send took the pressure slot concurrently. */
@@ -319,35 +322,47 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
     return { outcome: 'Failed', retryable: result.retryable, reason: result.reason };
   }
   await deps.ledger.settle({ ...claimed, status: 'sent', providerId: result.providerId });
-  await countForCohort(deps, request);
+  await countSent(deps, request);
   if (channel === 'email') await deps.reputation.add(now, { sends: 1 });
   decided('sent');
   return { outcome: 'Sent', messageId, providerId: result.providerId };
 }
 
 /**
- * Counts a newly sent message (and a decided offer with its discount) for the execution's fairness
+ * Counts a newly sent message: one exposure of its variant for the content bandit of the step that
+ * decided it, and the message (with a decided offer and its discount) for the execution's fairness
  * cohort. Only this path counts: a replayed or duplicate step returns before it, so a retry never
  * counts twice (a crash right after the ledger settled leaves the message uncounted instead). A
  * counter that fails is logged and counted, never thrown: the message is out and must not be resent.
  */
-async function countForCohort(deps: SendDeps, request: SendRequest): Promise<void> {
+async function countSent(deps: SendDeps, request: SendRequest): Promise<void> {
+  const bestEffort = async (metric: string, count: () => Promise<void>) => {
+    try {
+      await count();
+    } catch (err) {
+      deps.logger.warn('sent message count failed', {
+        counter: metric,
+        channel: request.channel,
+        journey: request.journey,
+        step: request.step,
+        errorName: err instanceof Error ? err.name : typeof err,
+      });
+      deps.metrics.count(metric, { channel: request.channel });
+    }
+  };
+  const { bandit, cohorts } = deps;
+  if (bandit && request.decision) {
+    const decision = request.decision;
+    await bestEffort('BanditCountFailed', () =>
+      bandit.recordExposure(request.journey, decision, request.variant),
+    );
+  }
   const cohort = request.assignment?.cohort;
-  if (!deps.cohorts || !cohort || Object.keys(cohort).length === 0) return;
-  const offer = request.action === 'offer';
-  try {
-    await deps.cohorts.countSend(request.journey, cohort, {
-      offer,
-      discount: offer ? (request.discount ?? 0) : 0,
-    });
-  } catch (err) {
-    deps.logger.warn('cohort count failed', {
-      channel: request.channel,
-      journey: request.journey,
-      step: request.step,
-      errorName: err instanceof Error ? err.name : typeof err,
-    });
-    deps.metrics.count('CohortCountFailed', { channel: request.channel });
+  if (cohorts && cohort && Object.keys(cohort).length > 0) {
+    const offer = request.action === 'offer';
+    await bestEffort('CohortCountFailed', () =>
+      cohorts.countSend(request.journey, cohort, { offer, discount: offer ? (request.discount ?? 0) : 0 }),
+    );
   }
 }
 

@@ -352,6 +352,7 @@ export function compileJourney(journey: JourneyDefinition, options: CompileOptio
               'journey.$': '$.journey',
               'executionId.$': '$$.Execution.Id',
               step: id,
+              decision,
               'content.$': `$.decisions.${decision}.content`,
               'variant.$': `$.decisions.${decision}.variant`,
               priority: step.priority ?? journey.priority,

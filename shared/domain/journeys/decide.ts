@@ -444,7 +444,8 @@ export async function decide(deps: DecideDeps, request: DecideRequest): Promise<
       out = decideAction({ request, profile, variants, stats, config: deps.config, random: deps.random });
     }
   }
-  if (out.variant) await deps.bandit.recordExposure(request.journey, request.step, out.variant);
+  // The bandit's exposures are counted by the send function when the chosen variant is sent (the
+  // send step passes this step as its `decision`): a variant the guardrails then skip was not seen.
   // Fairness counters (sends, offers, discount) are counted by the send function once a message is
   // actually sent: a decision the send guardrails then skip is not a message the person received.
   await deps.decisions.record({

@@ -100,8 +100,9 @@ describe('fairness counts on the send path', () => {
     const outcome = await send(s.deps, request({ assignment, action: 'offer', discount: 0.1 }));
     expect(outcome).toEqual({ outcome: 'Sent', messageId: 'm000001', providerId: 'prov-m000001' });
     expect([...s.ledger.entries.values()][0]).toMatchObject({ status: 'sent' });
-    const warning = s.logs.find((l) => l.message === 'cohort count failed');
+    const warning = s.logs.find((l) => l.message === 'sent message count failed');
     expect(warning?.keys).toEqual({
+      counter: 'CohortCountFailed',
       channel: 'email',
       journey: 'welcome',
       step: 'send-welcome',
@@ -119,6 +120,48 @@ describe('fairness counts on the send path', () => {
     expect(await send(s.deps, request({ assignment, action: 'offer', discount: 0.1 }))).toMatchObject({
       outcome: 'Sent',
     });
+  });
+});
+
+describe('content-bandit exposures on the send path', () => {
+  function withBandit(fail?: Error) {
+    const s = memorySendDeps();
+    const exposures: [string, string, string][] = [];
+    const bandit = {
+      recordExposure: async (journey: string, step: string, variant: string) => {
+        if (fail) throw fail;
+        exposures.push([journey, step, variant]);
+      },
+    };
+    return { ...s, deps: { ...s.deps, bandit }, exposures };
+  }
+
+  it('counts one exposure of the sent variant for the step that decided it, never on a replay', async () => {
+    const s = withBandit();
+    const sent = await send(s.deps, request({ decision: 'chooseAction' }));
+    expect(sent).toMatchObject({ outcome: 'Sent' });
+    expect(await send(s.deps, request({ decision: 'chooseAction' }))).toEqual(sent); // the step's retry
+    expect(s.exposures).toEqual([['welcome', 'chooseAction', request().variant]]);
+  });
+
+  it('counts nothing for a skipped message, or a request that names no deciding step', async () => {
+    const s = withBandit();
+    s.people.set('prof-1', recipient({ consent: {} }));
+    expect(await send(s.deps, request({ decision: 'chooseAction' }))).toMatchObject({ outcome: 'Skipped' });
+    s.people.set('prof-1', recipient());
+    expect(await send(s.deps, request({ executionId: 'exec-9' }))).toMatchObject({ outcome: 'Sent' });
+    expect(s.exposures).toEqual([]);
+  });
+
+  it('still returns Sent when the bandit counter fails, and says so without personal data', async () => {
+    const s = withBandit(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    expect(await send(s.deps, request({ decision: 'chooseAction' }))).toMatchObject({ outcome: 'Sent' });
+    expect(s.counts.get('BanditCountFailed|channel=email')).toBe(1);
+    expect(s.providers.emails).toHaveLength(1);
+  });
+
+  it('refuses a deciding step that is not a step id', () => {
+    expect(SendRequest.safeParse({ ...request(), decision: 'a step' }).success).toBe(false);
   });
 });
 

@@ -181,12 +181,15 @@ describe('compileJourney', () => {
       const payloadOf = (name: string) =>
         (state(asl, name).Parameters as { Payload: Record<string, unknown> }).Payload;
       expect(payloadOf('sendIncentive.Send')).toMatchObject({
+        // The step whose bandit counts the sent variant as an exposure.
+        decision: 'incentive',
         'assignment.$': '$.assignment',
         'action.$': '$.decisions.incentive.action',
         'discount.$': '$.decisions.incentive.discount',
       });
       for (const name of ['reminder.Send', 'reminder.Resend']) {
         expect(payloadOf(name)).toMatchObject({
+          decision: 'reminder',
           'assignment.$': '$.assignment',
           'action.$': '$.decisions.reminder.action',
           'discount.$': '$.decisions.reminder.discount',

@@ -172,7 +172,7 @@ describe('decide', () => {
     expect(evaluation(out, 'helpful').p).toBeGreaterThan(0.4);
   });
 
-  it('stores the explanation and counts the exposure of the chosen variant', async () => {
+  it('stores the explanation, and leaves the exposure to the send that delivers the variant', async () => {
     const bandit = new MemoryBandit();
     const decisions = new MemoryDecisions();
     const out = await decide(
@@ -189,9 +189,9 @@ describe('decide', () => {
     expect(decisions.items).toHaveLength(1);
     expect(decisions.items[0]).toMatchObject({ decisionId: out.decisionId, profileId: 'p-1', step: 'perk' });
     expect(decisions.items[0]!.explanation).toEqual(out.explanation);
-    expect(await bandit.get('service-follow-up', 'perk')).toEqual({
-      [out.variant!]: { exposures: 1, conversions: 0 },
-    });
+    expect(out.variant).toBe('loyalty-perk-v1');
+    // The send function counts it once the message is sent (send request `decision: 'perk'`).
+    expect(await bandit.get('service-follow-up', 'perk')).toEqual({});
   });
 
   it('does nothing, with a reason, for an unknown profile', async () => {
