@@ -119,6 +119,25 @@ describe('functions', () => {
       expect(document).not.toContain(other);
     }
   });
+
+  it('lets the send function update only cohort and bandit counters on the journeys table', () => {
+    const sendPolicy = Object.entries(resources).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('ChannelsSendRoleDefaultPolicy'),
+    );
+    const statements = (
+      sendPolicy![1].Properties.PolicyDocument as {
+        Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[];
+      }
+    ).Statement.filter((st) => JSON.stringify(st.Resource).includes('DataJourneysTable'));
+    expect(statements).toEqual([
+      {
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Resource: expect.anything(),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COHORT#*', 'BANDIT#*'] } },
+      },
+    ]);
+  });
 });
 
 describe('cdk-nag', () => {
