@@ -20,6 +20,7 @@ export const handler = createReportHandler(
         ports.journeys.journeys,
         ports.config,
         ports.journeys.experiments.globalControl.share,
+        ports.journeys.experiments.sendTime.holdoutShare,
       ),
     metrics,
   },

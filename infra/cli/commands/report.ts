@@ -240,7 +240,13 @@ export async function run(args: string[], io: Io = processIo, deps: ReportDeps =
       differences = counterDifferences(stored.journeys, rebuilt);
       input = { ...stored, journeys: rebuilt };
     }
-    report = buildReport(input, journeys, measurementConfig, journeysConfig.experiments.globalControl.share);
+    report = buildReport(
+      input,
+      journeys,
+      measurementConfig,
+      journeysConfig.experiments.globalControl.share,
+      journeysConfig.experiments.sendTime.holdoutShare,
+    );
   } catch (err) {
     const message =
       err instanceof Error

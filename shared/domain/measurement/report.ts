@@ -212,10 +212,19 @@ function sequentialOverDays(
 
 /** Expected share of each observed arm under the journey's configured split and global control. */
 function expectedShares(
-  journey: JourneyDefinition,
+  journey: JourneyDefinition | undefined,
   arms: readonly string[],
   globalShare: number,
+  sendTimeHoldoutShare: number | undefined,
 ): number[] | undefined {
+  if (!journey) {
+    // The send-time experiment: its holdout share of the waits, the rest optimised.
+    if (sendTimeHoldoutShare === undefined || sendTimeHoldoutShare <= 0) return undefined;
+    const shares = arms.map((a) =>
+      a === 'holdout' ? sendTimeHoldoutShare : a === 'optimised' ? 1 - sendTimeHoldoutShare : undefined,
+    );
+    return shares.every((s): s is number => s !== undefined && s > 0) ? shares : undefined;
+  }
   const split = experimentOf(journey);
   const g = isMarketing(journey) ? globalShare : 0;
   const weights = split ? split.variants.reduce((n, v) => n + v.weight, 0) : 0;
@@ -250,11 +259,15 @@ function journeyReport(
   definition: JourneyDefinition | undefined,
   config: MeasurementConfig,
   globalShare: number,
+  sendTimeHoldoutShare: number | undefined,
 ): JourneyReport {
   const s = config.statistics;
   const names = Object.keys(counters.arms).sort();
   const observed = names.filter((a) => (counters.arms[a]?.exposures ?? 0) > 0);
-  const shares = definition ? expectedShares(definition, observed, globalShare) : undefined;
+  const shares =
+    definition || counters.journey === SEND_TIME_EXPERIMENT
+      ? expectedShares(definition, observed, globalShare, sendTimeHoldoutShare)
+      : undefined;
   const srm =
     shares && observed.length >= 2
       ? sampleRatioMismatch(
@@ -440,15 +453,22 @@ export function fairnessFindings(
   return out;
 }
 
-/** Builds the report. `journeys` are the deployed definitions (names, splits, marketing or not). */
+/**
+ * Builds the report. `journeys` are the deployed definitions (names, splits, marketing or not);
+ * `sendTimeHoldoutShare` (journeys `experiments.sendTime.holdoutShare`) lets the send-time comparison
+ * check its split too.
+ */
 export function buildReport(
   input: ReportInput,
   journeys: readonly JourneyDefinition[],
   config: MeasurementConfig,
   globalShare: number,
+  sendTimeHoldoutShare?: number,
 ): Report {
   const byId = new Map(journeys.map((j) => [j.id, j]));
-  const reports = input.journeys.map((c) => journeyReport(c, byId.get(c.journey), config, globalShare));
+  const reports = input.journeys.map((c) =>
+    journeyReport(c, byId.get(c.journey), config, globalShare, sendTimeHoldoutShare),
+  );
   const countersOf = new Map(input.journeys.map((c) => [c.journey, c]));
   const kpis = config.kpis.map((k) => kpiReport(k, countersOf.get(k.journey), config.statistics.confidence));
 

@@ -235,10 +235,24 @@ describe('journey KPIs', () => {
       customers: { customers: 0, repeatCustomers: 0 },
     });
     const config = MeasurementConfig.parse({});
-    const withIt = buildReport(input(true), journeys, config, GLOBAL);
-    const without = buildReport(input(false), journeys, config, GLOBAL);
+    const withIt = buildReport(input(true), journeys, config, GLOBAL, 0.1);
+    const without = buildReport(input(false), journeys, config, GLOBAL, 0.1);
     const report = withIt.journeys.find((j) => j.journey === 'send-time')!;
     expect(report.name).toBe('Send-time optimisation (best hour against a fixed hour)');
+    // 100 of 1,000 waits held out, as configured: no sample ratio mismatch; 200 of 1,000 would be one.
+    expect(report.srm).toMatchObject({ mismatch: false });
+    expect(report.srm!.pValue).toBeCloseTo(1, 12);
+    const skewed = buildReport(
+      {
+        ...input(true),
+        journeys: [{ ...sendTime, arms: { optimised: arm(800, 104), holdout: arm(200, 18) } }],
+      },
+      journeys,
+      config,
+      GLOBAL,
+      0.1,
+    );
+    expect(skewed.journeys[0]!.srm).toMatchObject({ mismatch: true });
     expect(report.arms.find((a) => a.arm === 'optimised')!.vsHoldout!.absoluteLift.estimate).toBeCloseTo(
       0.04,
       12,
