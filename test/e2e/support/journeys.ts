@@ -29,12 +29,17 @@ export const profileOf = (userId: string): string => profileIdFor({ type: 'userI
  * A user id whose profile lands in the named arm of every listed journey (`default` for a journey
  * without a split). Assignment is a hash of the profile id, as start-journey computes it, so the
  * person is searched rather than chosen; global-control members never match a marketing journey.
+ * `profileOfCandidate` names the profile a candidate gets (default: a user id's).
  */
-export function personIn(arms: Readonly<Record<string, string>>, prefix: string): string {
+export function personIn(
+  arms: Readonly<Record<string, string>>,
+  prefix: string,
+  profileOfCandidate: (candidate: string) => string = profileOf,
+): string {
   const wanted = Object.entries(arms).map(([id, arm]) => ({ journey: catalogueJourney(id), arm }));
   for (let i = 0; i < 20_000; i++) {
     const userId = `${prefix}-${i}`;
-    const profileId = profileOf(userId);
+    const profileId = profileOfCandidate(userId);
     const fits = wanted.every(
       ({ journey, arm }) =>
         assign(defaultJourneysConfig.experiments.globalControl, experimentOf(journey), profileId, {
