@@ -1,7 +1,8 @@
 /**
  * The fairness counters' path through a compiled journey: decide's output (with its discount) is kept
  * by the decide state's ResultSelector, the send state hands the send function the execution's
- * assignment and the decided action and discount, and only a Sent outcome is counted for the cohort.
+ * assignment, the decided action and discount and its deciding step, and only a Sent outcome is
+ * counted, for the cohort and as the content bandit's exposure.
  * Runs the compiled ASL on the local Step Functions (aws-local-stepfunctions, which fails a state on a
  * JSONPath that matches nothing, as AWS does) with the real decide and send handlers on memory fakes.
  */
@@ -51,9 +52,11 @@ const journey = JourneyDefinition.parse({
 function setup(options: { dropDiscount?: boolean } = {}) {
   const sending = memorySendDeps({ people: [recipient({ profileId: 'p-1' })] });
   const counted: Parameters<CohortSendCounter['countSend']>[] = [];
+  const bandit = new MemoryBandit();
   const send = createSendHandler({
     ...sending.deps,
     cohorts: { countSend: async (...args) => void counted.push(args) },
+    bandit,
   });
   const decide = createDecideHandler(
     {
@@ -121,12 +124,12 @@ function setup(options: { dropDiscount?: boolean } = {}) {
     await execution.done;
     return execution;
   };
-  return { start, counted, sending };
+  return { start, counted, sending, bandit };
 }
 
 describe('fairness sends through a compiled journey', () => {
   it('counts the sent offer with its discount for the cohort, and not the reminder the cap skipped', async () => {
-    const { start, counted, sending } = setup();
+    const { start, counted, sending, bandit } = setup();
     const cohort = { ageBand: '65+' };
     const execution = await start('with-cohort', {
       arm: 'standard',
@@ -148,6 +151,10 @@ describe('fairness sends through a compiled journey', () => {
     ]);
     expect(sending.providers.emails).toHaveLength(1);
     expect(counted).toEqual([[journey.id, cohort, { offer: true, discount: 0.1 }]]);
+    // The content bandit counted the sent offer's variant for its deciding step; the capped reminder
+    // (chosen by its own step) was not seen and counts nothing.
+    expect(await bandit.get(journey.id, 'perk')).toEqual({ 'perk-v1': { exposures: 1, conversions: 0 } });
+    expect(await bandit.get(journey.id, 'remind')).toEqual({});
   });
 
   it('counts nothing for an execution whose assignment carries no cohort', async () => {
