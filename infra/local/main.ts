@@ -15,9 +15,11 @@ async function main(): Promise<void> {
   const adminToken = process.env.FELTFIT_ADMIN_TOKEN ?? randomToken('admin_');
 
   console.log('feltfit: synthesizing the CDK app and starting DynamoDB Local…');
-  const timeScale = Number(process.env.FELTFIT_TIME_SCALE ?? 1);
-  if (!(timeScale > 0)) throw new Error('FELTFIT_TIME_SCALE must be a positive number (1 = real time)');
-  const runtime = await startRuntime({ port, dataDir, writeKey, adminToken, timeScale });
+  // How many times faster than real time journeys run: 3600 makes an hour's wait one second.
+  const speed = Number(process.env.FELTFIT_TIME_SCALE ?? 1);
+  if (!(speed > 0) || !Number.isFinite(speed))
+    throw new Error('FELTFIT_TIME_SCALE must be a positive number (1 = real time, 3600 = an hour a second)');
+  const runtime = await startRuntime({ port, dataDir, writeKey, adminToken, timeScale: 1 / speed });
 
   if (!process.env.FELTFIT_WRITE_KEY) console.log(`feltfit: write key (source "local"): ${writeKey}`);
   if (!process.env.FELTFIT_ADMIN_TOKEN) console.log(`feltfit: admin token: ${adminToken}`);

@@ -32,7 +32,7 @@ export interface RuntimeOptions {
   readonly dynamodbEndpoint?: string;
   /** Prefix for local table names (lets several runtimes share one DynamoDB Local). */
   readonly tablePrefix?: string;
-  /** Speed of journey time: 1 is real time; 0.001 makes an hour's wait 3.6 s (FELTFIT_TIME_SCALE). */
+  /** Factor journey waits are multiplied by: 1 is real time, 1/3600 makes an hour's wait a second (`FELTFIT_TIME_SCALE` is its inverse, the speed-up). */
   readonly timeScale?: number;
   /**
    * Template variables replaced in the functions that have them, as a deploy with another
