@@ -15,6 +15,9 @@ import { LocalStreamMappings } from './stream-mappings.js';
 import { type Assembly, readAssembly, synthesize } from './synth.js';
 import { bindPassiveResources, Resolver } from './template.js';
 
+/** Longest a stopping runtime waits for events already on the bus to reach their targets. */
+const STOP_DRAIN_MS = 5_000;
+
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one. */
   readonly port: number;
@@ -152,6 +155,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await fn.start(options.functionLogs === 'files' ? join(logDir, `${fn.logicalId}.log`) : undefined);
       cleanups.push(() => fn.stop());
     }
+    // On stop (cleanups run in reverse): after the stream pollers, before the functions, let events
+    // already on the bus reach their targets (at most a few seconds) instead of dead-lettering them
+    // against stopped functions.
+    cleanups.push(() =>
+      Promise.race([bus.idle(), new Promise<void>((r) => setTimeout(r, STOP_DRAIN_MS).unref())]),
+    );
     const streamsClient = new DynamoDBStreamsClient({
       endpoint,
       region: 'us-east-1',
