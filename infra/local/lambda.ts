@@ -121,9 +121,16 @@ export class LocalFunction {
     });
   }
 
+  /** Stops the worker; invocations still running fail at once (their timers would hold the stop). */
   async stop(): Promise<void> {
-    await this.worker?.terminate();
+    const worker = this.worker;
     this.worker = undefined;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error(`function ${this.logicalId} stopped during the invocation`));
+    }
+    this.pending.clear();
+    await worker?.terminate();
   }
 }
 

@@ -157,7 +157,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     // On stop (cleanups run in reverse): after the stream pollers, before the functions, let events
     // already on the bus reach their targets (at most a few seconds) instead of dead-lettering them
-    // against stopped functions.
+    // against stopped functions; then end the executions still running, while their functions can
+    // still answer (a task waiting on a stopped function would hold the stop).
+    cleanups.push(() => stepFunctions.abortAll());
     cleanups.push(() =>
       Promise.race([bus.idle(), new Promise<void>((r) => setTimeout(r, STOP_DRAIN_MS).unref())]),
     );

@@ -442,9 +442,17 @@ export class LocalStepFunctions {
     });
   }
 
-  async close(): Promise<void> {
+  /** Aborts running executions and waits (at most `graceMs`) for them to end. */
+  async abortAll(graceMs = 5_000): Promise<void> {
     for (const e of this.executions.values()) if (e.status === 'RUNNING') e.abort?.();
-    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    await Promise.race([
+      Promise.allSettled([...this.executions.values()].map((e) => e.done)),
+      new Promise<void>((r) => setTimeout(r, graceMs).unref()),
+    ]);
+  }
+
+  async close(): Promise<void> {
+    await this.abortAll();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
