@@ -189,7 +189,12 @@ describe('resume-journeys', () => {
     const tokens = new MemoryTokens();
     const occurrences = new MemoryOccurrences();
     const handler = createResumeJourneysHandler(
-      { tokens, occurrences, runner: new StepFunctionsJourneyRunner(new SFNClient({ region: 'us-east-1' })) },
+      {
+        tokens,
+        occurrences,
+        runner: new StepFunctionsJourneyRunner(new SFNClient({ region: 'us-east-1' })),
+        awaitedEvents: ['OrderCompleted'],
+      },
       silentLogger,
     );
     return { tokens, occurrences, call: (e: unknown) => handler(e, ctx) };
@@ -251,6 +256,16 @@ describe('resume-journeys', () => {
       ['evt-late', '2026-03-02T10:00:00.927Z', { orderId: 'o-1' }],
       ['evt-bus', '2026-03-02T10:00:00Z', { orderId: 'o-2' }],
     ]);
+  });
+
+  it('moves the waits of a merged-away profile to the winner, and ignores a merge without both ids', async () => {
+    const { tokens, call } = resumeHandler();
+    await tokens.put(waiting('cart-1', 'tok-1'));
+    const merge = (detail: Record<string, unknown>) =>
+      call(busEvent('ProfilesMerged', detail, { id: 'evt-merge' }));
+    expect(await merge({ winner: 'p-2' })).toEqual({ ok: true, outcome: 'ignored', reason: 'no_profile' });
+    expect(await merge({ winner: 'p-2', loser: 'p-1' })).toEqual({ ok: true, outcome: 'merged', moved: 1 });
+    expect(tokens.items.map((t) => [t.profileId, t.token])).toEqual([['p-2', 'tok-1']]);
   });
 
   it('ignores a token that already timed out, and still deletes it', async () => {
