@@ -10,6 +10,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { JourneysConfig } from '../../shared/config/journeys.js';
 import type { MeasurementConfig } from '../../shared/config/measurement.js';
+import { SEND_TIME_EXPERIMENT } from '../../shared/domain/experiments/send-time.js';
 import { splitOf } from '../../shared/domain/journeys/definition.js';
 import type { Api } from './api.js';
 import type { Bus } from './bus.js';
@@ -144,6 +145,15 @@ export class Measurement extends Construct {
         metric('SampleRatioMismatch', { Journey: j.id }),
         0,
         `The ${j.id} journey's arm counts do not match its configured split (sample ratio mismatch): check assignment before trusting its lift.`,
+      );
+    }
+    if (props.journeys.experiments.sendTime.holdoutShare > 0) {
+      props.observability.alarm(
+        this,
+        `Srm-${SEND_TIME_EXPERIMENT}`,
+        metric('SampleRatioMismatch', { Journey: SEND_TIME_EXPERIMENT }),
+        0,
+        'The send-time holdout’s share of best-send-time waits does not match its configuration (sample ratio mismatch): check assignment before trusting the send-time gain.',
       );
     }
     props.observability.alarm(

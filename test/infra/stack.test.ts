@@ -239,6 +239,22 @@ describe('journeys', () => {
   });
 });
 
+describe('measurement', () => {
+  it('alarms on a sample ratio mismatch of every journey and of the send-time holdout, on fairness and on model drift', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map((a) => a.Properties);
+    const srm = alarms
+      .filter((a) => a.MetricName === 'SampleRatioMismatch')
+      .map((a) => (a.Dimensions as { Name: string; Value: string }[])[0]!.Value)
+      .sort();
+    const enabled = CATALOGUE.filter((j) => j.enabled !== false).map((j) => j.id);
+    expect(srm).toEqual([...enabled, 'send-time'].sort());
+    expect(alarms.map((a) => a.MetricName)).toEqual(expect.arrayContaining(['FairnessFlags', 'ModelDrift']));
+    for (const a of alarms.filter((x) => x.Namespace === 'Feltfit/Measurement'))
+      expect(a.AlarmActions).toHaveLength(1);
+    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+});
+
 describe('content', () => {
   it('creates no Bedrock resources by default (offline generator)', () => {
     expect(ofType('AWS::Bedrock::Guardrail')).toHaveLength(0);
