@@ -19,6 +19,41 @@ export const BusEventSchema = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * The input of a journey execution: who, which trigger, which arm, and the empty slots the compiled
+ * states write into (`$.decisions`, `$.events`, `$.branches`, `$.lastSend`, `$.exitCheck`,
+ * `$.waitUntil`) — a JSONPath that matches nothing fails a state, so every slot starts present.
+ */
+export function executionInput(e: {
+  readonly profileId: string;
+  readonly journey: string;
+  readonly entryKey: string | null;
+  readonly startedAt: string;
+  readonly trigger: Pick<BusEvent, 'id' | 'detail-type' | 'source' | 'time' | 'detail'>;
+  readonly assignment: Readonly<Record<string, unknown>>;
+}) {
+  return {
+    profileId: e.profileId,
+    journey: e.journey,
+    entryKey: e.entryKey,
+    startedAt: e.startedAt,
+    trigger: {
+      eventId: e.trigger.id,
+      detailType: e.trigger['detail-type'],
+      source: e.trigger.source,
+      time: e.trigger.time,
+      detail: e.trigger.detail,
+    },
+    assignment: e.assignment,
+    decisions: {},
+    events: {},
+    branches: {},
+    lastSend: null,
+    exitCheck: null,
+    waitUntil: null,
+  };
+}
+
 export type JourneyEntry =
   | {
       readonly journey: string;
@@ -120,26 +155,14 @@ export async function startJourneys(deps: StartDeps, event: BusEvent): Promise<J
     const started = await deps.runner.start({
       stateMachineArn,
       name,
-      input: {
+      input: executionInput({
         profileId,
         journey: journey.id,
         entryKey,
         startedAt: at,
-        trigger: {
-          eventId: event.id,
-          detailType: event['detail-type'],
-          source: event.source,
-          time: event.time,
-          detail: event.detail,
-        },
+        trigger: event,
         assignment: { arm: arm.arm, reason: arm.reason, experiment: split?.salt ?? null, ...withCohort },
-        decisions: {},
-        events: {},
-        branches: {},
-        lastSend: null,
-        exitCheck: null,
-        waitUntil: null,
-      },
+      }),
     });
     await deps.assignments.record({ ...record, started: true });
     entries.push({

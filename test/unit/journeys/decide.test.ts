@@ -266,8 +266,7 @@ describe('decide', () => {
       withCohort([offer], '2026-03-02T13:00:00.000Z'),
     );
     expect(lost).toMatchObject({ action: 'nothing', discount: 0 });
-    const chosen = await decide(
-      deps,
+    const reminderVariant = (at: string) =>
       DecideRequest.parse({
         mode: 'variant',
         profileId: 'p-1',
@@ -276,22 +275,13 @@ describe('decide', () => {
         step: 'reminder',
         channel: 'email',
         intent: 'cart-reminder',
-        at: '2026-03-02T14:00:00Z',
-      }),
-    );
+        at,
+      });
+    const chosen = await decide(deps, reminderVariant('2026-03-02T14:00:00Z'));
     expect(chosen).toMatchObject({ action: 'content', discount: 0 });
     const none = await decide(
       { ...deps, variants: { approvedVariants: async () => [] } },
-      DecideRequest.parse({
-        mode: 'variant',
-        profileId: 'p-1',
-        journey: 'cart-recovery',
-        executionId: 'exec',
-        step: 'reminder',
-        channel: 'email',
-        intent: 'cart-reminder',
-        at: '2026-03-02T15:00:00Z',
-      }),
+      reminderVariant('2026-03-02T15:00:00Z'),
     );
     expect(none).toMatchObject({ action: 'nothing', discount: 0 });
   });

@@ -17,6 +17,7 @@ import { DecideConfig } from '../../../shared/config/journeys.js';
 import { seededRandom } from '../../../shared/domain/experiments/bandit.js';
 import { compileJourney } from '../../../shared/domain/journeys/compile.js';
 import { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
+import { executionInput } from '../../../shared/domain/journeys/start.js';
 import { silentLogger } from '../../../shared/http/logger.js';
 import type { CohortSendCounter } from '../../../shared/ports/channels.js';
 import { memorySendDeps, recipient } from '../channels/support.js';
@@ -105,21 +106,21 @@ function setup(options: { dropDiscount?: boolean } = {}) {
   const sfn = new LocalStepFunctions(resolver, () => functions, 0.00001);
   sfn.load();
   const start = async (name: string, assignment: Record<string, unknown>) => {
-    // The execution input start-journey builds (shared/domain/journeys/start.ts).
-    const input = {
+    // The execution input start-journey builds.
+    const input = executionInput({
       profileId: 'p-1',
       journey: journey.id,
       entryKey: `cart-${name}`,
       startedAt: new Date().toISOString(),
-      trigger: { eventId: `evt-${name}`, detailType: 'CheckoutStarted', detail: { value: 100 } },
+      trigger: {
+        id: `evt-${name}`,
+        'detail-type': 'CheckoutStarted',
+        source: 'feltfit.profiles',
+        time: new Date().toISOString(),
+        detail: { value: 100 },
+      },
       assignment,
-      decisions: {},
-      events: {},
-      branches: {},
-      lastSend: null,
-      exitCheck: null,
-      waitUntil: null,
-    };
+    });
     const execution = sfn.startExecution(sfn.stateMachineArns[0]!, JSON.stringify(input), name);
     await execution.done;
     return execution;

@@ -33,6 +33,17 @@ const order = (cartId: string, at: string, eventId = 'o-evt') => ({
   facts: { revenue: 80 },
 });
 
+/** An exit check on orders for `cart-1` since `since`. */
+const cartExitCheck = (since: string, extra: { triggerEventId?: string } = {}) =>
+  JourneyStepRequest.parse({
+    action: 'checkExit',
+    ...common,
+    since,
+    ...extra,
+    conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId' }],
+    lastSend: null,
+  });
+
 describe('journey-step', () => {
   it('exits on an order for the same cart and credits the last sent variant with a conversion', async () => {
     const d = deps();
@@ -61,16 +72,7 @@ describe('journey-step', () => {
     const d = deps();
     await d.occurrences.record(order('cart-2', '2026-03-02T12:00:00Z', 'a'));
     await d.occurrences.record(order('cart-1', '2026-03-02T09:00:00Z', 'b'));
-    const out = await runJourneyStep(
-      d,
-      JourneyStepRequest.parse({
-        action: 'checkExit',
-        ...common,
-        since: '2026-03-02T10:00:00Z',
-        conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId' }],
-        lastSend: null,
-      }),
-    );
+    const out = await runJourneyStep(d, cartExitCheck('2026-03-02T10:00:00Z'));
     expect(out).toMatchObject({ exit: false });
   });
 
@@ -79,17 +81,7 @@ describe('journey-step', () => {
     // Occurrences carry the customer's event time to the millisecond (DomainEvent.occurredAt).
     await d.occurrences.record(order('cart-1', '2026-03-02T12:00:00.020Z', 'before'));
     const check = () =>
-      runJourneyStep(
-        d,
-        JourneyStepRequest.parse({
-          action: 'checkExit',
-          ...common,
-          since: '2026-03-02T12:00:00.027Z',
-          triggerEventId: 'cart-evt',
-          conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId' }],
-          lastSend: null,
-        }),
-      );
+      runJourneyStep(d, cartExitCheck('2026-03-02T12:00:00.027Z', { triggerEventId: 'cart-evt' }));
     expect(await check()).toMatchObject({ exit: false });
     await d.occurrences.record(order('cart-1', '2026-03-02T12:00:00.031Z', 'after'));
     expect(await check()).toMatchObject({ exit: true, reason: 'exit_on_OrderCompleted' });
@@ -100,16 +92,7 @@ describe('journey-step', () => {
     const d = { ...deps(), aliases };
     await d.occurrences.record({ ...order('cart-1', '2026-03-02T12:00:00Z'), profileId: 'p-live' });
     const check = (dd: typeof d | ReturnType<typeof deps>) =>
-      runJourneyStep(
-        dd,
-        JourneyStepRequest.parse({
-          action: 'checkExit',
-          ...common,
-          since: '2026-03-02T10:00:00Z',
-          conditions: [{ event: 'OrderCompleted', keyProperty: 'cartId' }],
-          lastSend: null,
-        }),
-      );
+      runJourneyStep(dd, cartExitCheck('2026-03-02T10:00:00Z'));
     expect(await check(d)).toMatchObject({ exit: true, reason: 'exit_on_OrderCompleted' });
     // Without the alias the order under the other id is not this person's.
     const without = deps();
