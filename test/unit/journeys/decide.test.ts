@@ -49,6 +49,19 @@ function request(
   }) as DecideActionRequest;
 }
 
+/** A variant-mode request for cart recovery's reminder step at `at`. */
+const reminderVariant = (at: string) =>
+  DecideRequest.parse({
+    mode: 'variant',
+    profileId: 'p-1',
+    journey: 'cart-recovery',
+    executionId: 'exec',
+    step: 'reminder',
+    channel: 'email',
+    intent: 'cart-reminder',
+    at,
+  });
+
 function run(req: DecideActionRequest, p: DecisionProfile = profile(), cfg = config) {
   const variants = Object.fromEntries(
     req.candidates
@@ -219,22 +232,12 @@ describe('decide', () => {
       random: seededRandom(9),
       config,
     };
-    const base = {
-      mode: 'variant',
-      profileId: 'p-1',
-      journey: 'cart-recovery',
-      executionId: 'exec',
-      step: 'reminder',
-      channel: 'email',
-      intent: 'cart-reminder',
-      at: '2026-03-02T10:00:00Z',
-    };
-    const out = await decide(deps, DecideRequest.parse(base));
+    const out = await decide(deps, reminderVariant('2026-03-02T10:00:00Z'));
     expect(out).toMatchObject({ action: 'content', channel: 'email', purpose: 'marketing' });
     expect(['a', 'b']).toContain(out.variant);
     const none = await decide(
       { ...deps, variants: { approvedVariants: async () => [] } },
-      DecideRequest.parse({ ...base, at: '2026-03-02T11:00:00Z' }),
+      reminderVariant('2026-03-02T11:00:00Z'),
     );
     expect(none).toMatchObject({ action: 'nothing', variant: null });
     expect(none.explanation.chosen.reason).toBe('no_approved_variant');
@@ -266,17 +269,6 @@ describe('decide', () => {
       withCohort([offer], '2026-03-02T13:00:00.000Z'),
     );
     expect(lost).toMatchObject({ action: 'nothing', discount: 0 });
-    const reminderVariant = (at: string) =>
-      DecideRequest.parse({
-        mode: 'variant',
-        profileId: 'p-1',
-        journey: 'cart-recovery',
-        executionId: 'exec',
-        step: 'reminder',
-        channel: 'email',
-        intent: 'cart-reminder',
-        at,
-      });
     const chosen = await decide(deps, reminderVariant('2026-03-02T14:00:00Z'));
     expect(chosen).toMatchObject({ action: 'content', discount: 0 });
     const none = await decide(
