@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<main>Feltfit</main>, document.getElementById('app')!);
