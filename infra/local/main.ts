@@ -1,18 +1,18 @@
 /**
  * `npm start`: synthesizes the CDK app and runs it on this machine (see runtime.ts).
- * Environment: PORT (3000), FELTFIT_WRITE_KEY, FELTFIT_ADMIN_TOKEN (both generated when unset),
- * FELTFIT_DATA_DIR (.feltfit/).
+ * Environment: PORT (3000), FELTFIT_WRITE_KEY, FELTFIT_ADMIN_TOKEN (both generated once and kept in
+ * FELTFIT_DATA_DIR/credentials.json when unset), FELTFIT_DATA_DIR (.feltfit/), FELTFIT_TIME_SCALE (1).
  */
+import { CredentialsFileError, loadOrCreateCredentials } from './credentials.js';
 import { JavaMissingError } from './dynamodb-local.js';
-import { randomToken, startRuntime } from './runtime.js';
+import { startRuntime } from './runtime.js';
 
 async function main(): Promise<void> {
   // The functions run on Lambda's Node.js 24; the SDK's notice about this machine's Node.js is noise.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
   const dataDir = process.env.FELTFIT_DATA_DIR ?? '.feltfit';
-  const writeKey = process.env.FELTFIT_WRITE_KEY ?? randomToken('ff_');
-  const adminToken = process.env.FELTFIT_ADMIN_TOKEN ?? randomToken('admin_');
+  const { writeKey, adminToken, file } = await loadOrCreateCredentials(dataDir, process.env);
 
   console.log('feltfit: synthesizing the CDK app and starting DynamoDB Local…');
   // How many times faster than real time journeys run: 3600 makes an hour's wait one second.
@@ -21,11 +21,17 @@ async function main(): Promise<void> {
     throw new Error('FELTFIT_TIME_SCALE must be a positive number (1 = real time, 3600 = an hour a second)');
   const runtime = await startRuntime({ port, dataDir, writeKey, adminToken, timeScale: 1 / speed });
 
-  if (!process.env.FELTFIT_WRITE_KEY) console.log(`feltfit: write key (source "local"): ${writeKey}`);
-  if (!process.env.FELTFIT_ADMIN_TOKEN) console.log(`feltfit: admin token: ${adminToken}`);
+  console.log(`feltfit: write key (source "local"): ${writeKey}`);
+  console.log(`feltfit: admin token: ${adminToken}`);
+  // Ready to paste into the shell that runs curl, the SDKs or `npx feltfit`; the values stay the same
+  // on the next start (they are kept in the data folder).
+  console.log(`feltfit: kept in ${file}; for another shell:`);
+  console.log(`  export FELTFIT_WRITE_KEY=${writeKey}`);
+  console.log(`  export FELTFIT_ADMIN_TOKEN=${adminToken}`);
   console.log(
     `feltfit: ${runtime.routeKeys.length} routes from the template, DynamoDB Local at ${runtime.dynamodbEndpoint}`,
   );
+  console.log(`feltfit: console at ${runtime.url}/?token=${encodeURIComponent(adminToken)}`);
   console.log(`feltfit: ready at ${runtime.url}`);
 
   let stopping = false;
@@ -41,7 +47,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof JavaMissingError) console.error(`feltfit: ${err.message}`);
+  if (err instanceof JavaMissingError || err instanceof CredentialsFileError)
+    console.error(`feltfit: ${err.message}`);
   else console.error('feltfit: failed to start:', err);
   process.exit(1);
 });

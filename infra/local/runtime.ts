@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -232,7 +231,5 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 }
 
-/** A random token for local secrets (admin token, write key) when none is configured. */
-export function randomToken(prefix: string): string {
-  return `${prefix}${randomBytes(32).toString('base64url')}`;
-}
+/** Kept here too for the callers that import it from the runtime (tests). */
+export { randomToken } from './credentials.js';
