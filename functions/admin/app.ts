@@ -1,11 +1,12 @@
 /**
  * The admin Lambda: views for operators and tests, and the privacy operations (profile lookup, export,
- * erasure) and the data-quality report. Authorisation happens in front of it (IAM in AWS, a bearer
- * token in the local runtime), so it does not check credentials itself.
+ * erasure) and the data-quality report. Authentication happens in front of it (IAM or Cognito JWT in
+ * AWS, the admin token or a console session locally); the router checks each route's action.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import type { RouteId } from '../../shared/api/contract.js';
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
 import {
   type EraseDeps,
@@ -18,6 +19,7 @@ import {
   parseProfileId,
 } from '../../shared/domain/privacy/operations.js';
 import { type QualityDeps, qualityReport } from '../../shared/domain/quality/report.js';
+import { adminRouter, type RouteContext, type RouteHandler } from '../../shared/http/admin-router.js';
 import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
@@ -93,124 +95,78 @@ export interface AdminDeps {
   readonly outbox?: { list(limit: number): Promise<readonly unknown[]> };
 }
 
-type Route =
-  | 'events'
-  | 'quarantine'
-  | 'profileLookup'
-  | 'profileGet'
-  | 'profileExport'
-  | 'profileErase'
-  | 'quality'
-  | 'outbox';
-
-const ROUTES: readonly { method: string; pattern: RegExp; route: Route }[] = [
-  { method: 'GET', pattern: /^\/admin\/events$/, route: 'events' },
-  { method: 'GET', pattern: /^\/admin\/quarantine$/, route: 'quarantine' },
-  { method: 'GET', pattern: /^\/admin\/profiles$/, route: 'profileLookup' },
-  { method: 'GET', pattern: /^\/admin\/profiles\/([^/]+)$/, route: 'profileGet' },
-  { method: 'DELETE', pattern: /^\/admin\/profiles\/([^/]+)$/, route: 'profileErase' },
-  { method: 'GET', pattern: /^\/admin\/profiles\/([^/]+)\/export$/, route: 'profileExport' },
-  { method: 'POST', pattern: /^\/admin\/profiles\/([^/]+)\/erase$/, route: 'profileErase' },
-  { method: 'GET', pattern: /^\/admin\/quality$/, route: 'quality' },
-  { method: 'GET', pattern: /^\/admin\/outbox$/, route: 'outbox' },
-];
-
-/**
- * The route of a request and its `{profileId}`: from the route key when API Gateway matched one
- * (template path, parameters in `pathParameters`), else from the raw path.
- */
-function routeOf(event: APIGatewayProxyEventV2): { route: Route; profileId?: string } | undefined {
-  const keyed = event.routeKey && event.routeKey !== '$default' ? event.routeKey.split(' ') : undefined;
-  const method = (keyed?.[0] ?? event.requestContext?.http?.method ?? 'GET').toUpperCase();
-  for (const path of [keyed?.[1], event.rawPath]) {
-    if (path === undefined) continue;
-    for (const r of ROUTES) {
-      const m = r.pattern.exec(path);
-      if (!m || r.method !== method) continue;
-      const captured = m[1];
-      if (captured === undefined) return { route: r.route };
-      let profileId: string | undefined = event.pathParameters?.profileId;
-      if (profileId === undefined && captured !== '{profileId}') {
-        try {
-          profileId = decodeURIComponent(captured);
-        } catch {
-          profileId = captured; // not valid percent-encoding: let validation reject it
-        }
-      }
-      return { route: r.route, ...(profileId !== undefined ? { profileId } : {}) };
-    }
-  }
-  return undefined;
-}
-
-/** Who asked: the IAM principal when API Gateway authorised one, else the API itself. */
-function actorOf(event: APIGatewayProxyEventV2): string {
-  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } } | undefined)
-    ?.authorizer?.iam;
-  return typeof iam?.userArn === 'string' && iam.userArn.length > 0 ? iam.userArn : 'admin-api';
+/** Who the caller is and what they may do: the console asks once after sign-in. */
+function meResponse(ctx: RouteContext) {
+  const { kind, id, roles, actions } = ctx.caller;
+  return jsonResponse(200, { caller: { kind, id, roles, actions } });
 }
 
 /**
- * `GET /admin/events`, `GET /admin/quarantine`, `GET /admin/profiles?type=&value=`,
- * `GET /admin/profiles/{profileId}`, `GET /admin/profiles/{profileId}/export`,
- * `DELETE /admin/profiles/{profileId}` (= `POST /admin/profiles/{profileId}/erase`), `GET /admin/quality`.
+ * The admin function's routes (shared/api/contract.ts, owner `admin`): `me`, events, quarantine,
+ * the local outbox, profile lookup, read, export and erasure, and the data-quality report.
  */
 export function createAdminHandler(deps: AdminDeps, logger: Logger) {
+  const privacy = (): PrivacyRoutesDeps => {
+    if (!deps.privacy) throw new NotFoundError('unknown_route', 'no such admin route');
+    return deps.privacy;
+  };
+  const handlers: Partial<Record<RouteId, RouteHandler>> = {
+    me: async (ctx) => meResponse(ctx),
+    outbox: async ({ query }) => {
+      if (!deps.outbox) throw new NotFoundError('outbox_not_configured', 'there is no local outbox here');
+      const q = parseQuery(OutboxQuery, query);
+      return jsonResponse(200, { messages: await deps.outbox.list(q.limit) });
+    },
+    events: async ({ query }) => {
+      const q = parseQuery(EventsQuery, query);
+      const person = q.userId !== undefined ? { userId: q.userId } : { anonymousId: q.anonymousId! };
+      const page = await deps.events.listByPerson({
+        ...person,
+        limit: q.limit,
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      });
+      // Sorted within the page; pages follow the key (messageId) order, see docs/data-model.md.
+      const events = [...page.events].sort(
+        (a, b) => a.timestamp.localeCompare(b.timestamp) || a.messageId.localeCompare(b.messageId),
+      );
+      logger.info('events listed', { count: events.length });
+      return jsonResponse(200, { events, ...(page.cursor ? { cursor: page.cursor } : {}) });
+    },
+    quarantine: async ({ query }) => {
+      const q = parseQuery(QuarantineQuery, query);
+      const [page, countsByReason] = await Promise.all([
+        deps.quarantine.list({
+          limit: q.limit,
+          ...(q.reason ? { reason: q.reason } : {}),
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        }),
+        deps.quarantine.countsByReason(),
+      ]);
+      logger.info('quarantine listed', { count: page.items.length });
+      return jsonResponse(200, {
+        items: page.items,
+        countsByReason,
+        ...(page.cursor ? { cursor: page.cursor } : {}),
+      });
+    },
+    quality: (ctx) => privacyRoute(privacy(), 'quality', ctx, logger),
+    profileLookup: (ctx) => privacyRoute(privacy(), 'profileLookup', ctx, logger),
+    profileGet: (ctx) => privacyRoute(privacy(), 'profileGet', ctx, logger),
+    profileExport: (ctx) => privacyRoute(privacy(), 'profileExport', ctx, logger),
+    profileErase: (ctx) => privacyRoute(privacy(), 'profileErase', ctx, logger),
+    profileEraseByPost: (ctx) => privacyRoute(privacy(), 'profileErase', ctx, logger),
+  };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpErrorHandler(logger))
-    .handler(async (event) => {
-      const matched = routeOf(event);
-      const path = matched?.route;
-      if (path === 'outbox') {
-        if (!deps.outbox) throw new NotFoundError('outbox_not_configured', 'there is no local outbox here');
-        const q = parseQuery(OutboxQuery, event.queryStringParameters);
-        return jsonResponse(200, { messages: await deps.outbox.list(q.limit) });
-      }
-      if (path && path !== 'events' && path !== 'quarantine') {
-        if (!deps.privacy) throw new NotFoundError('unknown_route', 'no such admin route');
-        return privacyRoute(deps.privacy, path, matched?.profileId, event, logger);
-      }
-      if (path === 'events') {
-        const q = parseQuery(EventsQuery, event.queryStringParameters);
-        const person = q.userId !== undefined ? { userId: q.userId } : { anonymousId: q.anonymousId! };
-        const page = await deps.events.listByPerson({
-          ...person,
-          limit: q.limit,
-          ...(q.cursor ? { cursor: q.cursor } : {}),
-        });
-        // Sorted within the page; pages follow the key (messageId) order, see docs/data-model.md.
-        const events = [...page.events].sort(
-          (a, b) => a.timestamp.localeCompare(b.timestamp) || a.messageId.localeCompare(b.messageId),
-        );
-        logger.info('events listed', { count: events.length });
-        return jsonResponse(200, { events, ...(page.cursor ? { cursor: page.cursor } : {}) });
-      }
-      if (path === 'quarantine') {
-        const q = parseQuery(QuarantineQuery, event.queryStringParameters);
-        const [page, countsByReason] = await Promise.all([
-          deps.quarantine.list({
-            limit: q.limit,
-            ...(q.reason ? { reason: q.reason } : {}),
-            ...(q.cursor ? { cursor: q.cursor } : {}),
-          }),
-          deps.quarantine.countsByReason(),
-        ]);
-        logger.info('quarantine listed', { count: page.items.length });
-        return jsonResponse(200, {
-          items: page.items,
-          countsByReason,
-          ...(page.cursor ? { cursor: page.cursor } : {}),
-        });
-      }
-      throw new NotFoundError('unknown_route', 'no such admin route');
-    });
+    .handler(adminRouter('admin', handlers));
 }
+
+type PrivacyRoute = 'quality' | 'profileLookup' | 'profileGet' | 'profileExport' | 'profileErase';
 
 async function privacyRoute(
   deps: PrivacyRoutesDeps,
-  route: Exclude<Route, 'events' | 'quarantine' | 'outbox'>,
-  rawProfileId: string | undefined,
-  event: APIGatewayProxyEventV2,
+  route: PrivacyRoute,
+  { params, query, caller }: RouteContext,
   logger: Logger,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   if (route === 'quality') {
@@ -222,12 +178,12 @@ async function privacyRoute(
     return jsonResponse(200, report);
   }
   if (route === 'profileLookup') {
-    const query = parseLookupQuery(event.queryStringParameters);
-    const profile = await findProfileView(deps.directory, query);
-    logger.info('profile looked up', { identifierType: query.type });
+    const lookup = parseLookupQuery(query);
+    const profile = await findProfileView(deps.directory, lookup);
+    logger.info('profile looked up', { identifierType: lookup.type });
     return jsonResponse(200, { profile });
   }
-  const profileId = parseProfileId(rawProfileId);
+  const profileId = parseProfileId(params.profileId);
   if (route === 'profileGet') {
     const profile = await getProfileView(deps.directory, profileId);
     logger.info('profile read');
@@ -250,7 +206,7 @@ async function privacyRoute(
     logger.info('personal data exported', { holders: Object.keys(document.holders).length });
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
   }
-  const outcome = await erasePerson(deps.erase, profileId, actorOf(event));
+  const outcome = await erasePerson(deps.erase, profileId, caller.id);
   logger.info('person erased', {
     status: outcome.status,
     profileIdHash: outcome.profileIdHash,

@@ -1,6 +1,6 @@
 /**
  * The measurement-report Lambda.
- *   GET /admin/report (API Gateway, IAM-authorized): the report as JSON.
+ *   GET /admin/report (API Gateway; IAM for the CLI, JWT under /api for the console): the report as JSON.
  *   The daily schedule: the same report published as CloudWatch metrics (embedded metric format via
  *   Powertools Metrics, namespace Feltfit/Measurement), which the stack's dashboard charts and alarms
  *   watch: per journey and variant the lift and its always-valid lower bound, a sample-ratio-mismatch
@@ -10,7 +10,10 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { ClientError } from '../../shared/domain/errors.js';
 import type { Report } from '../../shared/domain/measurement/report.js';
+import { adminRouter } from '../../shared/http/admin-router.js';
+import { errorResponse } from '../../shared/http/errors.js';
 import type { Logger } from '../../shared/http/logger.js';
 
 export interface ReportDeps {
@@ -60,15 +63,24 @@ export function publishReportMetrics(report: Report, metrics: ReportDeps['metric
 
 /** Builds the handler. */
 export function createReportHandler(deps: ReportDeps, logger: Logger) {
+  const http = adminRouter('report', {
+    report: async () => ({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      body: JSON.stringify(await deps.report()),
+    }),
+  });
   return middy<unknown, APIGatewayProxyResultV2 | { published: number }>().handler(async (event) => {
-    const report = await deps.report();
     if (isHttp(event)) {
-      return {
-        statusCode: 200,
-        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-        body: JSON.stringify(report),
-      };
+      try {
+        return await http(event);
+      } catch (err) {
+        if (!(err instanceof ClientError)) throw err;
+        logger.info('request rejected', { code: err.code });
+        return errorResponse(err);
+      }
     }
+    const report = await deps.report();
     const published = publishReportMetrics(report, deps.metrics);
     logger.info('report metrics published', { published, journeys: report.journeys.length });
     return { published };

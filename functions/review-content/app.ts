@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { type ReviewDeps, ReviewRequest, reviewVariant } from '../../shared/domain/content/review.js';
 import { VariantStatus } from '../../shared/domain/content/schemas.js';
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
+import { adminRouter } from '../../shared/http/admin-router.js';
 import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
@@ -34,12 +35,6 @@ export interface ReviewContentDeps extends ReviewDeps {
   readonly store: Pick<ContentStore, 'get' | 'applyReview' | 'listByStatus' | 'audit'>;
 }
 
-function route(event: APIGatewayProxyEventV2): { method: string; path: string } {
-  const method = event.requestContext?.http?.method ?? 'GET';
-  const path = event.rawPath ?? '';
-  return { method: method.toUpperCase(), path: path.replace(/\/+$/, '') };
-}
-
 function parseId(raw: string | undefined): string {
   const parsed = VariantId.safeParse(raw ? decodeURIComponent(raw) : raw);
   if (!parsed.success) throw new InvalidRequestError('invalid_id', 'invalid variant id');
@@ -56,51 +51,53 @@ function parseJson(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
-/** The admin content routes. */
+/** The admin content routes (shared/api/contract.ts, owner `content`). */
 export function createReviewHandler(deps: ReviewContentDeps, logger: Logger) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpErrorHandler(logger))
-    .handler(async (event) => {
-      const { method, path } = route(event);
-      const segments = path.split('/').filter(Boolean); // ['admin', 'content', id?, 'review'?]
-      if (segments[0] !== 'admin' || segments[1] !== 'content') {
-        throw new NotFoundError('unknown_route', 'no such admin route');
-      }
-      if (method === 'GET' && segments.length === 2) {
-        const q = ListQuery.safeParse(event.queryStringParameters ?? {});
-        if (!q.success)
-          throw new InvalidRequestError('invalid_query', 'invalid query parameters', {
-            issues: issues(q.error),
+    .handler(
+      adminRouter('content', {
+        contentList: async ({ query }) => {
+          const q = ListQuery.safeParse(query);
+          if (!q.success)
+            throw new InvalidRequestError('invalid_query', 'invalid query parameters', {
+              issues: issues(q.error),
+            });
+          const page = await deps.store.listByStatus(q.data.status, {
+            limit: q.data.limit,
+            ...(q.data.cursor ? { cursor: q.data.cursor } : {}),
           });
-        const page = await deps.store.listByStatus(q.data.status, {
-          limit: q.data.limit,
-          ...(q.data.cursor ? { cursor: q.data.cursor } : {}),
-        });
-        logger.info('content listed', { status: q.data.status, count: page.variants.length });
-        return jsonResponse(200, page);
-      }
-      if (method === 'GET' && segments.length === 3) {
-        const id = parseId(event.pathParameters?.id ?? segments[2]);
-        const variant = await deps.store.get(id);
-        if (!variant) throw new NotFoundError('variant_not_found', 'no such content variant');
-        return jsonResponse(200, { variant, audit: await deps.store.audit(id) });
-      }
-      if (method === 'POST' && segments.length === 4 && segments[3] === 'review') {
-        const id = parseId(event.pathParameters?.id ?? segments[2]);
-        const body = ReviewRequest.safeParse(parseJson(event));
-        if (!body.success) {
-          throw new InvalidRequestError('invalid_review', 'the review is not valid', {
-            issues: issues(body.error),
+          logger.info('content listed', { status: q.data.status, count: page.variants.length });
+          return jsonResponse(200, page);
+        },
+        contentGet: async ({ params }) => {
+          const id = parseId(params.id);
+          const variant = await deps.store.get(id);
+          if (!variant) throw new NotFoundError('variant_not_found', 'no such content variant');
+          return jsonResponse(200, { variant, audit: await deps.store.audit(id) });
+        },
+        contentReview: async ({ params, event, caller }) => {
+          const id = parseId(params.id);
+          const raw = parseJson(event);
+          // A console user's decision is recorded under their own name, not one the page sends.
+          const withReviewer =
+            caller.kind === 'user' && typeof raw === 'object' && raw !== null
+              ? { ...raw, reviewer: caller.id }
+              : raw;
+          const body = ReviewRequest.safeParse(withReviewer);
+          if (!body.success) {
+            throw new InvalidRequestError('invalid_review', 'the review is not valid', {
+              issues: issues(body.error),
+            });
+          }
+          const variant = await reviewVariant(deps, id, body.data);
+          logger.info('content reviewed', {
+            variantId: id,
+            status: variant.status,
+            edited: !!body.data.edited,
           });
-        }
-        const variant = await reviewVariant(deps, id, body.data);
-        logger.info('content reviewed', {
-          variantId: id,
-          status: variant.status,
-          edited: !!body.data.edited,
-        });
-        return jsonResponse(200, { variant });
-      }
-      throw new NotFoundError('unknown_route', 'no such admin route');
-    });
+          return jsonResponse(200, { variant });
+        },
+      }),
+    );
 }

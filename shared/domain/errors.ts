@@ -36,6 +36,11 @@ export class UnauthorizedError extends ClientError {
   override readonly name = 'UnauthorizedError';
 }
 
+/** The caller is known but may not do this (its role lacks the action). */
+export class ForbiddenError extends ClientError {
+  override readonly name = 'ForbiddenError';
+}
+
 /** The request body uses a content encoding Feltfit does not decode. */
 export class UnsupportedMediaTypeError extends ClientError {
   override readonly name = 'UnsupportedMediaTypeError';

@@ -7,6 +7,7 @@ import {
   ClientError,
   ConflictError,
   DependencyUnavailableError,
+  ForbiddenError,
   InvalidRequestError,
   NotFoundError,
   UnauthorizedError,
@@ -17,6 +18,7 @@ import { jsonResponse } from './response.js';
 /** HTTP status for an error. */
 export function httpStatusOf(error: unknown): number {
   if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof UnsupportedMediaTypeError) return 415;

@@ -1,0 +1,71 @@
+/**
+ * The admin API's one route list: method, path, the action a caller needs, and which function
+ * serves it. The CDK constructs add each route from here (twice: IAM for the CLI, JWT for the
+ * console — infra/constructs/api.ts), the handlers dispatch on it, and the console calls routes by
+ * id, so the three cannot drift. Query and body schemas live beside the use cases they feed and
+ * are imported by the handler and the console form alike.
+ */
+import type { Action } from './roles.js';
+
+/** The Lambda function that serves a route (one per bounded context). */
+export type RouteOwner = 'admin' | 'content' | 'report';
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  /** API Gateway path template; `{name}` is one path segment. */
+  readonly path: string;
+  readonly action: Action;
+  readonly owner: RouteOwner;
+}
+
+const r = (method: RouteSpec['method'], path: string, action: Action, owner: RouteOwner = 'admin') =>
+  ({ method, path, action, owner }) as const satisfies RouteSpec;
+
+/** Every admin route, by id. */
+export const ADMIN_ROUTES = {
+  me: r('GET', '/admin/me', 'read'),
+  events: r('GET', '/admin/events', 'read'),
+  quarantine: r('GET', '/admin/quarantine', 'read'),
+  quality: r('GET', '/admin/quality', 'read'),
+  profileLookup: r('GET', '/admin/profiles', 'read'),
+  profileGet: r('GET', '/admin/profiles/{profileId}', 'read'),
+  profileExport: r('GET', '/admin/profiles/{profileId}/export', 'erase'),
+  profileErase: r('DELETE', '/admin/profiles/{profileId}', 'erase'),
+  profileEraseByPost: r('POST', '/admin/profiles/{profileId}/erase', 'erase'),
+  outbox: r('GET', '/admin/outbox', 'read'),
+  contentList: r('GET', '/admin/content', 'read', 'content'),
+  contentGet: r('GET', '/admin/content/{id}', 'read', 'content'),
+  contentReview: r('POST', '/admin/content/{id}/review', 'review', 'content'),
+  report: r('GET', '/admin/report', 'read', 'report'),
+} as const;
+
+export type RouteId = keyof typeof ADMIN_ROUTES;
+
+/** The routes a function serves. */
+export function routesOf(owner: RouteOwner): [RouteId, RouteSpec][] {
+  return (Object.entries(ADMIN_ROUTES) as [RouteId, RouteSpec][]).filter(([, s]) => s.owner === owner);
+}
+
+/** A path template as a matcher: `{name}` captures one segment. */
+export function matcherOf(path: string): { pattern: RegExp; params: string[] } {
+  const params: string[] = [];
+  const source = path
+    .split('/')
+    .map((seg) => {
+      const m = /^\{([^}]+)\}$/.exec(seg);
+      if (!m) return seg.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      params.push(m[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { pattern: new RegExp(`^${source}$`), params };
+}
+
+/** Fills a path template: `fillPath('/admin/profiles/{profileId}', { profileId: 'p 1' })`. */
+export function fillPath(path: string, params: Record<string, string> = {}): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const v = params[name];
+    if (v === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(v);
+  });
+}
