@@ -2,12 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { consoleAssetDir } from './console.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTemplateTables } from './dynamodb-tables.js';
 import { LocalEventBus } from './event-bus.js';
 import { LocalHttpApi } from './http-api.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
+import { LocalSchedules } from './schedules.js';
 import { LocalSecrets } from './secrets.js';
 import { LocalStepFunctions } from './step-functions.js';
 import { LocalStreamMappings } from './stream-mappings.js';
@@ -43,6 +45,11 @@ export interface RuntimeOptions {
   readonly redeploy?: Record<string, string>;
   /** Where function logs go: this console (default) or `dataDir/logs/<function>.log`. */
   readonly functionLogs?: 'console' | 'files';
+  /**
+   * Run the template's schedules (default true). Tests that count sends turn them off: at a high
+   * speed-up the nightly scoring fires every second or two and its ScoresChanged events start journeys.
+   */
+  readonly schedules?: boolean;
 }
 
 /** A running local Feltfit. */
@@ -67,6 +74,8 @@ export interface Runtime {
   readonly streams: LocalStreamMappings;
   /** The template's state machines and their executions. */
   readonly stepFunctions: LocalStepFunctions;
+  /** The template's EventBridge Scheduler schedules on the scaled clock (`list()`: name, expression, nextRun). */
+  readonly schedules: LocalSchedules;
   /** Resolves when streams and the bus have nothing left in flight (tests wait on it). */
   settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -128,6 +137,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     const busEndpoint = await bus.listen();
     cleanups.push(() => bus.close());
+    // Schedules invoke functions asynchronously, as Scheduler's Lambda target does.
+    const schedules = new LocalSchedules(
+      resolver,
+      (arn, payload) =>
+        byArn(arn)
+          ?.invoke(payload)
+          .then(() => undefined),
+      deadLetterDir,
+      options.timeScale ?? 1,
+    );
 
     const secrets = new LocalSecrets(resolver, join(dataDir, 'secrets'));
     const secretsPort = await secrets.listen();
@@ -146,8 +165,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     });
     bus.bindTargets();
+    schedules.bindTargets();
     stepFunctions.load();
-    const api = new LocalHttpApi(resolver, functions, options.adminToken);
+    const api = new LocalHttpApi(resolver, functions, options.adminToken, {
+      dataDir,
+      consoleDir: consoleAssetDir(resolver, assembly.dir),
+    });
     const logDir = join(dataDir, 'logs');
     if (options.functionLogs === 'files') await mkdir(logDir, { recursive: true });
     for (const fn of functions.values()) {
@@ -162,6 +185,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     cleanups.push(() =>
       Promise.race([bus.idle(), new Promise<void>((r) => setTimeout(r, STOP_DRAIN_MS).unref())]),
     );
+    // Likewise scheduled invocations already started; no new ones once stopping begins.
+    cleanups.push(async () => {
+      schedules.stop();
+      await Promise.race([schedules.idle(), new Promise<void>((r) => setTimeout(r, STOP_DRAIN_MS).unref())]);
+    });
     const streamsClient = new DynamoDBStreamsClient({
       endpoint,
       region: 'us-east-1',
@@ -181,6 +209,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     await api.listen(port);
     cleanups.push(() => api.close());
+    if (options.schedules ?? true) schedules.start();
     const url = `http://localhost:${port}`;
     await writeFile(
       join(dataDir, 'runtime.json'),
@@ -222,6 +251,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       bus,
       streams,
       stepFunctions,
+      schedules,
       settle,
       stop,
     };

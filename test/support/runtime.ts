@@ -16,7 +16,13 @@ export interface TestRuntime extends Runtime {
 }
 
 export async function startTestRuntime(
-  options: { timeScale?: number; redeploy?: Record<string, string>; assemblyDir?: string } = {},
+  options: {
+    timeScale?: number;
+    redeploy?: Record<string, string>;
+    assemblyDir?: string;
+    /** Run the template's schedules (default off: at e2e speed-ups they would fire every second or two). */
+    schedules?: boolean;
+  } = {},
 ): Promise<TestRuntime> {
   const writeKey = randomToken('ff_');
   const adminToken = randomToken('admin_');
@@ -28,6 +34,7 @@ export async function startTestRuntime(
     assemblyDir: options.assemblyDir ?? inject('assemblyDir'),
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     functionLogs: 'files',
+    schedules: options.schedules ?? false,
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
     ...(options.redeploy ? { redeploy: options.redeploy } : {}),
     tablePrefix: `e2e${randomBytes(4).toString('hex')}`,
