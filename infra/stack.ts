@@ -6,6 +6,7 @@ import { Admin } from './constructs/admin.js';
 import { Api } from './constructs/api.js';
 import { Bus } from './constructs/bus.js';
 import { Channels } from './constructs/channels.js';
+import { Console } from './constructs/console.js';
 import { Content } from './constructs/content.js';
 import { Data } from './constructs/data.js';
 import { Ingest } from './constructs/ingest.js';
@@ -30,6 +31,14 @@ export class FeltfitStack extends Stack {
     const bus = new Bus(this, 'Bus', { archiveRetentionDays: config.busArchiveRetentionDays });
     const observability = new Observability(this, 'Observability', { key: data.key });
     const api = new Api(this, 'Api', { ingest: config.ingest, logRetentionDays });
+    // Before any context adds admin routes: each gets its console twin under /api with this authorizer.
+    const marketerConsole = new Console(this, 'Console', {
+      api,
+      config: config.console,
+      logRetentionDays,
+      deletionProtection: config.deletionProtection,
+    });
+    api.useConsoleAuthorizer(marketerConsole.authorizer);
     new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
     new Admin(this, 'Admin', {
       api,
@@ -90,5 +99,13 @@ export class FeltfitStack extends Stack {
       description: 'Set FELTFIT_CONTROL_TABLE to this for `npx feltfit sources …`',
     });
     new CfnOutput(this, 'EventBusName', { value: bus.bus.eventBusName });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: marketerConsole.url,
+      description: 'The marketer console (sign in with an account an admin created)',
+    });
+    new CfnOutput(this, 'UserPoolId', {
+      value: marketerConsole.userPool.userPoolId,
+      description: 'Cognito user pool of console users: `aws cognito-idp admin-create-user --user-pool-id …`',
+    });
   }
 }

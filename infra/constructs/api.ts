@@ -1,7 +1,7 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogField, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, type HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { IngestConfig } from '../../shared/config/schema.js';
@@ -14,11 +14,16 @@ export interface ApiProps {
 /**
  * The public HTTPS endpoint: one HTTP API whose default stage is throttled and access-logged.
  * Contexts add their routes with `addPublicRoutes` (authenticated by the handler, e.g. write keys)
- * or `addAdminRoutes` (IAM-authorized; a bearer token in the local runtime).
+ * or `addAdminRoutes` (IAM-authorized for the CLI, and the same routes under `/api` for the console
+ * with its Cognito JWT authorizer; a bearer token in the local runtime).
  */
 export class Api extends Construct {
+  /** Prefix of the console's twin of each admin route (CloudFront's `/api/*` behaviour forwards it). */
+  static readonly CONSOLE_PREFIX = '/api';
   readonly httpApi: apigw.HttpApi;
   private readonly iam = new HttpIamAuthorizer();
+  private consoleAuthorizer?: HttpJwtAuthorizer;
+  private adminRoutesAdded = false;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -77,13 +82,38 @@ export class Api extends Construct {
     }
   }
 
-  /** Operator routes: IAM (SigV4) in AWS; the local runtime requires its admin bearer token. */
+  /**
+   * The console's JWT authorizer (Cognito). Set before any `addAdminRoutes`, so that every admin route
+   * gets its console twin: the authorizer depends only on the user pool and its client, never on
+   * routes, so the stack stays acyclic (routes → authorizer → client → distribution → API).
+   */
+  useConsoleAuthorizer(authorizer: HttpJwtAuthorizer): void {
+    if (this.adminRoutesAdded)
+      throw new Error('Api.useConsoleAuthorizer must be called before any addAdminRoutes');
+    this.consoleAuthorizer = authorizer;
+  }
+
+  /**
+   * Operator routes, from one list for both callers: `/admin/...` with IAM (SigV4, the CLI) and, once
+   * the console's authorizer is set, `/api/admin/...` with its JWT authorizer (the console through
+   * CloudFront). Both reach the same integration with the same event shape; a JWT route's caller is in
+   * `requestContext.authorizer.jwt.claims`. Locally both require the admin bearer token.
+   */
   addAdminRoutes(
     paths: readonly string[],
     method: apigw.HttpMethod,
     integration: apigw.HttpRouteIntegration,
   ): void {
-    for (const path of paths)
+    this.adminRoutesAdded = true;
+    for (const path of paths) {
       this.httpApi.addRoutes({ path, methods: [method], integration, authorizer: this.iam });
+      if (this.consoleAuthorizer)
+        this.httpApi.addRoutes({
+          path: `${Api.CONSOLE_PREFIX}${path}`,
+          methods: [method],
+          integration,
+          authorizer: this.consoleAuthorizer,
+        });
+    }
   }
 }

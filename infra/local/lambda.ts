@@ -177,6 +177,10 @@ export function loadTemplateFunctions(
   }
   for (const [id, res] of resolver.ofType('AWS::Lambda::Function')) {
     const p = res.Properties ?? {};
+    // Only Feltfit's own Node.js handlers run here. Others are CDK's deploy-time providers (the
+    // console's BucketDeployment is a Python function with the AWS CLI): a local run has nothing for
+    // them to do, and nothing routes to them. Their Ref and Arn stay bound above.
+    if (!String(p.Runtime ?? '').startsWith('nodejs')) continue;
     const assetPath = res.Metadata?.['aws:asset:path'];
     if (typeof assetPath !== 'string')
       throw new UnsupportedTemplateError(`function ${id} has no bundled asset`);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ChannelsConfig, defaultChannelsConfig } from './channels.js';
+import { ConsoleConfig } from './console.js';
 import { ContentConfig, defaultContentConfig } from './content.js';
 import { JourneysConfig } from './journeys.js';
 import { MeasurementConfig } from './measurement.js';
@@ -51,5 +52,7 @@ export const FeltfitConfig = z.object({
   measurement: MeasurementConfig.prefault({}),
   /** Model horizons, gates, fairness, bands, SageMaker endpoints. */
   models: ModelsConfig.prefault({}),
+  /** Marketer console hosting and sign-in in AWS: managed-login domain prefix, MFA, WAF. */
+  console: ConsoleConfig.prefault({}),
 });
 export type FeltfitConfig = z.infer<typeof FeltfitConfig>;
