@@ -1,7 +1,9 @@
 /**
  * The trainer Lambda: `{ model?: 'clv' | 'propensity' }` trains one model or both (weekly schedule
  * with `{}`, or on demand). Unknown keys are ignored, so an EventBridge "Scheduled Event" also trains
- * both. An invalid model is answered with `{ ok: false, error: { code: 'invalid_request' } }`.
+ * both. EventBridge events — `ModelDriftDetected` from measurement, `ModelTrainingRequested` from
+ * `feltfit models train` or the admin API — carry the request in their detail. An invalid model is
+ * answered with `{ ok: false, error: { code: 'invalid_request' } }`.
  */
 import middy from '@middy/core';
 import { z } from 'zod';
@@ -18,7 +20,7 @@ export type TrainResult =
 /** Builds the trainer handler. */
 export function createTrainModelsHandler(deps: TrainerDeps, config: ModelsConfig, logger: Logger) {
   return middy<unknown, TrainResult>().handler(async (event): Promise<TrainResult> => {
-    // A drift alarm arrives as an EventBridge event (`ModelDriftDetected`): its detail names the model.
+    // A drift alarm or a "train now" request arrives as an EventBridge event: its detail names the model.
     const request =
       event && typeof event === 'object' && 'detail-type' in event
         ? (event as { detail?: unknown }).detail

@@ -30,7 +30,7 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     load: async () => (await import('./commands/run.js')).run,
   },
   models: {
-    describe: 'fit, list and show predictive models (CLV, churn, propensity)',
+    describe: 'fit, list, show and train predictive models (CLV, churn, propensity)',
     load: async () => (await import('./commands/models.js')).run,
   },
   report: {

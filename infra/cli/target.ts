@@ -16,6 +16,9 @@ export interface RuntimeFile {
   readonly dynamodbEndpoint?: string;
   /** The local Step Functions endpoint and state machine ARNs by name. */
   readonly sfnEndpoint?: string;
+  /** The local EventBridge PutEvents endpoint and the name of the template's bus. */
+  readonly busEndpoint?: string;
+  readonly eventBusName?: string;
   readonly stateMachines: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
 }
@@ -29,6 +32,8 @@ export async function readRuntimeFile(
   let parsed: {
     dynamodbEndpoint?: unknown;
     sfnEndpoint?: unknown;
+    busEndpoint?: unknown;
+    eventBusName?: unknown;
     stateMachines?: Record<string, unknown>;
     env?: Record<string, unknown>;
   };
@@ -47,6 +52,8 @@ export async function readRuntimeFile(
     file,
     ...(typeof parsed.dynamodbEndpoint === 'string' ? { dynamodbEndpoint: parsed.dynamodbEndpoint } : {}),
     ...(typeof parsed.sfnEndpoint === 'string' ? { sfnEndpoint: parsed.sfnEndpoint } : {}),
+    ...(typeof parsed.busEndpoint === 'string' ? { busEndpoint: parsed.busEndpoint } : {}),
+    ...(typeof parsed.eventBusName === 'string' ? { eventBusName: parsed.eventBusName } : {}),
     stateMachines: strings(parsed.stateMachines),
     env: strings(parsed.env),
   };

@@ -6,6 +6,10 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { ModelsConfig } from '../../shared/config/models.js';
+import {
+  TRAINING_REQUEST_DETAIL_TYPE,
+  TRAINING_REQUEST_SOURCE,
+} from '../../shared/domain/models/training-request.js';
 import type { Bus } from './bus.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
@@ -53,7 +57,7 @@ export class Intelligence extends Construct {
     const dlq = props.observability.deadLetterQueue(this, 'Dlq', 'Trainer and scorer triggers');
     props.observability.acknowledgeDeadLetterQueue(
       dlq,
-      'dead-letter queue of the scoring rule and the schedules',
+      'dead-letter queue of the scoring and training rules and the schedules',
     );
     new events.Rule(this, 'ScoreOnProfileUpdated', {
       eventBus: props.bus.bus,
@@ -71,6 +75,13 @@ export class Intelligence extends Construct {
       eventBus: props.bus.bus,
       description: 'Retrains when measurement finds drift on realised outcomes (gates decide promotion)',
       eventPattern: { source: ['feltfit.measurement'], detailType: ['ModelDriftDetected'] },
+      targets: [new targets.LambdaFunction(trainer, { deadLetterQueue: dlq, retryAttempts: 2 })],
+    });
+    // "Train now" (`feltfit models train`, the admin API): the detail's optional `model` narrows the run.
+    new events.Rule(this, 'TrainOnRequest', {
+      eventBus: props.bus.bus,
+      description: 'Trains on an operator’s request (gates still decide promotion)',
+      eventPattern: { source: [TRAINING_REQUEST_SOURCE], detailType: [TRAINING_REQUEST_DETAIL_TYPE] },
       targets: [new targets.LambdaFunction(trainer, { deadLetterQueue: dlq, retryAttempts: 2 })],
     });
     new scheduler.Schedule(this, 'WeeklyTraining', {

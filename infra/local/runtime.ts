@@ -219,6 +219,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           pid: process.pid,
           dynamodbEndpoint: endpoint,
           sfnEndpoint,
+          // The CLI puts events (e.g. `feltfit models train`) on the local bus through this endpoint.
+          busEndpoint,
+          eventBusName: [...functions.values()].map((f) => f.env.EVENT_BUS_NAME).find(Boolean),
           stateMachines: Object.fromEntries(
             stepFunctions.stateMachineArns.map((a) => [a.split(':').pop(), a]),
           ),

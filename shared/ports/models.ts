@@ -2,6 +2,7 @@
 import type { ModelName } from '../config/models.js';
 import type { ModelStatus, ModelVersion, ModelVersionSummary } from '../domain/models/registry.js';
 import type { Bands, ModelVersions, Scores, ScoresChanged } from '../domain/models/scoring.js';
+import type { ModelTrainingRequestDetail } from '../domain/models/training-request.js';
 
 /** Versions, cards and the one promoted version per model. */
 export interface ModelRegistry {
@@ -93,4 +94,12 @@ export type FallbackReason = 'timeout' | 'error' | 'malformed';
 /** Built-in or remote predictions for a batch, in row order. */
 export interface Predictor<Row, Prediction> {
   predict(rows: readonly Row[]): Promise<Prediction[]>;
+}
+
+/**
+ * Publishes "train now" requests (EventBridge: source `feltfit.admin`, detail type
+ * `ModelTrainingRequested`, which a rule delivers to the trainer). Throws when it could not publish.
+ */
+export interface ModelTrainingRequests {
+  publish(detail: ModelTrainingRequestDetail): Promise<void>;
 }

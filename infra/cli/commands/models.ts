@@ -2,28 +2,37 @@
  * `feltfit models fit clv --transactions FILE.csv --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--json]`
  * `feltfit models list [MODEL] [--table NAME] [--json]`
  * `feltfit models show MODEL [--version V] [--table NAME] [--json]`
+ * `feltfit models train [--model NAME] [--wait [--timeout SECONDS]] [--bus NAME] [--table NAME] [--json]`
  *
  * `fit clv` fits BG/NBD (purchase frequency and dropout) and Gamma-Gamma (spend) on the calibration
  * period of a `customer_id,date,amount` CSV and, with --holdout-end, compares predicted and actual
- * repeat transactions in the holdout. `list` and `show` read the model registry. User mistakes exit 2 with one line on stderr, never a stack trace.
+ * repeat transactions in the holdout. `list` and `show` read the model registry. `train` puts a
+ * ModelTrainingRequested event on the bus (the local runtime's, or FELTFIT_EVENT_BUS in AWS); the
+ * trainer picks it up, and --wait follows the registry until the new version appears. User mistakes exit 2 with one line on stderr, never a stack trace.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbModelRegistry } from '../../../shared/adapters/dynamodb/model-registry.js';
+import { EventBridgeTrainingRequests } from '../../../shared/adapters/eventbridge/training-requests.js';
 import { MODEL_NAMES, ModelName } from '../../../shared/config/models.js';
 import { fitClvFromTransactions } from '../../../shared/domain/models/clv.js';
 import type { ModelVersion, ModelVersionSummary } from '../../../shared/domain/models/registry.js';
+import { buildTrainingRequest } from '../../../shared/domain/models/training-request.js';
 import {
   parseIsoDay,
   parseTransactionsCsv,
   TransactionInputError,
 } from '../../../shared/domain/models/transactions.js';
-import { resolveTable, TargetNotFoundError } from '../target.js';
+import type { ModelRegistry } from '../../../shared/ports/models.js';
+import { readRuntimeFile, resolveTable, TargetNotFoundError } from '../target.js';
 
 const USAGE = `usage: feltfit models list [MODEL] [--table NAME] [--json]
        feltfit models show MODEL [--version V] [--table NAME] [--json]
        feltfit models fit clv --transactions FILE.csv --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--json]
+       feltfit models train [--model MODEL] [--wait [--timeout SECONDS]] [--bus NAME] [--table NAME] [--json]
 
 Fits the BG/NBD and Gamma-Gamma customer-lifetime-value models.
   --transactions FILE     CSV with header customer_id,date,amount (ISO dates)
@@ -34,6 +43,12 @@ Fits the BG/NBD and Gamma-Gamma customer-lifetime-value models.
 list shows every registered version (newest first); show prints a version's model card (the promoted
 version unless --version is given). The models table comes from --table or FELTFIT_MODELS_TABLE
 (endpoint: AWS_ENDPOINT_URL_DYNAMODB), else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.
+
+train asks the trainer for a run now (every model, or --model clv|propensity): it puts a
+ModelTrainingRequested event on --bus or FELTFIT_EVENT_BUS (the stack output EventBusName; AWS
+credentials and region from the environment), else on the local runtime's bus. --wait follows the
+registry until each requested model has a new version (at most --timeout seconds, default 120) and
+prints them; a model the trainer skips for lack of data gets none (its log says why).
 `;
 
 /** Where the CLI writes; injectable for tests. */
@@ -42,6 +57,12 @@ export interface Io {
   readonly err: (text: string) => void;
   /** Environment for table discovery (default: process.env). */
   readonly env?: Record<string, string | undefined>;
+  /** The EventBridge client for `train` (endpoint: the local runtime's bus, else AWS). */
+  readonly eventBridge?: (endpoint: string | undefined) => Pick<EventBridgeClient, 'send'>;
+  /** The registry `train --wait` follows. */
+  readonly registry?: (table: { tableName: string; endpoint?: string }) => Pick<ModelRegistry, 'list'>;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
 }
 
 const processIo: Io = {
@@ -193,6 +214,12 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === 'train') {
+    return runTrain(
+      [model, ...rest].filter((a): a is string => a !== undefined),
+      { ...io, env: io.env ?? process.env },
+    );
   }
   if (command === 'list' || command === 'show') {
     return runRegistryCommand(
@@ -354,16 +381,7 @@ async function runRegistryCommand(
   }
   try {
     const target = await resolveModelsTable(parsed.table, io.env);
-    const client = documentClient(
-      target.endpoint
-        ? {
-            endpoint: target.endpoint,
-            region: io.env.AWS_REGION ?? 'us-east-1',
-            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          }
-        : {},
-    );
-    const registry = new DynamoDbModelRegistry({ client, tableName: target.tableName });
+    const registry = registryFor(target, io.env);
     if (command === 'list') {
       const versions = await registry.list(model);
       io.out(parsed.json ? `${JSON.stringify({ versions })}\n` : listTable(versions));
@@ -396,6 +414,165 @@ async function runRegistryCommand(
         ? `${err instanceof TargetNotFoundError ? '' : `${err.name}: `}${err.message}`
         : String(err);
     io.err(`feltfit models ${command}: ${message}\n`);
+    return 1;
+  }
+}
+
+/** The registry on DynamoDB (DynamoDB Local when the table came from the local runtime). */
+function registryFor(
+  target: { tableName: string; endpoint?: string },
+  env: Record<string, string | undefined>,
+): DynamoDbModelRegistry {
+  const client = documentClient(
+    target.endpoint
+      ? {
+          endpoint: target.endpoint,
+          region: env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {},
+  );
+  return new DynamoDbModelRegistry({ client, tableName: target.tableName });
+}
+
+// ---- train: "train now" through the bus ------------------------------------------------------
+
+const WAIT_POLL_MS = 1_000;
+
+interface TrainArgs {
+  model?: ModelName;
+  wait: boolean;
+  timeoutSeconds: number;
+  bus?: string;
+  table?: string;
+  json: boolean;
+}
+
+function parseTrainArgs(args: readonly string[]): TrainArgs {
+  const out: TrainArgs = { wait: false, timeoutSeconds: 120, json: false };
+  let timeoutGiven = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg];
+    if (arg === '--json') out.json = true;
+    else if (arg === '--wait') out.wait = true;
+    else if (flag === '--model' || flag === '--timeout' || flag === '--bus' || flag === '--table') {
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '' || value.startsWith('--'))
+        throw new UsageError(`${flag} needs a value`);
+      if (flag === '--model') out.model = modelArg(value);
+      else if (flag === '--bus') out.bus = value;
+      else if (flag === '--table') out.table = value;
+      else {
+        const seconds = Number(value);
+        if (!(seconds > 0) || !Number.isFinite(seconds))
+          throw new UsageError('--timeout must be a positive number of seconds');
+        out.timeoutSeconds = seconds;
+        timeoutGiven = true;
+      }
+    } else throw new UsageError(`unknown argument '${arg}'`);
+  }
+  if (timeoutGiven && !out.wait) throw new UsageError('--timeout is for --wait');
+  return out;
+}
+
+/** The bus to put the request on: --bus, FELTFIT_EVENT_BUS (AWS), else the local runtime's. */
+async function busTarget(
+  bus: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<{ eventBusName: string; endpoint?: string }> {
+  const name = bus ?? env.FELTFIT_EVENT_BUS;
+  if (name) return { eventBusName: name };
+  const runtime = await readRuntimeFile(
+    env,
+    'no event bus: pass --bus NAME, set FELTFIT_EVENT_BUS (the stack output EventBusName)',
+  );
+  if (!runtime.busEndpoint)
+    throw new TargetNotFoundError(`${runtime.file} names no busEndpoint: restart the local runtime`);
+  return { eventBusName: runtime.eventBusName ?? 'feltfit', endpoint: runtime.busEndpoint };
+}
+
+/** EventBridge in AWS, or the local runtime's PutEvents endpoint (any region and credentials). */
+function eventBridgeClient(endpoint: string | undefined): EventBridgeClient {
+  return endpoint
+    ? new EventBridgeClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      })
+    : new EventBridgeClient({});
+}
+
+async function runTrain(
+  args: readonly string[],
+  io: Io & { env: Record<string, string | undefined> },
+): Promise<number> {
+  let parsed: TrainArgs;
+  try {
+    parsed = parseTrainArgs(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`feltfit models train: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = io.now ?? Date.now;
+  try {
+    const bus = await busTarget(parsed.bus, io.env);
+    // Resolved and read before publishing, so a version the run registers is recognisably new.
+    let registry: Pick<ModelRegistry, 'list'> | undefined;
+    let before = new Set<string>();
+    if (parsed.wait) {
+      const table = await resolveModelsTable(parsed.table, io.env);
+      registry = (io.registry ?? ((t) => registryFor(t, io.env)))(table);
+      before = new Set((await registry.list(parsed.model)).map((v) => `${v.model}/${v.version}`));
+    }
+    const request = buildTrainingRequest(parsed.model ? { model: parsed.model } : {}, {
+      now: new Date(now()),
+      requestId: randomUUID(),
+      requestedBy: 'cli',
+    });
+    const client = (io.eventBridge ?? eventBridgeClient)(bus.endpoint);
+    await new EventBridgeTrainingRequests({ client, eventBusName: bus.eventBusName }).publish(request);
+    const what = parsed.model ?? 'every model';
+    if (!registry) {
+      io.out(
+        parsed.json
+          ? `${JSON.stringify({ request, eventBusName: bus.eventBusName })}\n`
+          : `requested training of ${what} on bus ${bus.eventBusName} (request ${request.requestId})\n`,
+      );
+      return 0;
+    }
+    if (!parsed.json) io.out(`requested training of ${what}; waiting for the new version…\n`);
+    const wanted: readonly ModelName[] = parsed.model ? [parsed.model] : MODEL_NAMES;
+    const deadline = now() + parsed.timeoutSeconds * 1000;
+    let fresh: ModelVersionSummary[] = [];
+    for (;;) {
+      fresh = (await registry.list(parsed.model)).filter((v) => !before.has(`${v.model}/${v.version}`));
+      const done = wanted.every((m) => fresh.some((v) => v.model === m));
+      if (done || now() >= deadline) break;
+      await sleep(WAIT_POLL_MS);
+    }
+    const missing = wanted.filter((m) => !fresh.some((v) => v.model === m));
+    if (parsed.json) io.out(`${JSON.stringify({ request, versions: fresh, missing })}\n`);
+    else if (fresh.length > 0) io.out(listTable(fresh));
+    if (missing.length > 0) {
+      io.err(
+        `feltfit models train: no new version of ${missing.join(', ')} within ${parsed.timeoutSeconds} s ` +
+          '(the trainer skips a model without enough data: see its log)\n',
+      );
+    }
+    return fresh.length > 0 ? 0 : 1;
+  } catch (err) {
+    const message =
+      err instanceof Error
+        ? `${err instanceof TargetNotFoundError ? '' : `${err.name}: `}${err.message}`
+        : String(err);
+    io.err(`feltfit models train: ${message}\n`);
     return 1;
   }
 }
