@@ -25,7 +25,8 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          // Browser tests drive the same local runtime, so they share the run's assembly.
+          include: ['test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
           globalSetup: ['test/support/global-synth.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: lint → typecheck → unit → integration → infra → e2e, stopping at the first failure.
+// `npm test`: lint → typecheck (server, console) → unit → integration → infra → e2e, stopping at the first failure.
 // Each vitest project writes a JSON report into FELTFIT_TEST_REPORT_DIR when set (.ci/run sums them).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ const only = process.argv.slice(2);
 const steps = [
   ['lint', ['npx', 'biome', 'check', '.']],
   ['typecheck', ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json']],
+  ['typecheck console', ['npx', 'tsc', '--noEmit', '-p', 'console/tsconfig.json']],
   ...['unit', 'integration', 'infra', 'e2e'].map((p) => [
     p,
     [

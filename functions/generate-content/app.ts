@@ -12,6 +12,7 @@ import {
 } from '../../shared/domain/content/generate.js';
 import { Brief } from '../../shared/domain/content/schemas.js';
 import { InvalidRequestError } from '../../shared/domain/errors.js';
+import { adminRouter } from '../../shared/http/admin-router.js';
 import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
@@ -57,11 +58,15 @@ const isHttpEvent = (event: unknown): event is APIGatewayProxyEventV2 =>
 export function createGenerateHandler(deps: GenerateDeps, logger: Logger) {
   const http = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpErrorHandler(logger))
-    .handler(async (event) => {
-      const result = await generateContent(deps, parseBrief(parseBody(event)));
-      logResult(logger, result);
-      return jsonResponse(201, result);
-    });
+    .handler(
+      adminRouter('generate', {
+        contentGenerate: async ({ event }) => {
+          const result = await generateContent(deps, parseBrief(parseBody(event)));
+          logResult(logger, result);
+          return jsonResponse(201, result);
+        },
+      }),
+    );
   return async (event: unknown, context: Context): Promise<unknown> => {
     if (isHttpEvent(event)) return http(event, context);
     // Step Functions: errors propagate with their names (InvalidRequestError,

@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -7,17 +6,6 @@ import type { ProfilesConfig } from '../../shared/config/profiles.js';
 import type { Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
-
-/** Admin API paths (GET), IAM-authorized. */
-export const ADMIN_PATHS = [
-  '/admin/events',
-  '/admin/quarantine',
-  '/admin/quality',
-  '/admin/profiles',
-  '/admin/profiles/{profileId}',
-  '/admin/profiles/{profileId}/export',
-  '/admin/outbox',
-] as const;
 
 export interface AdminProps {
   readonly api: Api;
@@ -52,8 +40,6 @@ export class Admin extends Construct {
     props.data.bind(this.fn, 'messages', 'rw');
     props.data.bind(this.fn, 'journeys', 'rw');
     const integration = new HttpLambdaIntegration('Admin', this.fn);
-    props.api.addAdminRoutes(ADMIN_PATHS, apigw.HttpMethod.GET, integration);
-    props.api.addAdminRoutes(['/admin/profiles/{profileId}'], apigw.HttpMethod.DELETE, integration);
-    props.api.addAdminRoutes(['/admin/profiles/{profileId}/erase'], apigw.HttpMethod.POST, integration);
+    props.api.addAdminRoutesOf('admin', integration);
   }
 }

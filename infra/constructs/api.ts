@@ -4,6 +4,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, type HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type RouteOwner, routesOf } from '../../shared/api/contract.js';
 import type { IngestConfig } from '../../shared/config/schema.js';
 
 export interface ApiProps {
@@ -99,6 +100,12 @@ export class Api extends Construct {
    * CloudFront). Both reach the same integration with the same event shape; a JWT route's caller is in
    * `requestContext.authorizer.jwt.claims`. Locally both require the admin bearer token.
    */
+  /** Every route of the admin API's route list (shared/api/contract.ts) that `owner` serves. */
+  addAdminRoutesOf(owner: RouteOwner, integration: apigw.HttpRouteIntegration): void {
+    for (const [, spec] of routesOf(owner))
+      this.addAdminRoutes([spec.path], apigw.HttpMethod[spec.method], integration);
+  }
+
   addAdminRoutes(
     paths: readonly string[],
     method: apigw.HttpMethod,

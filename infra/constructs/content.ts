@@ -1,5 +1,4 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -73,20 +72,7 @@ export class Content extends Construct {
       Duration.seconds(120),
     );
     const review = fn('Review', 'review-content', 'Lists and reviews content variants', Duration.seconds(15));
-    props.api.addAdminRoutes(
-      ['/admin/content/generate'],
-      apigw.HttpMethod.POST,
-      new HttpLambdaIntegration('ContentGenerate', generate),
-    );
-    props.api.addAdminRoutes(
-      ['/admin/content', '/admin/content/{id}'],
-      apigw.HttpMethod.GET,
-      new HttpLambdaIntegration('ContentRead', review),
-    );
-    props.api.addAdminRoutes(
-      ['/admin/content/{id}/review'],
-      apigw.HttpMethod.POST,
-      new HttpLambdaIntegration('ContentReview', review),
-    );
+    props.api.addAdminRoutesOf('generate', new HttpLambdaIntegration('ContentGenerate', generate));
+    props.api.addAdminRoutesOf('content', new HttpLambdaIntegration('ContentReview', review));
   }
 }

@@ -1,5 +1,4 @@
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -85,11 +84,7 @@ export class Measurement extends Construct {
       ],
     });
 
-    props.api.addAdminRoutes(
-      ['/admin/report'],
-      apigw.HttpMethod.GET,
-      new HttpLambdaIntegration('Report', report),
-    );
+    props.api.addAdminRoutesOf('report', new HttpLambdaIntegration('Report', report));
     new scheduler.Schedule(this, 'DailyReport', {
       description: 'Publishes the measurement report as CloudWatch metrics',
       schedule: scheduler.ScheduleExpression.cron({ hour: '6', minute: '0' }),

@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { CONSOLE_SECURITY_HEADERS, consoleFile, LocalConsoleAuth, sessionCookie } from './console.js';
 import type { LocalFunction } from './lambda.js';
 import { type Resolver, UnsupportedTemplateError } from './template.js';
 
@@ -15,7 +16,8 @@ interface LocalRoute {
   params: string[];
   fn: LocalFunction;
   routeKey: string;
-  iam: boolean;
+  /** `iam`: the admin bearer token (SigV4 in AWS); `jwt`: a console session or token (Cognito in AWS). */
+  auth: 'iam' | 'jwt' | 'none';
 }
 
 interface Cors {
@@ -25,6 +27,24 @@ interface Cors {
   ExposeHeaders?: string[];
   MaxAge?: number;
   AllowCredentials?: boolean;
+}
+
+function authOf(type: unknown): LocalRoute['auth'] {
+  if (type === 'AWS_IAM') return 'iam';
+  if (type === 'JWT') return 'jwt';
+  return 'none';
+}
+
+/** Reads a sign-in form (a few hundred bytes; anything over 8 KB is cut). */
+async function readSmallBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 8192) break;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A route path as a pattern: `{name}` matches one segment, `{name+}` the rest of the path. */
@@ -66,11 +86,16 @@ export class LocalHttpApi {
   private cors?: Cors;
   private server?: Server;
 
+  private readonly consoleAuth: LocalConsoleAuth;
+
   constructor(
     resolver: Resolver,
     functions: Map<string, LocalFunction>,
     private readonly adminToken: string,
+    /** Local state (console users) and the console's static files, when the template deploys them. */
+    private readonly consoleOptions: { dataDir: string; consoleDir?: string | undefined },
   ) {
+    this.consoleAuth = new LocalConsoleAuth(adminToken, consoleOptions.dataDir);
     for (const [, api] of resolver.ofType('AWS::ApiGatewayV2::Api')) {
       this.cors = api.Properties?.CorsConfiguration as Cors | undefined;
     }
@@ -104,7 +129,7 @@ export class LocalHttpApi {
         params,
         fn,
         routeKey,
-        iam: route.Properties?.AuthorizationType === 'AWS_IAM',
+        auth: authOf(route.Properties?.AuthorizationType),
       });
     }
   }
@@ -179,21 +204,33 @@ export class LocalHttpApi {
       return;
     }
 
+    if (await this.signIn(req, res, url, method)) return;
+
     // Literal routes win over parameterised ones, as in API Gateway.
     const candidates = this.routes.filter(
       (r) => (r.method === method || r.method === 'ANY') && r.pattern.test(url.pathname),
     );
     const route = candidates.find((r) => r.params.length === 0) ?? candidates[0];
+    if (!route && (method === 'GET' || method === 'HEAD') && this.serveConsole(url, res)) return;
     if (!route) {
       res
         .writeHead(404, { 'content-type': 'application/json', ...this.corsHeaders(origin) })
         .end(JSON.stringify({ message: 'Not Found' }));
       return;
     }
-    if (route.iam && !this.authorisedAdmin(req.headers.authorization)) {
+    if (route.auth === 'iam' && !this.authorisedAdmin(req.headers.authorization)) {
       res
         .writeHead(403, { 'content-type': 'application/json' })
         .end(JSON.stringify({ message: 'Forbidden' }));
+      return;
+    }
+    // As API Gateway's JWT authorizer: no valid token is a 401 before the integration runs.
+    const claims =
+      route.auth === 'jwt' ? this.consoleAuth.claimsOf(LocalConsoleAuth.tokenOf(req.headers)) : undefined;
+    if (route.auth === 'jwt' && !claims) {
+      res
+        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+        .end(JSON.stringify({ message: 'Unauthorized' }));
       return;
     }
 
@@ -212,6 +249,11 @@ export class LocalHttpApi {
     }
     const raw = Buffer.concat(chunks);
     const event = this.toEvent(req, url, route, raw);
+    if (claims) {
+      (event.requestContext as unknown as Record<string, unknown>).authorizer = {
+        jwt: { claims, scopes: null },
+      };
+    }
     let result: APIGatewayProxyStructuredResultV2 | string | undefined;
     try {
       result = await route.fn.invoke<APIGatewayProxyStructuredResultV2 | string>(event);
@@ -227,6 +269,92 @@ export class LocalHttpApi {
       return;
     }
     this.send(res, result, origin);
+  }
+
+  /**
+   * Local sign-in (Cognito's managed login in AWS): `/?token=T`, `POST /auth/local` (form or JSON
+   * `token`), `POST /auth/logout`. Answers true when it handled the request.
+   */
+  private async signIn(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+  ): Promise<boolean> {
+    const redirect = (location: string, cookie?: string) =>
+      res
+        .writeHead(303, {
+          location,
+          'cache-control': 'no-store',
+          ...(cookie ? { 'set-cookie': cookie } : {}),
+        })
+        .end();
+    if (method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) {
+      const token = url.searchParams.get('token') ?? '';
+      if (this.consoleAuth.claimsOf(token)) redirect('/', sessionCookie(token));
+      else redirect('/?signin=invalid_token', sessionCookie(undefined));
+      return true;
+    }
+    if (method === 'POST' && url.pathname === '/auth/local') {
+      const body = await readSmallBody(req);
+      const type = req.headers['content-type'] ?? '';
+      let token: string | undefined;
+      if (type.includes('json')) {
+        try {
+          token = (JSON.parse(body) as { token?: unknown }).token as string | undefined;
+        } catch {
+          token = undefined;
+        }
+      } else token = new URLSearchParams(body).get('token') ?? undefined;
+      const ok = typeof token === 'string' && !!this.consoleAuth.claimsOf(token);
+      if (type.includes('json')) {
+        res
+          .writeHead(ok ? 204 : 401, {
+            'content-type': 'application/json',
+            'set-cookie': sessionCookie(ok ? token : undefined),
+          })
+          .end(
+            ok
+              ? undefined
+              : JSON.stringify({ error: { code: 'invalid_token', message: 'that token is not valid' } }),
+          );
+      } else if (ok) redirect('/', sessionCookie(token));
+      else redirect('/?signin=invalid_token', sessionCookie(undefined));
+      return true;
+    }
+    if (method === 'POST' && url.pathname === '/auth/logout') {
+      redirect('/', sessionCookie(undefined));
+      return true;
+    }
+    return false;
+  }
+
+  /** The console's static files and its runtime config (S3 + CloudFront in AWS). */
+  private serveConsole(url: URL, res: ServerResponse): boolean {
+    const dir = this.consoleOptions.consoleDir;
+    if (
+      !dir ||
+      url.pathname.startsWith('/api/') ||
+      url.pathname.startsWith('/admin/') ||
+      url.pathname.startsWith('/v1/')
+    )
+      return false;
+    if (url.pathname === '/config.json') {
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify({ auth: { kind: 'local' }, apiBase: '/api' }));
+      return true;
+    }
+    const file = consoleFile(dir, url.pathname);
+    if (!file) return false;
+    res
+      .writeHead(200, {
+        'content-type': file.type,
+        'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        ...CONSOLE_SECURITY_HEADERS,
+      })
+      .end(file.body);
+    return true;
   }
 
   private authorisedAdmin(header: string | undefined): boolean {

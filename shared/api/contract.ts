@@ -5,21 +5,14 @@
  * id, so the three cannot drift. Query and body schemas live beside the use cases they feed and
  * are imported by the handler and the console form alike.
  */
-import type { Action } from './roles.js';
 
-/** The Lambda function that serves a route (one per bounded context). */
-export type RouteOwner = 'admin' | 'content' | 'report';
+import { AUDIENCE_ROUTES } from './routes/audiences.js';
+import { JOURNEY_ROUTES } from './routes/journeys.js';
+import { MODEL_ROUTES } from './routes/models.js';
+import { OVERVIEW_ROUTES } from './routes/overview.js';
+import { type RouteOwner, type RouteSpec, route as r } from './routes/spec.js';
 
-export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT';
-  /** API Gateway path template; `{name}` is one path segment. */
-  readonly path: string;
-  readonly action: Action;
-  readonly owner: RouteOwner;
-}
-
-const r = (method: RouteSpec['method'], path: string, action: Action, owner: RouteOwner = 'admin') =>
-  ({ method, path, action, owner }) as const satisfies RouteSpec;
+export type { RouteOwner, RouteSpec } from './routes/spec.js';
 
 /** Every admin route, by id. */
 export const ADMIN_ROUTES = {
@@ -33,10 +26,16 @@ export const ADMIN_ROUTES = {
   profileErase: r('DELETE', '/admin/profiles/{profileId}', 'erase'),
   profileEraseByPost: r('POST', '/admin/profiles/{profileId}/erase', 'erase'),
   outbox: r('GET', '/admin/outbox', 'read'),
+  contentGenerate: r('POST', '/admin/content/generate', 'launch', 'generate'),
   contentList: r('GET', '/admin/content', 'read', 'content'),
   contentGet: r('GET', '/admin/content/{id}', 'read', 'content'),
   contentReview: r('POST', '/admin/content/{id}/review', 'review', 'content'),
   report: r('GET', '/admin/report', 'read', 'report'),
+  // Each area's routes live in its own file under routes/.
+  ...AUDIENCE_ROUTES,
+  ...JOURNEY_ROUTES,
+  ...MODEL_ROUTES,
+  ...OVERVIEW_ROUTES,
 } as const;
 
 export type RouteId = keyof typeof ADMIN_ROUTES;

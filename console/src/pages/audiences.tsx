@@ -1,0 +1,11 @@
+/** Audiences: being built — see docs/console.md for what this page will show. */
+import type { PageProps } from '../app.js';
+import { Page } from '../ui.js';
+
+export default function AudiencesPage(_: PageProps) {
+  return (
+    <Page title="Audiences">
+      <p class="muted">This page is not built yet.</p>
+    </Page>
+  );
+}

@@ -1,0 +1,11 @@
+/** Content: being built — see docs/console.md for what this page will show. */
+import type { PageProps } from '../app.js';
+import { Page } from '../ui.js';
+
+export default function ContentPage(_: PageProps) {
+  return (
+    <Page title="Content">
+      <p class="muted">This page is not built yet.</p>
+    </Page>
+  );
+}

@@ -1,0 +1,11 @@
+/** Journeys: being built — see docs/console.md for what this page will show. */
+import type { PageProps } from '../app.js';
+import { Page } from '../ui.js';
+
+export default function JourneysPage(_: PageProps) {
+  return (
+    <Page title="Journeys">
+      <p class="muted">This page is not built yet.</p>
+    </Page>
+  );
+}

@@ -1,0 +1,11 @@
+/** Messages: being built — see docs/console.md for what this page will show. */
+import type { PageProps } from '../app.js';
+import { Page } from '../ui.js';
+
+export default function MessagesPage(_: PageProps) {
+  return (
+    <Page title="Messages">
+      <p class="muted">This page is not built yet.</p>
+    </Page>
+  );
+}

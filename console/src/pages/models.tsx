@@ -1,0 +1,11 @@
+/** Models: being built — see docs/console.md for what this page will show. */
+import type { PageProps } from '../app.js';
+import { Page } from '../ui.js';
+
+export default function ModelsPage(_: PageProps) {
+  return (
+    <Page title="Models">
+      <p class="muted">This page is not built yet.</p>
+    </Page>
+  );
+}
