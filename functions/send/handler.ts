@@ -2,7 +2,7 @@
  * Lambda entry point of the send function: wires adapters once per cold start. Recipients are read from
  * the live profiles (env PROFILES_TABLE, PROFILES_CONFIG optional). Sent messages are counted per
  * fairness cohort and as content-bandit exposures on the journeys table (env JOURNEYS_TABLE;
- * MEASUREMENT_CONFIG optional).
+ * MEASUREMENT_CONFIG optional). FELTFIT_TIME_SCALE (local runs only) compresses the guardrail windows.
  */
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbBanditStats } from '../../shared/adapters/dynamodb/journey-store.js';
@@ -11,15 +11,19 @@ import { DynamoDbMeasurementStore } from '../../shared/adapters/dynamodb/measure
 import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
 import { loadSecret, providerSenders } from '../../shared/adapters/outbox/channel-wiring.js';
 import { profileRecipientSourceFromEnv } from '../../shared/adapters/profiles/wiring.js';
-import { channelsConfigFromEnv } from '../../shared/config/channels.js';
+import { channelsConfigFromEnv, timeScaleFromEnv } from '../../shared/config/channels.js';
 import { parseMeasurementConfigEnv } from '../../shared/config/measurement.js';
 import { emfMetrics } from '../../shared/domain/channels/emf.js';
 import { timeSortableId } from '../../shared/domain/channels/ids.js';
+import { scaleGuardrailWindows } from '../../shared/domain/channels/time-scale.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createSendHandler } from './app.js';
 
 const env = parseMessagesEnv(process.env);
-const config = channelsConfigFromEnv(process.env);
+// FELTFIT_TIME_SCALE is set only by the local runtime (its journey speed-up): the cap windows shrink
+// with the waits. Absent in AWS: 1, the configuration as it is.
+const timeScale = timeScaleFromEnv(process.env);
+const config = scaleGuardrailWindows(channelsConfigFromEnv(process.env), timeScale);
 const client = documentClient();
 const stores = messageStores(env.MESSAGES_TABLE, config, client);
 const senders = providerSenders(process.env, config);
@@ -29,6 +33,7 @@ export const handler = createSendHandler({
   ...senders,
   recipients: profileRecipientSourceFromEnv(process.env),
   config,
+  timeScale,
   unsubscribeSecret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),
   metrics: emfMetrics((line) => process.stdout.write(`${line}\n`)),
   logger: jsonLogger(),

@@ -162,6 +162,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(secretsPort),
         OUTBOX_DIR: join(dataDir, 'outbox'),
         FELTFIT_DATA_DIR: dataDir,
+        // The speed-up, for what compresses with the waits (the send function's cap and quiet-hour
+        // windows). Only set here: a deployed function has no such variable and runs on real time.
+        FELTFIT_TIME_SCALE: String(Number((1 / (options.timeScale ?? 1)).toPrecision(12))),
       },
     });
     bus.bindTargets();

@@ -153,3 +153,16 @@ export function channelsConfigFromEnv(env: Record<string, string | undefined>): 
   }
   return parsed.data;
 }
+
+/**
+ * `FELTFIT_TIME_SCALE`: how many times faster than real time the guardrail windows run. Only the
+ * local runtime sets it (with its journey speed-up); absent — as in AWS — it is 1, real time.
+ */
+export function timeScaleFromEnv(env: Record<string, string | undefined>): number {
+  const raw = env.FELTFIT_TIME_SCALE;
+  if (raw === undefined || raw === '') return 1;
+  const speed = Number(raw);
+  if (!(speed > 0) || !Number.isFinite(speed))
+    throw new Error('invalid environment: FELTFIT_TIME_SCALE must be a positive number');
+  return speed;
+}

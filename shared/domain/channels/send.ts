@@ -37,10 +37,11 @@ import type {
 } from '../../ports/channels.js';
 import { evaluateCaps, nextPressureSends } from './caps.js';
 import { addressHash } from './hashing.js';
-import { checkQuietHours, isValidTimeZone, weeklyWindow } from './quiet-hours.js';
+import { isValidTimeZone, weeklyWindow } from './quiet-hours.js';
 import { type RenderScope, renderParts } from './render.js';
 import { REASONS, type SendOutcome, type SendRequest, type SkipReason } from './schemas.js';
 import { smsSegments } from './sms-segments.js';
+import { checkQuietHoursAtSpeed, journeyTime } from './time-scale.js';
 import { signUnsubscribeToken } from './tokens.js';
 
 export interface SendDeps {
@@ -59,6 +60,12 @@ export interface SendDeps {
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly now: () => Date;
   readonly newId: () => string;
+  /**
+   * How many times faster than real time the guardrail windows run (FELTFIT_TIME_SCALE, local runs
+   * only; default 1). `config.caps` are expected already scaled (scaleGuardrailWindows); quiet hours
+   * read a virtual clock and every `retryAt` is in journey time (see time-scale.ts).
+   */
+  readonly timeScale?: number;
   /** Fairness counters: each newly sent message is counted for the execution's cohort, if any. */
   readonly cohorts?: CohortSendCounter;
   /** The content bandit: each newly sent variant counts one exposure for its decision step. */
@@ -141,6 +148,9 @@ export function withOptOut(body: string, optOutText: string): string {
 /** Decides and, when every rule passes, sends one message. Never throws for an expected outcome. */
 export async function send(deps: SendDeps, request: SendRequest): Promise<SendOutcome> {
   const now = request.at ? new Date(request.at) : deps.now();
+  const speed = deps.timeScale ?? 1;
+  // When a cap frees a slot, in journey time (the instant a journey's timestamp wait names).
+  const capRetry = (retryAt: Date | undefined) => retryAt && journeyTime(now, retryAt, speed);
   const { channel, purpose } = request;
   const marketing = purpose === 'marketing';
   const base = {
@@ -224,7 +234,7 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
       request.priority,
       deps.config.priority.reservedFrom,
     );
-    if (!verdict.allowed) return skip(REASONS.frequencyCap, verdict.retryAt);
+    if (!verdict.allowed) return skip(REASONS.frequencyCap, capRetry(verdict.retryAt));
   }
 
   // 5. Quiet hours (marketing only), in the recipient's zone.
@@ -235,7 +245,7 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
         ? recipient.timeZone
         : deps.config.quietHours.defaultTimeZone;
     const state = channel === 'sms' && deps.config.quietHours.usStateRules ? recipient.usState : undefined;
-    const q = checkQuietHours(now, zone, weeklyWindow(window, state));
+    const q = checkQuietHoursAtSpeed(now, zone, weeklyWindow(window, state), speed);
     if (!q.allowed) return skip(REASONS.quietHours, q.retryAt);
   }
 
@@ -296,7 +306,7 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
       request.priority,
       deps.config.priority.reservedFrom,
     );
-    if (!verdict.allowed) return skip(REASONS.frequencyCap, verdict.retryAt);
+    if (!verdict.allowed) return skip(REASONS.frequencyCap, capRetry(verdict.retryAt));
   }
 
   // Provider.
