@@ -509,6 +509,10 @@ async function runTrain(
   args: readonly string[],
   io: Io & { env: Record<string, string | undefined> },
 ): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(USAGE);
+    return 0;
+  }
   let parsed: TrainArgs;
   try {
     parsed = parseTrainArgs(args);

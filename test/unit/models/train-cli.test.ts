@@ -145,6 +145,13 @@ describe('feltfit models train', () => {
     expect(none.err).toMatch(/no new version of propensity within 3 s/);
   });
 
+  it('prints its usage with --help and puts nothing on a bus', async () => {
+    const r = await cli(['--help'], { env: {} });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('feltfit models train [--model MODEL] [--wait');
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
   it('exits 2 on a usage mistake before putting anything on a bus', async () => {
     for (const args of [
       ['--model', 'churn'],
