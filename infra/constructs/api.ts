@@ -15,7 +15,7 @@ export interface ApiProps {
 /**
  * The public HTTPS endpoint: one HTTP API whose default stage is throttled and access-logged.
  * Contexts add their routes with `addPublicRoutes` (authenticated by the handler, e.g. write keys)
- * or `addAdminRoutes` (IAM-authorized for the CLI, and the same routes under `/api` for the console
+ * or `addAdminRoutesOf` (IAM-authorized for the CLI, and the same routes under `/api` for the console
  * with its Cognito JWT authorizer; a bearer token in the local runtime).
  */
 export class Api extends Construct {
@@ -95,18 +95,20 @@ export class Api extends Construct {
   }
 
   /**
-   * Operator routes, from one list for both callers: `/admin/...` with IAM (SigV4, the CLI) and, once
-   * the console's authorizer is set, `/api/admin/...` with its JWT authorizer (the console through
-   * CloudFront). Both reach the same integration with the same event shape; a JWT route's caller is in
-   * `requestContext.authorizer.jwt.claims`. Locally both require the admin bearer token.
+   * Every route of the admin API's one route list (shared/api/contract.ts) that `owner` serves, for
+   * both callers: `/admin/...` with IAM (SigV4, the CLI) and, once the console's authorizer is set,
+   * `/api/admin/...` with its JWT authorizer (the console through CloudFront). Both reach the same
+   * integration with the same event shape; a JWT route's caller is in
+   * `requestContext.authorizer.jwt.claims`. Locally the IAM routes take the admin bearer token and the
+   * console routes a console session (infra/local/console.ts). The route list is the only way in, so
+   * no admin route can skip its role check.
    */
-  /** Every route of the admin API's route list (shared/api/contract.ts) that `owner` serves. */
   addAdminRoutesOf(owner: RouteOwner, integration: apigw.HttpRouteIntegration): void {
     for (const [, spec] of routesOf(owner))
       this.addAdminRoutes([spec.path], apigw.HttpMethod[spec.method], integration);
   }
 
-  addAdminRoutes(
+  private addAdminRoutes(
     paths: readonly string[],
     method: apigw.HttpMethod,
     integration: apigw.HttpRouteIntegration,
