@@ -7,15 +7,21 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { buildSync, type Metafile } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Builds the console into `outDir` (emptied first) and returns it. */
 export function buildConsoleSync(outDir: string): string {
+  return buildConsoleWithMetafile(outDir).dir;
+}
+
+/** Builds the console and returns esbuild's metafile too (which chunk each page loads: the bench reads it). */
+export function buildConsoleWithMetafile(outDir: string): { dir: string; metafile: Metafile } {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  buildSync({
+  const result = buildSync({
+    metafile: true,
     entryPoints: [join(here, 'src', 'main.tsx')],
     outdir: join(outDir, 'assets'),
     bundle: true,
@@ -34,5 +40,5 @@ export function buildConsoleSync(outDir: string): string {
     logLevel: 'silent',
   });
   copyFileSync(join(here, 'src', 'index.html'), join(outDir, 'index.html'));
-  return outDir;
+  return { dir: outDir, metafile: result.metafile };
 }

@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<void>> = {
   content: async () => (await import('./content.js')).benchContent(),
   journeys: async () => (await import('./journeys.js')).benchJourneys(),
   measurement: async () => (await import('./measurement.js')).benchMeasurement(),
+  console: async () => (await import('./console.js')).benchConsole(),
 };
 
 for (const [name, run] of Object.entries(suites)) {
