@@ -35,12 +35,14 @@ const PAGES: Record<string, string> = {
   '/settings': 'settings',
 };
 
-/** Output files reachable from `start` through static imports. */
-function staticClosure(meta: Metafile, start: string, seen = new Set<string>()): Set<string> {
+/** Output files reachable from `start` through static imports (and dynamic ones, with `lazy`). */
+function closure(meta: Metafile, start: string, lazy = false, seen = new Set<string>()): Set<string> {
   if (seen.has(start)) return seen;
   seen.add(start);
-  for (const i of meta.outputs[start]?.imports ?? [])
-    if (i.kind === 'import-statement') staticClosure(meta, i.path, seen);
+  for (const i of meta.outputs[start]?.imports ?? []) {
+    if (i.kind === 'import-statement' || (lazy && i.kind === 'dynamic-import'))
+      closure(meta, i.path, lazy, seen);
+  }
   return seen;
 }
 
