@@ -10,7 +10,7 @@
  * authorizer would pass.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import { z } from 'zod';
 import { Role } from '../../shared/api/roles.js';
@@ -42,10 +42,25 @@ function readUsers(dataDir: string): LocalUser[] {
  */
 export function addLocalConsoleUser(dataDir: string, name: string, roles: Role[]): string {
   const token = `user_${randomBytes(24).toString('base64url')}`;
+  mkdirSync(dataDir, { recursive: true });
   const users = readUsers(dataDir).filter((u) => u.name !== name);
   users.push(LocalUser.parse({ name, roles, tokenSha256: sha256(token) }));
   writeFileSync(usersFile(dataDir), `${JSON.stringify({ users }, null, 2)}\n`, { mode: 0o600 });
   return token;
+}
+
+/** The local console users (names and roles; tokens are kept only as hashes). */
+export function listLocalConsoleUsers(dataDir: string): { name: string; roles: Role[] }[] {
+  return readUsers(dataDir).map(({ name, roles }) => ({ name, roles }));
+}
+
+/** Removes a local console user; answers whether there was one. */
+export function removeLocalConsoleUser(dataDir: string, name: string): boolean {
+  const users = readUsers(dataDir);
+  const kept = users.filter((u) => u.name !== name);
+  if (kept.length === users.length) return false;
+  writeFileSync(usersFile(dataDir), `${JSON.stringify({ users: kept }, null, 2)}\n`, { mode: 0o600 });
+  return true;
 }
 
 /** The claims a Cognito JWT authorizer would pass for a signed-in user. */
