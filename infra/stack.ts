@@ -57,6 +57,7 @@ export class FeltfitStack extends Stack {
       retentionDays: config.retentionDays,
     });
     new Intelligence(this, 'Intelligence', {
+      api,
       data,
       bus,
       observability,
@@ -67,6 +68,7 @@ export class FeltfitStack extends Stack {
       api,
       data,
       config: config.content,
+      channels: config.channels,
       ...(config.bedrockModelId ? { bedrockModelId: config.bedrockModelId } : {}),
       logRetentionDays,
     });

@@ -3,13 +3,17 @@
  * functions/admin).
  *
  *   GET  /admin/content?status=pending_review|approved|rejected&limit=&cursor=
- *   GET  /admin/content/{id}                 the variant and its audit trail
+ *   GET  /admin/content/{id}                 the variant, its audit trail and the brand rules it was checked against
  *   POST /admin/content/{id}/review          { decision, comment, reviewer, edited? }
+ *   POST /admin/content/{id}/check           { edited }: the checks and guardrail on an edit, nothing saved
+ *   POST /admin/content/{id}/preview         { profileId?, purpose?, edited? }: rendered as the send would
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { type PreviewDeps, previewVariant } from '../../shared/domain/content/preview.js';
 import { type ReviewDeps, ReviewRequest, reviewVariant } from '../../shared/domain/content/review.js';
+import { checkEdit, checkedRules } from '../../shared/domain/content/rules.js';
 import { VariantStatus } from '../../shared/domain/content/schemas.js';
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
 import { adminRouter } from '../../shared/http/admin-router.js';
@@ -33,6 +37,8 @@ const issues = (error: z.ZodError) =>
 /** Dependencies of the review function. */
 export interface ReviewContentDeps extends ReviewDeps {
   readonly store: Pick<ContentStore, 'get' | 'applyReview' | 'listByStatus' | 'audit'>;
+  /** Whose traits fill a preview, and the send settings it mirrors; absent: the preview route answers 404. */
+  readonly preview?: Omit<PreviewDeps, 'store'>;
 }
 
 function parseId(raw: string | undefined): string {
@@ -74,7 +80,30 @@ export function createReviewHandler(deps: ReviewContentDeps, logger: Logger) {
           const id = parseId(params.id);
           const variant = await deps.store.get(id);
           if (!variant) throw new NotFoundError('variant_not_found', 'no such content variant');
-          return jsonResponse(200, { variant, audit: await deps.store.audit(id) });
+          const { playbook, allowedVariables } = deps.config;
+          return jsonResponse(200, {
+            variant,
+            audit: await deps.store.audit(id),
+            rules: checkedRules(playbook, allowedVariables, variant.channel, variant.checks),
+          });
+        },
+        contentCheck: async ({ params, event }) => {
+          const id = parseId(params.id);
+          const checked = await checkEdit(deps, id, parseJson(event));
+          logger.info('content edit checked', { variantId: id, passed: checked.checks.passed });
+          return jsonResponse(200, checked);
+        },
+        contentPreview: async ({ params, event }) => {
+          const id = parseId(params.id);
+          if (!deps.preview) throw new NotFoundError('unknown_route', 'no such admin route');
+          const preview = await previewVariant(
+            { ...deps.preview, store: deps.store },
+            id,
+            event.body ? parseJson(event) : {},
+          );
+          // The person's id stays out of the log: whose preview it was is not needed to operate.
+          logger.info('content previewed', { variantId: id, person: preview.person.kind });
+          return jsonResponse(200, preview);
         },
         contentReview: async ({ params, event, caller }) => {
           const id = parseId(params.id);

@@ -4,6 +4,7 @@ import * as bedrock from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ChannelsConfig } from '../../shared/config/channels.js';
 import type { ContentConfig } from '../../shared/config/content.js';
 import { guardrailCdkProps } from '../../shared/domain/content/guardrail.js';
 import type { Api } from './api.js';
@@ -14,6 +15,8 @@ export interface ContentProps {
   readonly api: Api;
   readonly data: Data;
   readonly config: ContentConfig;
+  /** The send settings a preview mirrors (the marketing footer, the SMS opt-out line). */
+  readonly channels?: ChannelsConfig;
   /** Bedrock model id; unset → the offline generator (no Bedrock resources are created). */
   readonly bedrockModelId?: string;
   readonly logRetentionDays: logs.RetentionDays;
@@ -72,6 +75,9 @@ export class Content extends Construct {
       Duration.seconds(120),
     );
     const review = fn('Review', 'review-content', 'Lists and reviews content variants', Duration.seconds(15));
+    // Previews render copy with a person's traits: read-only on profiles, and the send's settings.
+    props.data.bind(review, 'profiles', 'r');
+    if (props.channels) review.addEnvironment('CHANNELS_CONFIG', JSON.stringify(props.channels));
     props.api.addAdminRoutesOf('generate', new HttpLambdaIntegration('ContentGenerate', generate));
     props.api.addAdminRoutesOf('content', new HttpLambdaIntegration('ContentReview', review));
   }

@@ -1,4 +1,5 @@
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,12 +11,15 @@ import {
   TRAINING_REQUEST_DETAIL_TYPE,
   TRAINING_REQUEST_SOURCE,
 } from '../../shared/domain/models/training-request.js';
+import type { Api } from './api.js';
 import type { Bus } from './bus.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 import type { Observability } from './observability.js';
 
 export interface IntelligenceProps {
+  /** The admin API: the model inventory, cards and "train now" (owner `models`); absent, none. */
+  readonly api?: Api;
   readonly data: Data;
   readonly bus: Bus;
   readonly observability: Observability;
@@ -84,6 +88,18 @@ export class Intelligence extends Construct {
       eventPattern: { source: [TRAINING_REQUEST_SOURCE], detailType: [TRAINING_REQUEST_DETAIL_TYPE] },
       targets: [new targets.LambdaFunction(trainer, { deadLetterQueue: dlq, retryAttempts: 2 })],
     });
+    if (props.api) {
+      // The console's and CLI's window on the registry: reads versions, puts "train now" on the bus.
+      const admin = new FeltfitFunction(this, 'Admin', {
+        name: 'models-admin',
+        description: 'Model inventory and cards, and train-now requests (admin API)',
+        logRetentionDays: props.logRetentionDays,
+        timeout: Duration.seconds(15),
+      });
+      props.data.bind(admin, 'models', 'r');
+      props.bus.bind(admin);
+      props.api.addAdminRoutesOf('models', new HttpLambdaIntegration('ModelsAdmin', admin));
+    }
     new scheduler.Schedule(this, 'WeeklyTraining', {
       description: 'Weekly model training',
       schedule: scheduler.ScheduleExpression.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),

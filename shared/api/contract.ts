@@ -30,6 +30,9 @@ export const ADMIN_ROUTES = {
   contentList: r('GET', '/admin/content', 'read', 'content'),
   contentGet: r('GET', '/admin/content/{id}', 'read', 'content'),
   contentReview: r('POST', '/admin/content/{id}/review', 'review', 'content'),
+  // Reads: a check or a preview changes nothing, so a viewer may run one.
+  contentCheck: r('POST', '/admin/content/{id}/check', 'read', 'content'),
+  contentPreview: r('POST', '/admin/content/{id}/preview', 'read', 'content'),
   report: r('GET', '/admin/report', 'read', 'report'),
   // Each area's routes live in its own file under routes/.
   ...AUDIENCE_ROUTES,

@@ -132,7 +132,7 @@ export function withHtmlFooter(html: string, postalAddress: string, unsubscribeU
 }
 
 /** Puts the preheader as hidden text at the start of the body. */
-function withPreheader(html: string, preheader: string): string {
+export function withPreheader(html: string, preheader: string): string {
   const hidden = `<div style="display:none;max-height:0;overflow:hidden">${escapeHtml(preheader)}</div>`;
   const m = /<body[^>]*>/i.exec(html);
   return m

@@ -1,0 +1,28 @@
+/**
+ * Lambda entry point of models-admin: the registry (MODELS_TABLE, read) and the bus "train now"
+ * requests go on (EVENT_BUS_NAME), wired once per cold start.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { z } from 'zod';
+import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
+import { EventBridgeTrainingRequests } from '../../shared/adapters/eventbridge/training-requests.js';
+import { jsonLogger } from '../../shared/http/logger.js';
+import { createModelsAdminHandler } from './app.js';
+
+const env = z.object({ EVENT_BUS_NAME: z.string().min(1) }).parse(process.env);
+
+export const handler = createModelsAdminHandler(
+  {
+    registry: modelRegistryFromEnv(process.env),
+    training: {
+      requests: new EventBridgeTrainingRequests({
+        client: new EventBridgeClient({}),
+        eventBusName: env.EVENT_BUS_NAME,
+      }),
+      now: () => new Date(),
+      newId: () => randomUUID(),
+    },
+  },
+  jsonLogger('models-admin'),
+);
