@@ -12,6 +12,7 @@ import { Data } from './constructs/data.js';
 import { Ingest } from './constructs/ingest.js';
 import { Intelligence } from './constructs/intelligence.js';
 import { Journeys } from './constructs/journeys.js';
+import { JourneysAdmin } from './constructs/journeys-admin.js';
 import { Measurement } from './constructs/measurement.js';
 import { Observability } from './constructs/observability.js';
 import { Profiles } from './constructs/profiles.js';
@@ -72,13 +73,20 @@ export class FeltfitStack extends Stack {
       ...(config.bedrockModelId ? { bedrockModelId: config.bedrockModelId } : {}),
       logRetentionDays,
     });
-    new Journeys(this, 'Journeys', {
+    const journeys = new Journeys(this, 'Journeys', {
       data,
       bus,
       observability,
       send: channels.send,
       config: config.journeys,
       fairnessCohortTraits: config.measurement.fairness.cohortTraits,
+      logRetentionDays,
+    });
+    new JourneysAdmin(this, 'JourneysAdmin', {
+      api,
+      data,
+      config: config.journeys,
+      stateMachines: journeys.stateMachines,
       logRetentionDays,
     });
 

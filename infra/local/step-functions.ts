@@ -38,6 +38,8 @@ export interface LocalExecution {
   cause?: string;
   /** Task states entered, in order. */
   states: string[];
+  /** The execution's history, as GetExecutionHistory reports it (names only, no state data). */
+  history: LocalHistoryEvent[];
   done: Promise<void>;
   abort?: () => void;
 }
@@ -46,6 +48,24 @@ interface LocalStateMachine {
   arn: string;
   name: string;
   definition: AslDefinition;
+  /** The definition as deployed (DescribeStateMachine's `definition`). */
+  text: string;
+  createdAt: Date;
+}
+
+/**
+ * One history event in the shape GetExecutionHistory returns: `<Type>StateEntered` /
+ * `<Type>StateExited` with the state's name, and the execution's own events. State input and output
+ * are left out (AWS omits them too with `includeExecutionData: false`): the console needs the path.
+ */
+export interface LocalHistoryEvent {
+  readonly id: number;
+  readonly previousEventId: number;
+  readonly timestamp: Date;
+  readonly type: string;
+  readonly name?: string;
+  readonly error?: string;
+  readonly cause?: string;
 }
 
 class ServiceError extends Error {
@@ -61,7 +81,8 @@ class ServiceError extends Error {
  * The template's Step Functions state machines, run in process by aws-local-stepfunctions on their
  * synthesized ASL, behind the Step Functions API the unchanged AWS SDK reaches through
  * AWS_ENDPOINT_URL_SFN (StartExecution, DescribeExecution, ListExecutions, StopExecution,
- * SendTaskSuccess, SendTaskFailure).
+ * SendTaskSuccess, SendTaskFailure, and the reads the console uses: DescribeStateMachine,
+ * ListStateMachines, GetExecutionHistory).
  *
  * - `arn:aws:states:::lambda:invoke` tasks invoke the local functions and return the optimized
  *   integration's `{ Payload, StatusCode }`; a function's error surfaces with its errorType as the
@@ -104,6 +125,8 @@ export class LocalStepFunctions {
           arn,
           name: arn.split(':').pop()!,
           definition: JSON.parse(text) as AslDefinition,
+          text,
+          createdAt: new Date(),
         });
       }
     };
@@ -138,6 +161,7 @@ export class LocalStepFunctions {
       startDate: new Date(),
       input,
       states: [],
+      history: [],
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, execution);
@@ -300,6 +324,7 @@ export class LocalStepFunctions {
       context: context as never,
     });
     execution.abort = handle.abort;
+    const recorded = this.recordHistory(machine.definition, execution, handle.eventLogs);
     try {
       const output = await handle.result;
       execution.status = 'SUCCEEDED';
@@ -316,12 +341,64 @@ export class LocalStepFunctions {
       }
     } finally {
       execution.stopDate = new Date();
+      await Promise.race([recorded, new Promise((r) => setTimeout(r, 100).unref())]);
       for (const [token, waiter] of this.tokens) {
         if (token.startsWith(`${execution.executionArn}#`)) {
           this.tokens.delete(token);
           waiter.reject(Object.assign(new Error('execution ended'), { name: 'States.Runtime' }));
         }
       }
+    }
+  }
+
+  /**
+   * Turns the interpreter's event log into Step Functions history events. State types come from the
+   * deployed definition (a computed Wait runs locally as a task, but its history says Wait).
+   */
+  private async recordHistory(
+    def: AslDefinition,
+    execution: LocalExecution,
+    events: AsyncGenerator<{
+      type: string;
+      timestamp: number;
+      state?: { name: string };
+      Error?: string;
+      Cause?: unknown;
+    }>,
+  ): Promise<void> {
+    const push = (e: Omit<LocalHistoryEvent, 'id' | 'previousEventId'>) => {
+      const id = execution.history.length + 1;
+      execution.history.push({ ...e, id, previousEventId: id - 1 });
+    };
+    try {
+      for await (const e of events) {
+        const timestamp = new Date(e.timestamp);
+        const name = e.state?.name;
+        const type = name ? (def.States[name]?.Type ?? 'Task') : '';
+        switch (e.type) {
+          case 'ExecutionStarted':
+          case 'ExecutionSucceeded':
+          case 'ExecutionAborted':
+            push({ timestamp, type: e.type });
+            break;
+          case 'ExecutionTimeout':
+            push({ timestamp, type: 'ExecutionTimedOut' });
+            break;
+          case 'ExecutionFailed':
+            push({ timestamp, type: 'ExecutionFailed', error: e.Error ?? '', cause: String(e.Cause ?? '') });
+            break;
+          case 'StateEntered':
+            push({ timestamp, type: `${type}StateEntered`, name: name! });
+            break;
+          case 'StateExited':
+            push({ timestamp, type: `${type}StateExited`, name: name! });
+            break;
+          default:
+            break;
+        }
+      }
+    } catch {
+      // The log ends with the execution; a broken log must not fail it.
     }
   }
 
@@ -377,25 +454,71 @@ export class LocalStepFunctions {
         if (!e) throw new ServiceError('ExecutionDoesNotExist', 'Execution does not exist');
         return this.describe(e);
       }
-      case 'ListExecutions':
+      case 'ListExecutions': {
+        if (!this.machines.has(String(body.stateMachineArn)))
+          throw new ServiceError(
+            'StateMachineDoesNotExist',
+            `State machine does not exist: ${body.stateMachineArn}`,
+          );
+        // AWS lists newest first, at most maxResults (default and cap 1000) a page, with a nextToken.
+        const all = [...this.executions.values()]
+          .filter(
+            (e) =>
+              e.stateMachineArn === body.stateMachineArn &&
+              (!body.statusFilter || e.status === body.statusFilter),
+          )
+          .reverse();
+        const { items, nextToken } = page(all, body);
         return {
-          executions: [...this.executions.values()]
-            .filter(
-              (e) =>
-                e.stateMachineArn === body.stateMachineArn &&
-                (!body.statusFilter || e.status === body.statusFilter),
-            )
-            .map((e) => {
-              const {
-                input: _i,
-                output: _o,
-                error: _e,
-                cause: _c,
-                ...summary
-              } = this.describe(e) as Record<string, unknown>;
-              return summary;
-            }),
+          executions: items.map((e) => {
+            const {
+              input: _i,
+              output: _o,
+              error: _e,
+              cause: _c,
+              ...summary
+            } = this.describe(e) as Record<string, unknown>;
+            return summary;
+          }),
+          ...(nextToken ? { nextToken } : {}),
         };
+      }
+      case 'DescribeStateMachine': {
+        const m = this.machines.get(String(body.stateMachineArn));
+        if (!m)
+          throw new ServiceError(
+            'StateMachineDoesNotExist',
+            `State machine does not exist: ${body.stateMachineArn}`,
+          );
+        return {
+          stateMachineArn: m.arn,
+          name: m.name,
+          status: 'ACTIVE',
+          definition: m.text,
+          roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
+          type: 'STANDARD',
+          creationDate: m.createdAt.getTime() / 1000,
+        };
+      }
+      case 'ListStateMachines': {
+        const { items, nextToken } = page([...this.machines.values()], body);
+        return {
+          stateMachines: items.map((m) => ({
+            stateMachineArn: m.arn,
+            name: m.name,
+            type: 'STANDARD',
+            creationDate: m.createdAt.getTime() / 1000,
+          })),
+          ...(nextToken ? { nextToken } : {}),
+        };
+      }
+      case 'GetExecutionHistory': {
+        const e = this.executions.get(String(body.executionArn));
+        if (!e) throw new ServiceError('ExecutionDoesNotExist', 'Execution does not exist');
+        const events = body.reverseOrder === true ? [...e.history].reverse() : e.history;
+        const { items, nextToken } = page(events, body);
+        return { events: items.map(historyEvent), ...(nextToken ? { nextToken } : {}) };
+      }
       case 'StopExecution': {
         const e = this.executions.get(String(body.executionArn));
         if (!e) throw new ServiceError('ExecutionDoesNotExist', 'Execution does not exist');
@@ -455,6 +578,42 @@ export class LocalStepFunctions {
     await this.abortAll();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** AWS paging: `maxResults` (0 or absent: 1000, the cap) and an opaque `nextToken` (here an offset). */
+function page<T>(all: readonly T[], body: Record<string, unknown>): { items: T[]; nextToken?: string } {
+  const max = Number(body.maxResults ?? 0);
+  if (!Number.isInteger(max) || max < 0 || max > 1000)
+    throw new ServiceError('InvalidParameterException', 'maxResults must be between 0 and 1000');
+  const size = max === 0 ? 1000 : max;
+  const from = body.nextToken
+    ? Number.parseInt(Buffer.from(String(body.nextToken), 'base64url').toString(), 10)
+    : 0;
+  if (!Number.isInteger(from) || from < 0) throw new ServiceError('InvalidToken', 'Invalid nextToken');
+  const items = all.slice(from, from + size);
+  return from + size < all.length
+    ? { items, nextToken: Buffer.from(String(from + size)).toString('base64url') }
+    : { items };
+}
+
+const DETAILS: Record<string, string> = {
+  ExecutionFailed: 'executionFailedEventDetails',
+};
+
+/** A history event as the awsJson protocol carries it (dates as epoch seconds). */
+function historyEvent(e: LocalHistoryEvent): Record<string, unknown> {
+  const base = {
+    timestamp: e.timestamp.getTime() / 1000,
+    type: e.type,
+    id: e.id,
+    previousEventId: e.previousEventId,
+  };
+  if (e.name && e.type.endsWith('StateEntered'))
+    return { ...base, stateEnteredEventDetails: { name: e.name } };
+  if (e.name && e.type.endsWith('StateExited')) return { ...base, stateExitedEventDetails: { name: e.name } };
+  const details = DETAILS[e.type];
+  if (details) return { ...base, [details]: { error: e.error, cause: e.cause } };
+  return base;
 }
 
 /** Stands in for `$$.Task.Token` in the context object until a task entry gets its real token. */

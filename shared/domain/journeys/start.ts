@@ -5,6 +5,7 @@
  * sends nothing, so lift is measured against people who went through the same waits and exits.
  */
 import { z } from 'zod';
+import type { PauseCheck } from '../../ports/journey-admin.js';
 import type { Assignments, JourneyRunner } from '../../ports/journeys.js';
 import { assign, type ExperimentSplit, type GlobalControl } from '../experiments/assignment.js';
 import { type JourneyDefinition, splitOf } from './definition.js';
@@ -72,7 +73,7 @@ export type JourneyEntry =
   | {
       readonly journey: string;
       readonly outcome: 'skipped';
-      readonly reason: 'missing_entry_key' | 'not_deployed';
+      readonly reason: 'missing_entry_key' | 'not_deployed' | 'paused';
     };
 
 export interface StartDeps {
@@ -85,6 +86,8 @@ export interface StartDeps {
   readonly now: () => Date;
   /** The person's fairness cohort (declared trait → value), when cohorts are configured. */
   readonly cohorts?: { of(profileId: string): Promise<Readonly<Record<string, string>>> };
+  /** Paused journeys (console, `POST /admin/journeys/{id}/pause`) start nothing new. */
+  readonly pauses?: PauseCheck;
 }
 
 /** Whether a journey sends marketing (the global control group is excluded from those). */
@@ -113,6 +116,11 @@ export async function startJourneys(deps: StartDeps, event: BusEvent): Promise<J
   let cohort: Readonly<Record<string, string>> | undefined;
   for (const journey of deps.journeys) {
     if (!matchesTrigger(journey, event)) continue;
+    // Paused: no entry at all (no assignment, no exposure), so the experiment's counts stay clean.
+    if (deps.pauses && (await deps.pauses.isPaused(journey.id))) {
+      entries.push({ journey: journey.id, outcome: 'skipped', reason: 'paused' });
+      continue;
+    }
     const profileId = event.detail.profileId as string;
     if (deps.cohorts && cohort === undefined) cohort = await deps.cohorts.of(profileId);
     const withCohort = cohort && Object.keys(cohort).length > 0 ? { cohort } : {};

@@ -158,4 +158,72 @@ describe('local Step Functions', () => {
     await e.done;
     expect(e.output).toBe('"timed out"');
   });
+
+  it('serves the console’s reads as AWS does: DescribeStateMachine, ListExecutions newest first with paging, GetExecutionHistory', async () => {
+    const { sfn, arn } = machineWith(
+      {
+        StartAt: 'Call',
+        States: {
+          Call: invoke('Route'),
+          Route: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.value', IsPresent: true, Next: 'Done' }],
+            Default: 'Done',
+          },
+          Done: { Type: 'Succeed' },
+        },
+      },
+      [fakeFunction('Step', () => ({ ok: true }))],
+    );
+    const first = sfn.startExecution(arn, '{}', 'first');
+    const second = sfn.startExecution(arn, '{}', 'second');
+    await Promise.all([first.done, second.done]);
+    const endpoint = await sfn.listen();
+    const api = async (op: string, body: object) => {
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'x-amz-target': `AWSStepFunctions.${op}`, 'content-type': 'application/x-amz-json-1.0' },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as any;
+    };
+    try {
+      const described = await api('DescribeStateMachine', { stateMachineArn: arn });
+      expect(JSON.parse(described.definition).StartAt).toBe('Call');
+      const page1 = await api('ListExecutions', { stateMachineArn: arn, maxResults: 1 });
+      expect(page1.executions.map((e: any) => e.name)).toEqual(['second']);
+      const page2 = await api('ListExecutions', {
+        stateMachineArn: arn,
+        maxResults: 1,
+        nextToken: page1.nextToken,
+      });
+      expect(page2.executions.map((e: any) => e.name)).toEqual(['first']);
+      expect(page2.nextToken).toBeUndefined();
+      const history = await api('GetExecutionHistory', { executionArn: first.executionArn });
+      expect(history.events.map((e: any) => e.type)).toEqual([
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'TaskStateExited',
+        'ChoiceStateEntered',
+        'ChoiceStateExited',
+        'SucceedStateEntered',
+        'SucceedStateExited',
+        'ExecutionSucceeded',
+      ]);
+      expect(history.events[1]).toMatchObject({
+        id: 2,
+        previousEventId: 1,
+        stateEnteredEventDetails: { name: 'Call' },
+      });
+      const last = await api('GetExecutionHistory', {
+        executionArn: first.executionArn,
+        reverseOrder: true,
+        maxResults: 2,
+      });
+      expect(last.events.map((e: any) => e.type)).toEqual(['ExecutionSucceeded', 'SucceedStateExited']);
+      expect(last.nextToken).toBeDefined();
+    } finally {
+      await sfn.close();
+    }
+  });
 });
