@@ -183,7 +183,7 @@ function browse(
     at += rng.int(60_000) + 5_000;
   }
   const viewed: Product[] = [];
-  const views = 1 + rng.poisson(1.6);
+  const views = 1 + rng.poisson(1.2);
   for (let i = 0; i < views; i++) {
     const product = browseProduct(rng, person);
     viewed.push(product);
