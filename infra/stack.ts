@@ -41,12 +41,15 @@ export class FeltfitStack extends Stack {
     });
     api.useConsoleAuthorizer(marketerConsole.authorizer);
     new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
-    new Admin(this, 'Admin', {
+    const admin = new Admin(this, 'Admin', {
       api,
       data,
       logRetentionDays,
       retentionDays: config.retentionDays,
       profilesConfig: config.profiles,
+      journeys: config.journeys,
+      measurement: config.measurement,
+      userPoolId: marketerConsole.userPool.userPoolId,
     });
     new Profiles(this, 'Profiles', { data, bus, observability, config: config.profiles, logRetentionDays });
     const channels = new Channels(this, 'Channels', {
@@ -82,6 +85,7 @@ export class FeltfitStack extends Stack {
       fairnessCohortTraits: config.measurement.fairness.cohortTraits,
       logRetentionDays,
     });
+    admin.readJourneys(journeys.stateMachines);
     new JourneysAdmin(this, 'JourneysAdmin', {
       api,
       data,

@@ -26,6 +26,7 @@ import { jsonResponse } from '../../shared/http/response.js';
 import type { EventStore } from '../../shared/ports/events.js';
 import type { PersonDirectory } from '../../shared/ports/privacy.js';
 import type { QuarantineStore } from '../../shared/ports/quarantine.js';
+import { type ConsoleRoutesDeps, consoleRoutes } from './overview.js';
 
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
 const Cursor = z.string().min(1).max(2048).optional();
@@ -93,6 +94,8 @@ export interface AdminDeps {
   readonly privacy?: PrivacyRoutesDeps;
   /** The local outbox (local runtime only); absent in AWS, where `GET /admin/outbox` answers 404. */
   readonly outbox?: { list(limit: number): Promise<readonly unknown[]> };
+  /** The console's Overview, person activity and Settings routes (functions/admin/overview.ts). */
+  readonly console?: ConsoleRoutesDeps;
 }
 
 /** Who the caller is and what they may do: the console asks once after sign-in. */
@@ -103,7 +106,8 @@ function meResponse(ctx: RouteContext) {
 
 /**
  * The admin function's routes (shared/api/contract.ts, owner `admin`): `me`, events, quarantine,
- * the local outbox, profile lookup, read, export and erasure, and the data-quality report.
+ * the local outbox, profile lookup, read, export and erasure, the data-quality report, and the
+ * console's overview, person activity, sources and users.
  */
 export function createAdminHandler(deps: AdminDeps, logger: Logger) {
   const privacy = (): PrivacyRoutesDeps => {
@@ -155,6 +159,7 @@ export function createAdminHandler(deps: AdminDeps, logger: Logger) {
     profileExport: (ctx) => privacyRoute(privacy(), 'profileExport', ctx, logger),
     profileErase: (ctx) => privacyRoute(privacy(), 'profileErase', ctx, logger),
     profileEraseByPost: (ctx) => privacyRoute(privacy(), 'profileErase', ctx, logger),
+    ...(deps.console ? consoleRoutes(deps.console, logger) : {}),
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpErrorHandler(logger))

@@ -1,14 +1,33 @@
 /** Lambda entry point: wires DynamoDB adapters once per cold start. */
 import * as z from 'zod/mini';
+import {
+  DynamoDbCustomerCounters,
+  DynamoDbEventDayCounter,
+  DynamoDbMessageOutcomeLog,
+  DynamoDbModelMonitorReader,
+} from '../../shared/adapters/dynamodb/activity-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoDbContentStore } from '../../shared/adapters/dynamodb/content-store.js';
+import { measurementPorts } from '../../shared/adapters/dynamodb/measurement-wiring.js';
+import { DynamoDbSourceSeenStore } from '../../shared/adapters/dynamodb/privacy-quality.js';
 import { laterLayerHolders } from '../../shared/adapters/dynamodb/privacy-scan-holder.js';
 import { dynamoDbPrivacyDeps } from '../../shared/adapters/dynamodb/privacy-wiring.js';
+import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
+import { DynamoDbSourceStore } from '../../shared/adapters/dynamodb/source-store.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
+import {
+  ContentVariantCatalogue,
+  DynamoDbBriefSteps,
+} from '../../shared/adapters/journey-ports/variant-catalogue.js';
 import { listOutbox } from '../../shared/adapters/outbox/outbox.js';
+import { StepFunctionsExecutionReader } from '../../shared/adapters/sfn/execution-reader.js';
 import { parsePrivacyConfig } from '../../shared/config/privacy.js';
 import { parseProfilesConfig } from '../../shared/config/profiles.js';
+import { buildReport } from '../../shared/domain/measurement/report.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createAdminHandler } from './app.js';
+import { consoleUsers } from './console-users.js';
+import type { ConsoleRoutesDeps } from './overview.js';
 
 /** Variables of the privacy routes, beyond EVENTS_TABLE / CONTROL_TABLE / RETENTION_DAYS. */
 const PrivacyEnv = z.object({
@@ -23,6 +42,14 @@ const PrivacyEnv = z.object({
   JOURNEYS_TABLE: z.optional(z.string().check(z.minLength(1))),
   /** Set by the local runtime: the folder the channels write to instead of SES/SNS. */
   OUTBOX_DIR: z.optional(z.string().check(z.minLength(1))),
+  /** The overview's content check (approved variants) and drift alert (monitor-models' output). */
+  CONTENT_TABLE: z.optional(z.string().check(z.minLength(1))),
+  MODELS_TABLE: z.optional(z.string().check(z.minLength(1))),
+  /** Journey id → state machine ARN: executions' status and step, running counts. */
+  JOURNEY_STATE_MACHINES: z.optional(z.string()),
+  /** The Cognito user pool of console users (AWS); FELTFIT_DATA_DIR locally (the runtime sets it). */
+  CONSOLE_USER_POOL_ID: z.optional(z.string().check(z.minLength(1))),
+  FELTFIT_DATA_DIR: z.optional(z.string().check(z.minLength(1))),
 });
 
 function parsePrivacyEnv(env: Record<string, string | undefined>) {
@@ -37,6 +64,9 @@ const storesEnv = parseStoresEnv(process.env);
 const privacyEnv = parsePrivacyEnv(process.env);
 const client = documentClient();
 const stores = dynamoDbStores(storesEnv, client);
+const privacyConfig = parsePrivacyConfig(privacyEnv.PRIVACY_CONFIG);
+const sourceStore = new DynamoDbSourceStore({ client, tableName: storesEnv.CONTROL_TABLE });
+const sourceSeen = new DynamoDbSourceSeenStore({ client, tableName: storesEnv.CONTROL_TABLE });
 
 export const handler = createAdminHandler(
   {
@@ -59,12 +89,75 @@ export const handler = createAdminHandler(
               journeys: privacyEnv.JOURNEYS_TABLE,
             }),
             profilesConfig: parseProfilesConfig(privacyEnv.PROFILES_CONFIG),
-            privacyConfig: parsePrivacyConfig(privacyEnv.PRIVACY_CONFIG),
+            privacyConfig,
             retentionDays: storesEnv.RETENTION_DAYS,
             ...(privacyEnv.IDENTITY_HMAC_KEY ? { hmacKey: privacyEnv.IDENTITY_HMAC_KEY } : {}),
           }),
         }
       : {}),
+    console: consoleDeps(),
   },
   jsonLogger(),
 );
+
+/** The console routes' adapters: each part only when its tables are bound to this function. */
+function consoleDeps(): ConsoleRoutesDeps {
+  const { PROFILES_TABLE, MESSAGES_TABLE, JOURNEYS_TABLE, CONTENT_TABLE, MODELS_TABLE } = privacyEnv;
+  const stateMachines = JSON.parse(privacyEnv.JOURNEY_STATE_MACHINES ?? '{}') as Record<string, string>;
+  const executions = new StepFunctionsExecutionReader(stateMachines);
+  const log = MESSAGES_TABLE
+    ? // Read only here: the retention applies to writes.
+      new DynamoDbMessageOutcomeLog({ client, tableName: MESSAGES_TABLE, retentionDays: 1 })
+    : undefined;
+  const measurement = JOURNEYS_TABLE ? measurementPorts(process.env, client) : undefined;
+  return {
+    sources: { sources: sourceStore, seen: sourceSeen, now: () => new Date() },
+    users: () => consoleUsers(privacyEnv),
+    ...(PROFILES_TABLE && log && measurement
+      ? {
+          activity: {
+            directory: new DynamoDbProfileStore({
+              client,
+              tableName: PROFILES_TABLE,
+              config: parseProfilesConfig(privacyEnv.PROFILES_CONFIG),
+              ...(privacyEnv.IDENTITY_HMAC_KEY ? { hmacKey: privacyEnv.IDENTITY_HMAC_KEY } : {}),
+            }),
+            messages: log,
+            exposures: measurement.store,
+            executions,
+          },
+        }
+      : {}),
+    ...(log && measurement && JOURNEYS_TABLE && CONTENT_TABLE && MODELS_TABLE
+      ? {
+          overview: {
+            journeys: measurement.journeys.journeys,
+            report: async () =>
+              buildReport(
+                await measurement.store.reportInput(measurement.journeys.journeys, new Date()),
+                measurement.journeys.journeys,
+                measurement.config,
+                measurement.journeys.experiments.globalControl.share,
+                measurement.journeys.experiments.sendTime.holdoutShare,
+              ),
+            customers: new DynamoDbCustomerCounters({ client, tableName: JOURNEYS_TABLE }),
+            events: new DynamoDbEventDayCounter({ client, tableName: storesEnv.CONTROL_TABLE }),
+            outcomes: log,
+            executions,
+            // Cached for a minute per instance: the page may be reloaded often, approvals are rare.
+            variants: new ContentVariantCatalogue({
+              store: new DynamoDbContentStore({ client, tableName: CONTENT_TABLE }),
+              briefs: new DynamoDbBriefSteps({ client, tableName: CONTENT_TABLE }),
+              ttlMs: 60_000,
+            }),
+            models: new DynamoDbModelMonitorReader({ client, tableName: MODELS_TABLE }),
+            sources: sourceStore,
+            sourceSeen,
+            quarantine: stores.quarantine,
+            staleAfterMinutes: privacyConfig.quality.staleAfterMinutes,
+            now: () => new Date(),
+          },
+        }
+      : {}),
+  };
+}

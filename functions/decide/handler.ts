@@ -1,4 +1,9 @@
-/** Lambda entry point. Env: JOURNEYS_TABLE, JOURNEYS_CONFIG (JSON, optional), plus what the wired ports need. */
+/**
+ * Lambda entry point. Env: JOURNEYS_TABLE, JOURNEYS_CONFIG (JSON, optional), MESSAGES_TABLE (the
+ * per-person message log, optional), plus what the wired ports need.
+ */
+import { DynamoDbMessageOutcomeLog } from '../../shared/adapters/dynamodb/activity-store.js';
+import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
 import { jsonLogger } from '../../shared/http/logger.js';
@@ -8,6 +13,7 @@ import { decidePorts } from './ports.js';
 const config = parseJourneysConfigEnv(process.env);
 const stores = journeyStores(journeysTableName(process.env), config);
 const ports = decidePorts(process.env);
+const logger = jsonLogger('decide');
 
 export const handler = createDecideHandler(
   {
@@ -17,6 +23,18 @@ export const handler = createDecideHandler(
     decisions: stores.decisions,
     random: Math.random,
     config: config.decide,
+    // A step without approved content is logged for the person and counted (messages table).
+    ...(process.env.MESSAGES_TABLE
+      ? {
+          outcomes: new DynamoDbMessageOutcomeLog({
+            client: documentClient(),
+            tableName: process.env.MESSAGES_TABLE,
+            retentionDays: config.retentionDays,
+          }),
+          onOutcomeError: (err: unknown) =>
+            logger.warn('message outcome not logged', { errorName: (err as Error)?.name }),
+        }
+      : {}),
   },
-  jsonLogger('decide'),
+  logger,
 );

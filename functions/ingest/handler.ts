@@ -1,8 +1,10 @@
 /** Lambda entry point: wires DynamoDB adapters once per cold start. */
 import { randomUUID } from 'node:crypto';
+import { DynamoDbEventDayCounter } from '../../shared/adapters/dynamodb/activity-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSourceSeenStore } from '../../shared/adapters/dynamodb/privacy-quality.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
+import { countEventsPerDay } from '../../shared/domain/activity/counters.js';
 import { trackSourceSeen } from '../../shared/domain/quality/source-seen.js';
 import { cachedResolver, resolveWriteKey } from '../../shared/domain/sources.js';
 import { jsonLogger } from '../../shared/http/logger.js';
@@ -17,7 +19,14 @@ export const handler = createIngestHandler(
   {
     // Freshness for the data-quality report: each source's last receipt, written at most once a minute.
     events: trackSourceSeen(
-      stores.events,
+      // Events per day for the console's overview: one ADD per day a stored batch's events fall on.
+      countEventsPerDay(
+        stores.events,
+        new DynamoDbEventDayCounter({ client, tableName: env.CONTROL_TABLE }),
+        {
+          onError: (err) => logger.warn('events per day not counted', { errorName: (err as Error)?.name }),
+        },
+      ),
       new DynamoDbSourceSeenStore({ client, tableName: env.CONTROL_TABLE }),
       { onError: (err) => logger.warn('source freshness not recorded', { errorName: (err as Error)?.name }) },
     ),

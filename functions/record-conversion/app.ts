@@ -34,7 +34,7 @@ export type RecordConversionResult =
   | { readonly ok: false; readonly error: { readonly code: 'invalid_request'; readonly message: string } };
 
 export interface RecordConversionAppDeps extends RecordConversionDeps {
-  readonly customers: { countCustomer(profileId: string, orderCount: number): Promise<void> };
+  readonly customers: { countCustomer(profileId: string, orderCount: number, at?: string): Promise<void> };
   readonly config: MeasurementConfig;
 }
 
@@ -55,15 +55,16 @@ export function createRecordConversionHandler(deps: RecordConversionAppDeps, log
       };
     }
     const { detail, time } = parsed.data;
+    // The order's own time (ms); a bus time without it stays whole seconds, read as covering its second.
+    const at = occurredAtOf({ time, detail });
     const outcome = await recordConversion(deps, {
       profileId: detail.profileId,
       conversionId: String(id),
-      // The order's own time (ms); a bus time without it stays whole seconds, read as covering its second.
-      at: occurredAtOf({ time, detail }),
+      at,
       revenue: detail.revenue,
     });
     if (detail.orderCount !== undefined)
-      await deps.customers.countCustomer(detail.profileId, detail.orderCount);
+      await deps.customers.countCustomer(detail.profileId, detail.orderCount, at);
     logger.info('conversion recorded', {
       credited: outcome.credited.length,
       attributed: outcome.attributedTo

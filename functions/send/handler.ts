@@ -4,6 +4,7 @@
  * fairness cohort and as content-bandit exposures on the journeys table (env JOURNEYS_TABLE;
  * MEASUREMENT_CONFIG optional). FELTFIT_TIME_SCALE (local runs only) compresses the guardrail windows.
  */
+import { DynamoDbMessageOutcomeLog } from '../../shared/adapters/dynamodb/activity-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbBanditStats } from '../../shared/adapters/dynamodb/journey-store.js';
 import { journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
@@ -47,4 +48,10 @@ export const handler = createSendHandler({
   }),
   // Counts a sent variant as an exposure of the content bandit of the step that decided it.
   bandit: new DynamoDbBanditStats({ client, tableName: journeysTableName(process.env) }),
+  // The per-person message log and the daily outcome counters the console reads.
+  outcomes: new DynamoDbMessageOutcomeLog({
+    client,
+    tableName: env.MESSAGES_TABLE,
+    retentionDays: config.ledger.retentionDays,
+  }),
 });

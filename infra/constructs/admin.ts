@@ -1,7 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { JourneysConfig } from '../../shared/config/journeys.js';
+import type { MeasurementConfig } from '../../shared/config/measurement.js';
 import type { ProfilesConfig } from '../../shared/config/profiles.js';
 import type { Api } from './api.js';
 import type { Data } from './data.js';
@@ -14,9 +18,17 @@ export interface AdminProps {
   readonly retentionDays: number;
   /** The projector's profiles configuration: lookups normalise identifiers the same way. */
   readonly profilesConfig: ProfilesConfig;
+  /** The journeys and measurement configuration: the overview's report and content check. */
+  readonly journeys: JourneysConfig;
+  readonly measurement: MeasurementConfig;
+  /** The console's user pool, named in the Settings page's user commands. */
+  readonly userPoolId?: string;
 }
 
-/** Admin: read access for operators to stored events and the quarantine. */
+/**
+ * Admin: operators' and the console's reads (events, quarantine, data quality, profiles, the overview,
+ * a person's activity), privacy operations, and sources.
+ */
 export class Admin extends Construct {
   readonly fn: FeltfitFunction;
 
@@ -29,6 +41,9 @@ export class Admin extends Construct {
       environment: {
         RETENTION_DAYS: String(props.retentionDays),
         PROFILES_CONFIG: JSON.stringify(props.profilesConfig),
+        JOURNEYS_CONFIG: JSON.stringify(props.journeys),
+        MEASUREMENT_CONFIG: JSON.stringify(props.measurement),
+        ...(props.userPoolId ? { CONSOLE_USER_POOL_ID: props.userPoolId } : {}),
       },
       logRetentionDays: props.logRetentionDays,
     });
@@ -39,7 +54,45 @@ export class Admin extends Construct {
     // Erasure reaches the later layers' items that name the person.
     props.data.bind(this.fn, 'messages', 'rw');
     props.data.bind(this.fn, 'journeys', 'rw');
+    // The overview: approved content per journey step, and the model monitor's latest evaluation.
+    props.data.bind(this.fn, 'content', 'r');
+    props.data.bind(this.fn, 'models', 'r');
     const integration = new HttpLambdaIntegration('Admin', this.fn);
     props.api.addAdminRoutesOf('admin', integration);
+  }
+
+  /**
+   * Reads the journeys' executions: a person's executions and the step each is at, and running
+   * counts for the overview. Read-only: no start, stop or task-token permission.
+   */
+  readJourneys(stateMachines: Readonly<Record<string, sfn.StateMachine>>): void {
+    const machines = Object.entries(stateMachines);
+    if (machines.length === 0) return;
+    this.fn.addEnvironment(
+      'JOURNEY_STATE_MACHINES',
+      JSON.stringify(Object.fromEntries(machines.map(([id, sm]) => [id, sm.stateMachineArn]))),
+    );
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:ListExecutions'],
+        resources: machines.map(([, sm]) => sm.stateMachineArn),
+      }),
+    );
+    // Journeys name each state machine `feltfit-<journey id>` (infra/constructs/journeys.ts).
+    const execution = (id: string) =>
+      `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:feltfit-${id}:*`;
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: machines.map(([id]) => execution(id)),
+      }),
+    );
+    Validations.of(this.fn.role!).acknowledge(
+      ...machines.map(([id]) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:feltfit-${id}:*]`,
+        reason:
+          'A person’s journey executions, read for the console: an execution ARN is its machine’s name and the execution’s name, derived from the person and the trigger.',
+      })),
+    );
   }
 }

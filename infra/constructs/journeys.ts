@@ -52,6 +52,8 @@ export class Journeys extends Construct {
     const decide = fn('Decide', 'decide', 'Next best action and content variant, with stored explanation');
     data.bind(decide, 'profiles', 'r');
     data.bind(decide, 'content', 'r');
+    // A step without approved content is a skipped message in the person's log and the day's counter.
+    data.bind(decide, 'messages', 'w');
     const step = fn(
       'Step',
       'journey-step',
@@ -172,6 +174,8 @@ export class Journeys extends Construct {
       timeout: Duration.seconds(60),
     });
     props.data.bind(f, 'profiles', 'r');
+    // Each page's requested executions (CAMPAIGN_RUN#<runId>), for the run's progress in the console.
+    props.data.bind(f, 'journeys', 'w');
     props.bus.bind(f);
 
     const plan = new tasks.LambdaInvoke(scope, 'Plan', {

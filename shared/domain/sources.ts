@@ -3,16 +3,12 @@
  * is stored, so the clear key exists once: in the output of `feltfit sources create`.
  */
 import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
-import * as z from 'zod/mini';
+import { SourceName } from '../api/overview.js';
 import type { ResolvedSource, Source, SourceStore } from '../ports/sources.js';
 import { InvalidRequestError } from './errors.js';
 
-/** A source name: lower-case slug, 1–63 characters, starting with a letter. */
-export const SourceName = z
-  .string()
-  .check(
-    z.regex(/^[a-z][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes, starting with a letter'),
-  );
+// The name's schema lives with the API types, so the console's form checks it without server code.
+export { SourceName } from '../api/overview.js';
 
 /** Keys Feltfit generates look like `ff_` + 43 characters; operators may register their own (16–128 URL-safe characters, e.g. Segment-style keys). */
 const WRITE_KEY = /^[A-Za-z0-9_.-]{16,128}$/;

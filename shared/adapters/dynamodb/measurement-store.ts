@@ -12,6 +12,7 @@
  *   attributed      pk 'CONVERSION#<profileId>'      sk '<at>#<conversionId>'   touch (map) or none
  *   cohort          pk 'COHORT#<journey>'            sk '<trait>#<value>'   exposures, sends, offers, discountSum, conversions (ADD)
  *   customers       pk 'KPI'                         sk 'CUSTOMERS'   customers, repeatCustomers (ADD)
+ *   customers a day pk 'KPI'                         sk 'CUSTOMERS#<yyyy-mm-dd>'   the same, added that day
  *   customer step   pk 'CUSTOMER#<profileId>'        sk 'ORDERS#<1|2>'   (conditional: counts once)
  *
  * An exposure is indexed in the assignment's own transaction (DynamoDbAssignments) and then counted
@@ -345,8 +346,12 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
     );
   }
 
-  /** Counts a customer's first and second order once each (the repeat-purchase north star). */
-  async countCustomer(profileId: string, orderCount: number): Promise<void> {
+  /**
+   * Counts a customer's first and second order once each (the repeat-purchase north star), in the
+   * totals and in the day's increments (`CUSTOMERS#<day>`, by the order's time `at`, default now),
+   * from which the console draws the north star's trend.
+   */
+  async countCustomer(profileId: string, orderCount: number, at?: string): Promise<void> {
     if (orderCount !== 1 && orderCount !== 2) return;
     try {
       await this.options.client.send(
@@ -360,15 +365,18 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
       if (err instanceof ConditionalCheckFailedException) return;
       throw err;
     }
-    await this.options.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: 'KPI', sk: 'CUSTOMERS' },
-        UpdateExpression: 'ADD #c :one',
-        ExpressionAttributeNames: { '#c': orderCount === 1 ? 'customers' : 'repeatCustomers' },
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+    const day = new Date(at && Number.isFinite(Date.parse(at)) ? at : Date.now()).toISOString().slice(0, 10);
+    for (const sk of ['CUSTOMERS', `CUSTOMERS#${day}`]) {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: 'KPI', sk },
+          UpdateExpression: 'ADD #c :one',
+          ExpressionAttributeNames: { '#c': orderCount === 1 ? 'customers' : 'repeatCustomers' },
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    }
   }
 
   /** The counters of one journey. */

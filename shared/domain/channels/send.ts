@@ -16,6 +16,7 @@
  */
 import type { ChannelsConfig } from '../../config/channels.js';
 import type { Logger } from '../../http/logger.js';
+import type { MessageOutcomeLog } from '../../ports/activity.js';
 import type {
   BanditExposureCounter,
   Channel,
@@ -35,6 +36,7 @@ import type {
   SuppressionEntry,
   SuppressionList,
 } from '../../ports/channels.js';
+import { recordOutcome } from '../activity/counters.js';
 import { evaluateCaps, nextPressureSends } from './caps.js';
 import { addressHash } from './hashing.js';
 import { isValidTimeZone, weeklyWindow } from './quiet-hours.js';
@@ -70,6 +72,11 @@ export interface SendDeps {
   readonly cohorts?: CohortSendCounter;
   /** The content bandit: each newly sent variant counts one exposure for its decision step. */
   readonly bandit?: BanditExposureCounter;
+  /**
+   * The per-person message log and the daily outcome counters (the console's person page and
+   * overview): each decided outcome once — a replay or a duplicate is not a new outcome.
+   */
+  readonly outcomes?: MessageOutcomeLog;
 }
 
 /** Times a claim is retried when another send took the pressure slot concurrently. */
@@ -173,6 +180,28 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
       outcome,
     });
   };
+  const logOutcome = (status: 'sent' | 'skipped' | 'failed', reason?: string) =>
+    recordOutcome(
+      deps.outcomes,
+      {
+        profileId: request.profileId,
+        at: now.toISOString(),
+        channel,
+        journey: request.journey,
+        step: request.step,
+        executionId: request.executionId,
+        ...(request.content.variantId ? { variantId: request.content.variantId } : {}),
+        status,
+        ...(reason ? { reason } : {}),
+      },
+      (err) =>
+        deps.logger.warn('message outcome not logged', {
+          channel,
+          journey: request.journey,
+          step: request.step,
+          errorName: err instanceof Error ? err.name : typeof err,
+        }),
+    );
   const skip = async (reason: SkipReason, retryAt?: Date): Promise<SendOutcome> => {
     const decidedElsewhere = await deps.ledger.recordSkip({
       ...base,
@@ -187,6 +216,7 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
       return replayOf(decidedElsewhere) ?? { outcome: 'Skipped', reason: REASONS.duplicate };
     }
     decided(reason);
+    await logOutcome('skipped', reason);
     return { outcome: 'Skipped', reason, ...(retryAt ? { retryAt: retryAt.toISOString() } : {}) };
   };
 
@@ -329,12 +359,14 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
       retryable: result.retryable,
     });
     decided(`failed_${result.reason}`);
+    await logOutcome('failed', result.reason);
     return { outcome: 'Failed', retryable: result.retryable, reason: result.reason };
   }
   await deps.ledger.settle({ ...claimed, status: 'sent', providerId: result.providerId });
   await countSent(deps, request);
   if (channel === 'email') await deps.reputation.add(now, { sends: 1 });
   decided('sent');
+  await logOutcome('sent');
   return { outcome: 'Sent', messageId, providerId: result.providerId };
 }
 

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DecideConfig } from '../../config/journeys.js';
+import type { MessageOutcomeLog } from '../../ports/activity.js';
 import type {
   ApprovedVariant,
   BanditStats,
@@ -18,6 +19,7 @@ import type {
   ProfileReader,
   VariantCatalogue,
 } from '../../ports/journeys.js';
+import { missingContentSkip, recordOutcome } from '../activity/counters.js';
 import { type ArmStats, posterior, type Random, thompsonPick } from '../experiments/bandit.js';
 import { Candidate, JourneyChannel, JourneyPurpose } from './definition.js';
 
@@ -133,6 +135,13 @@ export interface DecideDeps {
   readonly decisions: DecisionLog;
   readonly random: Random;
   readonly config: DecideConfig;
+  /**
+   * The per-person message log and daily outcome counters: a step left without approved content is
+   * recorded as a skipped message (`no_approved_variant`), like the send rules' skips.
+   */
+  readonly outcomes?: MessageOutcomeLog;
+  /** Told when that record fails (it never fails the decision). */
+  readonly onOutcomeError?: (error: unknown) => void;
 }
 
 /** Stable id of a decision: the same state entry (Lambda retries included) gives the same id. */
@@ -457,5 +466,7 @@ export async function decide(deps: DecideDeps, request: DecideRequest): Promise<
     at: request.at,
     explanation: out.explanation as unknown as Record<string, unknown>,
   });
+  const skipped = missingContentSkip(request, out);
+  if (skipped) await recordOutcome(deps.outcomes, skipped, deps.onOutcomeError ?? (() => {}));
   return out;
 }
