@@ -4,12 +4,13 @@
  * Directory: --dir, else OUTBOX_DIR, else `${FELTFIT_DATA_DIR:-.feltfit}/outbox`.
  */
 import { join } from 'node:path';
-import { listOutbox, readOutboxFile } from '../../../shared/adapters/outbox/outbox.js';
+import { listOutbox, readOutboxFile, showOutboxFile } from '../../../shared/adapters/outbox/outbox.js';
 
 const USAGE = `usage: feltfit outbox [list] [--limit N] [--json] [--dir DIR]
-       feltfit outbox show FILE [--dir DIR]
+       feltfit outbox show FILE [--html | --raw] [--dir DIR]
 
 Lists what the local runtime "sent": .eml for email, JSON for SMS and push.
+show prints the message decoded (headers and text; --html the HTML part, --raw the file as stored).
 The directory is --dir, else OUTBOX_DIR, else \${FELTFIT_DATA_DIR:-.feltfit}/outbox.
 `;
 
@@ -31,10 +32,14 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   const positional: string[] = [];
   let limit = 50;
   let json = false;
+  let html = false;
+  let raw = false;
   let dir: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--json') json = true;
+    else if (arg === '--html') html = true;
+    else if (arg === '--raw') raw = true;
     else if (arg === '--limit') limit = Number(args[++i]);
     else if (arg === '--dir') dir = args[++i];
     else if (arg === '--help' || arg === '-h') {
@@ -56,7 +61,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   const target = dir ?? io.env.OUTBOX_DIR ?? join(io.env.FELTFIT_DATA_DIR ?? '.feltfit', 'outbox');
   try {
     if (command === 'show') {
-      io.out(await readOutboxFile(target, file!));
+      io.out(raw ? await readOutboxFile(target, file!) : await showOutboxFile(target, file!, { html }));
       return 0;
     }
     const entries = await listOutbox(target, { limit });

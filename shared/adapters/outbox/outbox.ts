@@ -14,7 +14,7 @@ import type {
   SmsMessage,
   SmsSender,
 } from '../../ports/channels.js';
-import { buildMime, parseHeaders } from './mime.js';
+import { buildMime, mimePart, parseHeaders } from './mime.js';
 
 const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
 const safe = (id: string) => id.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -74,6 +74,33 @@ export interface OutboxEntry {
   readonly subject?: string;
   /** SMS / push body. */
   readonly body?: string;
+  /** The message decoded for display, its address masked (console's Local outbox, `outbox show`). */
+  readonly preview: OutboxPreview;
+}
+
+export type OutboxPreview =
+  | {
+      readonly channel: 'email';
+      readonly from: string;
+      readonly to: string;
+      readonly subject: string;
+      readonly text: string;
+      /** The HTML part, for a sandboxed iframe; absent for a text-only message. */
+      readonly html?: string;
+    }
+  | { readonly channel: 'sms'; readonly to: string; readonly text: string }
+  | { readonly channel: 'push'; readonly to: string; readonly title: string; readonly body: string };
+
+/** `ann@example.com` → `a••@example.com`; `+15551234567` → `••••••••4567`. */
+export function maskAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at > 0) {
+    const angle = /<([^>]+)>/.exec(address);
+    if (angle) return maskAddress(angle[1]!);
+    return `${address[0]}••@${address.slice(at + 1)}`;
+  }
+  const digits = address.replace(/\s/g, '');
+  return digits.length > 4 ? `${'•'.repeat(digits.length - 4)}${digits.slice(-4)}` : '••••';
 }
 
 /** Lists the outbox, newest first. A missing directory is an empty outbox. */
@@ -97,6 +124,7 @@ async function readEntry(dir: string, file: string): Promise<OutboxEntry> {
   const raw = await readFile(join(dir, file), 'utf8');
   if (file.endsWith('.eml')) {
     const h = parseHeaders(raw);
+    const html = mimePart(raw, 'text/html');
     return {
       file,
       channel: 'email',
@@ -104,22 +132,59 @@ async function readEntry(dir: string, file: string): Promise<OutboxEntry> {
       createdAt: h.date ? new Date(h.date).toISOString() : '',
       to: h.to ?? '',
       subject: h.subject ?? '',
+      preview: {
+        channel: 'email',
+        from: h.from ?? '',
+        to: maskAddress(h.to ?? ''),
+        subject: h.subject ?? '',
+        text: mimePart(raw, 'text/plain') ?? '',
+        ...(html !== undefined ? { html } : {}),
+      },
     };
   }
   const json = JSON.parse(raw) as Record<string, unknown>;
   const channel = file.endsWith('.sms.json') ? 'sms' : 'push';
+  const devices = `${Array.isArray(json.tokens) ? json.tokens.length : 0} device(s)`;
+  const preview: OutboxPreview =
+    channel === 'sms'
+      ? { channel, to: maskAddress(String(json.to ?? '')), text: String(json.body ?? '') }
+      : { channel, to: devices, title: String(json.title ?? ''), body: String(json.body ?? '') };
   return {
     file,
     channel,
     messageId: String(json.messageId ?? ''),
     createdAt: String(json.createdAt ?? ''),
-    to:
-      channel === 'sms'
-        ? String(json.to ?? '')
-        : `${Array.isArray(json.tokens) ? json.tokens.length : 0} device(s)`,
+    to: channel === 'sms' ? String(json.to ?? '') : devices,
     ...(channel === 'push' ? { subject: String(json.title ?? '') } : {}),
     body: String(json.body ?? ''),
+    preview,
   };
+}
+
+/** One outbox file decoded for reading: headers and the text part (email), or the message's text. */
+export async function showOutboxFile(
+  dir: string,
+  file: string,
+  options: { html?: boolean } = {},
+): Promise<string> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(file) || file.startsWith('.')) throw new Error('invalid outbox file name');
+  const entry = await readEntry(dir, file);
+  const p = entry.preview;
+  if (p.channel === 'email') {
+    const lines = [
+      `From: ${p.from}`,
+      `To: ${entry.to}`,
+      `Subject: ${p.subject}`,
+      `Date: ${entry.createdAt}`,
+      '',
+    ];
+    lines.push(options.html && p.html !== undefined ? p.html : p.text);
+    if (!options.html && p.html !== undefined)
+      lines.push('', `[HTML part: ${p.html.length} characters; --html shows it]`);
+    return `${lines.join('\n').trimEnd()}\n`;
+  }
+  if (p.channel === 'sms') return `To: ${entry.to}\nDate: ${entry.createdAt}\n\n${p.text}\n`;
+  return `To: ${entry.to}\nDate: ${entry.createdAt}\nTitle: ${p.title}\n\n${p.body}\n`;
 }
 
 /** The raw content of one outbox file (name must be a plain file name from `listOutbox`). */

@@ -68,6 +68,34 @@ describe('local outbox', () => {
     expect(entries[0]).toMatchObject({ to: '1 device(s)', subject: 'Psst' });
   });
 
+  it('previews each message decoded, its address masked: email with its HTML, SMS text, push title and body', async () => {
+    const s = outboxDeps();
+    let t = NOON_NY.getTime();
+    const outbox = new OutboxSender(dir, () => {
+      t += 1000;
+      return new Date(t);
+    });
+    s.deps = { ...s.deps, email: outbox, sms: outbox, push: outbox };
+    await send(s.deps, request());
+    await send(s.deps, request({ channel: 'sms' }));
+    await send(s.deps, request({ channel: 'push', content: { ...request().content, title: 'Psst' } }));
+    const [push, sms, email] = await listOutbox(dir);
+    expect(email!.preview).toMatchObject({
+      channel: 'email',
+      from: 'Feltfit <hello@example.com>',
+      to: 'A••@Example.com',
+      subject: 'Hello Ada',
+    });
+    expect(email!.preview.channel === 'email' && email!.preview.text).toContain('Hi Ada');
+    expect(email!.preview.channel === 'email' && email!.preview.html).toContain('<p>Hi Ada</p>');
+    expect(sms!.preview).toEqual({
+      channel: 'sms',
+      to: '••••••••4567',
+      text: 'Hi Ada Reply STOP to opt out',
+    });
+    expect(push!.preview).toMatchObject({ channel: 'push', to: '1 device(s)', title: 'Psst' });
+  });
+
   it('lists an outbox that does not exist yet as empty', async () => {
     expect(await listOutbox(join(dir, 'nope'))).toEqual([]);
   });
@@ -88,6 +116,18 @@ describe('local outbox', () => {
     out = '';
     expect(await run(['--json'], io)).toBe(0);
     expect(JSON.parse(out)).toHaveLength(1);
+    const [entry] = await listOutbox(dir);
+    out = '';
+    expect(await run(['show', entry!.file], io)).toBe(0);
+    expect(out).toMatch(/^From: Feltfit <hello@example.com>\nTo: Ada@Example.com\nSubject: Hello Ada\n/);
+    expect(out).toContain('Hi Ada');
+    expect(out).not.toMatch(/Content-Transfer-Encoding: base64/);
+    out = '';
+    expect(await run(['show', entry!.file, '--html'], io)).toBe(0);
+    expect(out).toContain('<p>Hi Ada</p>');
+    out = '';
+    expect(await run(['show', entry!.file, '--raw'], io)).toBe(0);
+    expect(out).toContain('Content-Transfer-Encoding: base64');
     expect(await run(['show', '../../etc/passwd'], io)).toBe(1);
     expect(await run(['bogus'], io)).toBe(2);
   });
