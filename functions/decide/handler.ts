@@ -5,7 +5,9 @@
 import { DynamoDbMessageOutcomeLog } from '../../shared/adapters/dynamodb/activity-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
+import { DynamoDbMessageLog, fanOutOutcomes } from '../../shared/adapters/dynamodb/message-log.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
+import { MESSAGE_LOG_RETENTION_DAYS } from '../../shared/domain/channels/message-log.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createDecideHandler } from './app.js';
 import { decidePorts } from './ports.js';
@@ -26,11 +28,19 @@ export const handler = createDecideHandler(
     // A step without approved content is logged for the person and counted (messages table).
     ...(process.env.MESSAGES_TABLE
       ? {
-          outcomes: new DynamoDbMessageOutcomeLog({
-            client: documentClient(),
-            tableName: process.env.MESSAGES_TABLE,
-            retentionDays: config.retentionDays,
-          }),
+          outcomes: fanOutOutcomes(
+            new DynamoDbMessageOutcomeLog({
+              client: documentClient(),
+              tableName: process.env.MESSAGES_TABLE,
+              retentionDays: config.retentionDays,
+            }),
+            // The delivery log (Messages page) lists it too.
+            new DynamoDbMessageLog({
+              client: documentClient(),
+              tableName: process.env.MESSAGES_TABLE,
+              retentionDays: MESSAGE_LOG_RETENTION_DAYS,
+            }),
+          ),
           onOutcomeError: (err: unknown) =>
             logger.warn('message outcome not logged', { errorName: (err as Error)?.name }),
         }

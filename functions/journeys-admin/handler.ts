@@ -1,7 +1,6 @@
 /**
  * Lambda entry point of journeys-admin. Env: JOURNEYS_TABLE, MESSAGES_TABLE, JOURNEY_STATE_MACHINES
- * (JSON map journey id → state machine ARN), JOURNEYS_CONFIG (optional → defaults),
- * MESSAGE_LOG_RETENTION_DAYS (optional, 90).
+ * (JSON map journey id → state machine ARN), JOURNEYS_CONFIG (optional → defaults).
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
@@ -13,13 +12,11 @@ import { DynamoDbMessageLog } from '../../shared/adapters/dynamodb/message-log.j
 import { parseStateMachinesEnv } from '../../shared/adapters/sfn/env.js';
 import { StepFunctionsJourneyExecutions } from '../../shared/adapters/sfn/journey-executions.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
+import { MESSAGE_LOG_RETENTION_DAYS } from '../../shared/domain/channels/message-log.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createJourneysAdminHandler } from './app.js';
 
-const Env = z.object({
-  MESSAGES_TABLE: z.string().min(1),
-  MESSAGE_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(400).default(90),
-});
+const Env = z.object({ MESSAGES_TABLE: z.string().min(1) });
 const parsed = Env.safeParse(process.env);
 if (!parsed.success)
   throw new Error(`invalid environment: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
@@ -49,7 +46,7 @@ export const handler = createJourneysAdminHandler(
     messages: new DynamoDbMessageLog({
       client,
       tableName: env.MESSAGES_TABLE,
-      retentionDays: env.MESSAGE_LOG_RETENTION_DAYS,
+      retentionDays: MESSAGE_LOG_RETENTION_DAYS,
     }),
     now: () => new Date(),
   },

@@ -9,6 +9,7 @@ import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbBanditStats } from '../../shared/adapters/dynamodb/journey-store.js';
 import { journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
 import { DynamoDbMeasurementStore } from '../../shared/adapters/dynamodb/measurement-store.js';
+import { DynamoDbMessageLog, fanOutOutcomes } from '../../shared/adapters/dynamodb/message-log.js';
 import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
 import { loadSecret, providerSenders } from '../../shared/adapters/outbox/channel-wiring.js';
 import { profileRecipientSourceFromEnv } from '../../shared/adapters/profiles/wiring.js';
@@ -16,6 +17,7 @@ import { channelsConfigFromEnv, timeScaleFromEnv } from '../../shared/config/cha
 import { parseMeasurementConfigEnv } from '../../shared/config/measurement.js';
 import { emfMetrics } from '../../shared/domain/channels/emf.js';
 import { timeSortableId } from '../../shared/domain/channels/ids.js';
+import { MESSAGE_LOG_RETENTION_DAYS } from '../../shared/domain/channels/message-log.js';
 import { scaleGuardrailWindows } from '../../shared/domain/channels/time-scale.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createSendHandler } from './app.js';
@@ -48,10 +50,18 @@ export const handler = createSendHandler({
   }),
   // Counts a sent variant as an exposure of the content bandit of the step that decided it.
   bandit: new DynamoDbBanditStats({ client, tableName: journeysTableName(process.env) }),
-  // The per-person message log and the daily outcome counters the console reads.
-  outcomes: new DynamoDbMessageOutcomeLog({
-    client,
-    tableName: env.MESSAGES_TABLE,
-    retentionDays: config.ledger.retentionDays,
-  }),
+  // The per-person message log and the daily outcome counters the console reads,
+  // and the delivery log the Messages page lists newest first.
+  outcomes: fanOutOutcomes(
+    new DynamoDbMessageOutcomeLog({
+      client,
+      tableName: env.MESSAGES_TABLE,
+      retentionDays: config.ledger.retentionDays,
+    }),
+    new DynamoDbMessageLog({
+      client,
+      tableName: env.MESSAGES_TABLE,
+      retentionDays: MESSAGE_LOG_RETENTION_DAYS,
+    }),
+  ),
 });

@@ -79,5 +79,8 @@ export async function listMessages(reader: MessageLogReader, query: MessagesQuer
   return { ...page, filters: MESSAGE_FILTERS };
 }
 
+/** How long the delivery log keeps an entry (the ledger keeps its own for longer). */
+export const MESSAGE_LOG_RETENTION_DAYS = 90;
+
 /** Day partition of an instant (`yyyy-mm-dd`, UTC). */
 export const dayOf = (iso: string) => new Date(Date.parse(iso)).toISOString().slice(0, 10);
