@@ -28,7 +28,7 @@ import {
 } from '../../shared/domain/models/transactions.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CDNOW = join(here, '..', '..', '..', 'shared', 'data', 'cdnow', 'cdnow_sample_transactions.csv');
+const CDNOW = join(here, '..', 'fixtures', 'cdnow', 'cdnow_sample_transactions.csv');
 
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

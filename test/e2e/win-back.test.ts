@@ -29,11 +29,9 @@ import {
 // Journey time at 1/50,000 of real time: the one-week follow-up wait lasts about 12 s.
 const TIME_SCALE = 1 / 50_000;
 const DAY = 86_400_000;
+// The CDNOW sample, kept in the repository with its citation (test/fixtures/cdnow/README.md).
 const CDNOW = join(
-  fileURLToPath(new URL('../../..', import.meta.url)),
-  'shared',
-  'data',
-  'cdnow',
+  fileURLToPath(new URL('../fixtures/cdnow/', import.meta.url)),
   'cdnow_sample_transactions.csv',
 );
 const WINBACK = 'New colours since your last visit';

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** `<repo>/../shared/data/cdnow/cdnow_sample_transactions.csv`. */
-export const CDNOW_CSV = join(repoRoot, '..', 'shared', 'data', 'cdnow', 'cdnow_sample_transactions.csv');
+/** The CDNOW sample, kept in the repository with its citation (test/fixtures/cdnow/README.md). */
+export const CDNOW_CSV = join(repoRoot, 'test', 'fixtures', 'cdnow', 'cdnow_sample_transactions.csv');
 
 export const readCdnow = (): string => readFileSync(CDNOW_CSV, 'utf8');
 
