@@ -150,6 +150,17 @@ export function bindPassiveResources(resolver: Resolver): void {
       case 'AWS::Logs::LogGroup':
         resolver.bind(id, { ref: id, attrs: { Arn: arn('logs', `log-group:${id}`) } });
         break;
+      case 'AWS::Cognito::UserPool':
+        // Locally the console's users are FELTFIT_DATA_DIR/console-users.json; a function that is
+        // handed the pool's id (the admin function's user list) sees a placeholder it never calls.
+        resolver.bind(id, {
+          ref: `${LOCAL_REGION}_local`,
+          attrs: {
+            Arn: arn('cognito-idp', `userpool/${LOCAL_REGION}_local`),
+            UserPoolId: `${LOCAL_REGION}_local`,
+          },
+        });
+        break;
       case 'AWS::IAM::Role':
         resolver.bind(id, {
           ref: id,
