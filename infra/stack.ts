@@ -5,6 +5,7 @@ import type { FeltfitConfig } from '../shared/config/schema.js';
 import { Admin } from './constructs/admin.js';
 import { Api } from './constructs/api.js';
 import { Bus } from './constructs/bus.js';
+import { Campaigns } from './constructs/campaigns.js';
 import { Channels } from './constructs/channels.js';
 import { Console } from './constructs/console.js';
 import { Content } from './constructs/content.js';
@@ -86,6 +87,15 @@ export class FeltfitStack extends Stack {
       logRetentionDays,
     });
     admin.readJourneys(journeys.stateMachines);
+    new Campaigns(this, 'Campaigns', {
+      api,
+      data,
+      journeys: config.journeys,
+      channels: config.channels,
+      profiles: config.profiles,
+      campaignRun: journeys.campaignRun,
+      logRetentionDays,
+    });
     new JourneysAdmin(this, 'JourneysAdmin', {
       api,
       data,

@@ -12,6 +12,7 @@ import {
   type CampaignPageResult,
   type CampaignPlan,
   planCampaignRun,
+  type RunMembers,
   runCampaignPage,
 } from '../../shared/domain/journeys/campaign.js';
 import type { JourneyDefinition } from '../../shared/domain/journeys/definition.js';
@@ -31,6 +32,8 @@ export interface CampaignRunDeps {
   readonly journeys: readonly JourneyDefinition[];
   readonly audience: AudienceSource;
   readonly events: CampaignEvents;
+  /** Where each page's requested executions are recorded for the run's progress (console). */
+  readonly members?: RunMembers;
 }
 
 /** Builds the campaign-run handler. */

@@ -1,8 +1,11 @@
 /**
  * Lambda entry point. Env: PROFILES_TABLE, PROFILES_CONFIG (optional), JOURNEYS_CONFIG (optional),
- * EVENT_BUS_NAME (default feltfit).
+ * EVENT_BUS_NAME (default feltfit), JOURNEYS_TABLE (optional: each page's members for the run's
+ * progress).
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDbRunStore } from '../../shared/adapters/dynamodb/campaign-store.js';
+import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { EventBridgeCampaignEvents } from '../../shared/adapters/journey-ports/campaign.js';
 import { audienceSourceFromEnv } from '../../shared/adapters/journey-ports/wiring.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
@@ -19,6 +22,9 @@ export const handler = createCampaignRunHandler(
       client: new EventBridgeClient({}),
       busName: process.env.EVENT_BUS_NAME ?? 'feltfit',
     }),
+    ...(process.env.JOURNEYS_TABLE
+      ? { members: new DynamoDbRunStore({ client: documentClient(), tableName: process.env.JOURNEYS_TABLE }) }
+      : {}),
   },
   jsonLogger('campaign-run'),
 );

@@ -195,10 +195,11 @@ describe('campaign runs through the local runtime (npx feltfit run)', () => {
     const rate = await feltfitRun('--journey', 'loyalty-referral', '--rate', '-1');
     expect(rate.code).toBe(2);
     expect(rate.err).toMatch(/ratePerSecond/);
-    // Valid as input, but not a campaign journey of this deployment: the run's Plan step fails it.
+    // Valid as input, but not a campaign journey of this deployment: refused before starting, as the
+    // console's launch is; a run that reaches the state machine anyway fails in its Plan step.
     const cli = await feltfitRun('--journey', 'cart-recovery', '--wait');
-    expect(cli.code).toBe(1);
-    expect(cli.out).toMatch(/FAILED InvalidCampaignRun: .*not a deployed campaign journey/);
+    expect(cli.code).toBe(2);
+    expect(cli.err).toMatch(/journey: 'cart-recovery' is not a deployed campaign journey/);
 
     const [arn] = rt.stepFunctions.stateMachineArns.filter((a) => a.endsWith(':feltfit-campaign-run'));
     const execution = rt.stepFunctions.startExecution(arn!, JSON.stringify({ journey: 'cart-recovery' }));

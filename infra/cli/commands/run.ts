@@ -4,12 +4,27 @@
  *
  * State machine: --state-machine ARN, else FELTFIT_CAMPAIGN_STATE_MACHINE (AWS credentials and
  * region from the environment), else the local runtime's `${FELTFIT_DATA_DIR:-.feltfit}/runtime.json`.
- * Input mistakes exit 2 with one line per problem, before anything is started.
+ * Before anything starts, the run is checked exactly as the console's `POST /admin/campaigns` checks it
+ * (shared/domain/campaigns launchRun): the input, a deployed campaign journey, approved content for a
+ * one-message run, a saved audience that resolves, the start time in its time zone. Mistakes exit 2
+ * with one line per field. The run record goes to the journeys table, so the console lists the run.
+ * Tables: FELTFIT_JOURNEYS_TABLE and FELTFIT_CONTENT_TABLE, else the local runtime's; journeys:
+ * FELTFIT_JOURNEYS_CONFIG (JSON, as the functions' JOURNEYS_CONFIG), else the catalogue.
  */
 import { readFile } from 'node:fs/promises';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { CampaignRunInput } from '../../../shared/domain/journeys/campaign.js';
-import { readRuntimeFile, TargetNotFoundError } from '../target.js';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDbAudienceStore, DynamoDbRunStore } from '../../../shared/adapters/dynamodb/campaign-store.js';
+import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
+import { DynamoDbContentStore } from '../../../shared/adapters/dynamodb/content-store.js';
+import {
+  ContentVariantCatalogue,
+  DynamoDbBriefSteps,
+} from '../../../shared/adapters/journey-ports/variant-catalogue.js';
+import { StepFunctionsRunExecutions } from '../../../shared/adapters/sfn/campaign-executions.js';
+import { parseJourneysConfigEnv } from '../../../shared/config/journeys.js';
+import { launchRun } from '../../../shared/domain/campaigns/runs.js';
+import { ClientError } from '../../../shared/domain/errors.js';
+import { readRuntimeFile, resolveTable, TargetNotFoundError } from '../target.js';
 
 const STATE_MACHINE = 'feltfit-campaign-run';
 
@@ -21,7 +36,9 @@ message (e.g. email:spring-launch, approved variants of that content intent), fo
 the audience, at most --rate people a second.
   --audience JSON        {"all":[{"source":"features","path":"ordersCount","op":"gte","value":2}],"any":[…]}
                          sources: traits, features, scores; ops: eq neq gt gte lt lte exists notExists in
-  --start ISO            begin at this time (default now)
+  --audience-id ID       a saved audience (console: Audiences) instead of --audience
+  --start TIME           begin at this time: ISO with an offset, or YYYY-MM-DDTHH:MM with --time-zone
+  --time-zone ZONE       IANA time zone of a local --start (e.g. Europe/Berlin)
   --rate N               people per second (default 10)
   --page-size N          profiles read per page (default 100)
   --run-id ID            names the run (a run id is used once; default: the execution name)
@@ -80,7 +97,9 @@ async function inputFrom(
       if (!channel || !intent || rest.length) throw new UsageError('--message is CHANNEL:INTENT');
       input.message = { channel, intent };
     } else if (arg === '--audience') input.audience = parseJson(value(), '--audience');
+    else if (arg === '--audience-id') input.audienceId = value();
     else if (arg === '--start') input.startAt = value();
+    else if (arg === '--time-zone') input.timeZone = value();
     else if (arg === '--rate') input.ratePerSecond = Number(value());
     else if (arg === '--page-size') input.pageSize = Number(value());
     else if (arg === '--run-id') input.runId = value();
@@ -118,6 +137,8 @@ async function target(io: Io, arn: string | undefined): Promise<{ arn: string; e
   return { arn: local, endpoint: runtime.sfnEndpoint };
 }
 
+type TableAt = { readonly tableName: string; readonly endpoint?: string };
+
 /** Step Functions in AWS, or the local runtime's (any region and credentials). */
 function sfnClient(endpoint: string | undefined): SFNClient {
   return endpoint
@@ -143,36 +164,64 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     io.err(`feltfit run: ${err.message}\n\n${USAGE}`);
     return 2;
   }
-  const checked = CampaignRunInput.safeParse(parsed.input);
-  if (!checked.success) {
-    for (const issue of checked.error.issues) {
-      io.err(`feltfit run: ${issue.path.join('.') || 'input'}: ${issue.message}\n`);
-    }
-    return 2;
-  }
   let where: { arn: string; endpoint?: string };
+  let tables: { journeys: TableAt; content: TableAt };
   try {
     where = await target(io, parsed.arn);
+    tables = {
+      journeys: await resolveTable(undefined, io.env, 'JOURNEYS_TABLE', 'journeys'),
+      content: await resolveTable(undefined, io.env, 'CONTENT_TABLE', 'content'),
+    };
   } catch (err) {
     if (!(err instanceof TargetNotFoundError)) throw err;
     io.err(`feltfit run: ${err.message}\n`);
     return 2;
   }
+  let journeys: ReturnType<typeof parseJourneysConfigEnv>['journeys'];
+  try {
+    journeys = parseJourneysConfigEnv({ JOURNEYS_CONFIG: io.env.FELTFIT_JOURNEYS_CONFIG }).journeys;
+  } catch (err) {
+    io.err(`feltfit run: FELTFIT_JOURNEYS_CONFIG: ${(err as Error).message}\n`);
+    return 2;
+  }
   const client = (io.sfn ?? sfnClient)(where.endpoint);
+  const db = (t: TableAt) =>
+    documentClient(
+      t.endpoint
+        ? {
+            endpoint: t.endpoint,
+            region: io.env.AWS_REGION ?? 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {},
+    );
+  const journeysTable = { client: db(tables.journeys), tableName: tables.journeys.tableName };
+  const contentClient = db(tables.content);
   let executionArn: string;
   try {
-    const started = await client.send(
-      new StartExecutionCommand({
-        stateMachineArn: where.arn,
-        input: JSON.stringify(parsed.input),
-        ...(checked.data.runId ? { name: checked.data.runId } : {}),
-      }),
+    const record = await launchRun(
+      {
+        journeys,
+        variants: new ContentVariantCatalogue({
+          store: new DynamoDbContentStore({ client: contentClient, tableName: tables.content.tableName }),
+          briefs: new DynamoDbBriefSteps({ client: contentClient, tableName: tables.content.tableName }),
+          ttlMs: 0,
+        }),
+        audiences: new DynamoDbAudienceStore(journeysTable),
+        runs: new DynamoDbRunStore(journeysTable),
+        executions: new StepFunctionsRunExecutions({ client, stateMachineArn: where.arn }),
+        now: () => new Date(),
+      },
+      parsed.input,
+      io.env.USER ? `cli:${io.env.USER}` : 'cli',
     );
-    executionArn = started.executionArn!;
+    executionArn = record.executionArn;
   } catch (err) {
-    if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
-    io.err(`feltfit run: run id '${checked.data.runId}' was used already: a run id starts one run\n`);
-    return 1;
+    if (!(err instanceof ClientError)) throw err;
+    const issues = (err.details.issues as { path: string[]; message: string }[] | undefined) ?? [];
+    if (issues.length === 0) io.err(`feltfit run: ${err.message}\n`);
+    for (const issue of issues) io.err(`feltfit run: ${issue.path.join('.') || 'input'}: ${issue.message}\n`);
+    return err.code === 'run_exists' ? 1 : 2;
   }
   if (!parsed.wait) {
     io.out(parsed.json ? `${JSON.stringify({ executionArn })}\n` : `started ${executionArn}\n`);

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { DecisionProfile } from '../../ports/journeys.js';
 import { Condition, JourneyChannel, type JourneyDefinition } from './definition.js';
 import { holds, readPath } from './steps.js';
+import { executionName } from './triggers.js';
 
 /** Source and detail type of the events a campaign run puts on the bus. */
 export const CAMPAIGN_SOURCE = 'feltfit.campaigns';
@@ -152,6 +153,30 @@ export interface CampaignEvents {
 }
 
 /**
+ * The journey execution a member of a run gets: start-journey names it from the person and the run
+ * (`run:<runId>` dedupe, no entry key — campaign journeys have none), so the run can find its
+ * executions' assignments and send outcomes without listing executions.
+ */
+export function memberExecutionName(
+  plan: Pick<CampaignPlan, 'journey' | 'runId'>,
+  profileId: string,
+): string {
+  return executionName(plan.journey, profileId, null, `run:${plan.runId}`);
+}
+
+/**
+ * Records who a page requested (their execution names, no profile ids), so progress can count the
+ * run's starts and send outcomes. One record per page, keyed by the page's cursor: a retried page
+ * overwrites its own record.
+ */
+export interface RunMembers {
+  recordPage(
+    runId: string,
+    page: { readonly cursor: string; readonly executions: readonly string[]; readonly scanned: number },
+  ): Promise<void>;
+}
+
+/**
  * What one page did. The state machine loops while `cursor` is not empty: it is always a string,
  * `''` after the last page, because JSONPath payloads need the path to point to a value.
  */
@@ -163,7 +188,11 @@ export interface CampaignPageResult {
 
 /** Reads one page of profiles and requests the journey for those in the audience. */
 export async function runCampaignPage(
-  deps: { readonly audience: AudienceSource; readonly events: CampaignEvents },
+  deps: {
+    readonly audience: AudienceSource;
+    readonly events: CampaignEvents;
+    readonly members?: RunMembers;
+  },
   plan: CampaignPlan,
   cursor?: string,
 ): Promise<CampaignPageResult> {
@@ -177,6 +206,12 @@ export async function runCampaignPage(
       ...(plan.message ? { message: plan.message } : {}),
     })),
   );
+  // After the events: a member recorded is a member requested (a failed put retries the page).
+  await deps.members?.recordPage(plan.runId, {
+    cursor: cursor ?? '',
+    executions: members.map((p) => memberExecutionName(plan, p.profileId)),
+    scanned: page.profiles.length,
+  });
   return {
     cursor: page.cursor ?? '',
     scanned: page.profiles.length,
