@@ -36,6 +36,8 @@ export const CATALOGUE: JourneyDefinitionInput[] = [
       kind: 'event',
       detailType: 'ConsentChanged',
       filters: { channel: ['email'], purpose: ['marketing'], granted: [true] },
+      // A welcome a week late still welcomes; an opt-in from an imported history does not.
+      maxAgeHours: 24 * 7,
     },
     dedupe: { by: 'window', days: 365 },
     priority: 40,
@@ -84,7 +86,8 @@ export const CATALOGUE: JourneyDefinitionInput[] = [
     name: 'Cart recovery with empathy',
     description:
       'One journey per cart. After an hour without an order, answers the hesitation the person showed: shipping reassurance, fit help, or an incentive bounded by the margin rule.',
-    trigger: { kind: 'event', detailType: 'CheckoutStarted' },
+    // A cart from yesterday is still worth a reminder; one from last month is not.
+    trigger: { kind: 'event', detailType: 'CheckoutStarted', maxAgeHours: 24 },
     entryKey: 'cartId',
     dedupe: { by: 'entryKey' },
     priority: 70,
@@ -189,7 +192,7 @@ export const CATALOGUE: JourneyDefinitionInput[] = [
     name: 'Browse abandonment',
     description:
       'A product viewed repeatedly without a cart: one recommendation two hours later, at most weekly.',
-    trigger: { kind: 'event', detailType: 'BrowseAbandoned' },
+    trigger: { kind: 'event', detailType: 'BrowseAbandoned', maxAgeHours: 24 },
     entryKey: 'productId',
     dedupe: { by: 'window', days: 7 },
     priority: 30,
@@ -275,7 +278,8 @@ export const CATALOGUE: JourneyDefinitionInput[] = [
     name: 'Replenishment',
     description:
       'Reminds a person to reorder shortly before their own purchase cadence says they will run out.',
-    trigger: { kind: 'event', detailType: 'OrderCompleted' },
+    // Orders from the last two months can still be due for a reorder; older history only builds features.
+    trigger: { kind: 'event', detailType: 'OrderCompleted', maxAgeHours: 24 * 60 },
     entryKey: 'orderId',
     priority: 45,
     start: 'waitReorder',
@@ -303,7 +307,7 @@ export const CATALOGUE: JourneyDefinitionInput[] = [
     name: 'Service follow-up',
     description:
       'Ticket resolved → CSAT survey → an apology and helpful content after a bad experience (never an offer), or a loyalty perk / helpful content after a good one.',
-    trigger: { kind: 'event', detailType: 'TicketResolved' },
+    trigger: { kind: 'event', detailType: 'TicketResolved', maxAgeHours: 24 * 7 },
     entryKey: 'ticketId',
     priority: 60,
     start: 'waitDay',

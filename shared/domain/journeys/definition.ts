@@ -66,6 +66,16 @@ export const Trigger = z.discriminatedUnion('kind', [
       source: z.string().min(1).max(100).default('feltfit.profiles'),
       /** Exact-match filters on top-level detail properties: property → allowed values. */
       filters: z.record(KeyProperty, z.array(FilterValue).min(1).max(20)).default({}),
+      /**
+       * The oldest trigger that still starts the journey, by the customer's event time (`occurredAt`):
+       * an import of history or a backlog replayed late builds profiles without enrolling people in
+       * moments long past (a cart from last month). Absent: any age.
+       */
+      maxAgeHours: z
+        .number()
+        .positive()
+        .max(24 * 400)
+        .optional(),
     })
     .strict(),
   z

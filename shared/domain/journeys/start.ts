@@ -9,6 +9,7 @@ import type { PauseCheck } from '../../ports/journey-admin.js';
 import type { Assignments, JourneyRunner } from '../../ports/journeys.js';
 import { assign, type ExperimentSplit, type GlobalControl } from '../experiments/assignment.js';
 import { type JourneyDefinition, splitOf } from './definition.js';
+import { occurredAtOf } from './resume.js';
 import { type BusEvent, dedupeToken, entryKeyOf, executionName, matchesTrigger } from './triggers.js';
 
 /** An EventBridge event as start-journey and resume-journeys accept it. */
@@ -73,7 +74,7 @@ export type JourneyEntry =
   | {
       readonly journey: string;
       readonly outcome: 'skipped';
-      readonly reason: 'missing_entry_key' | 'not_deployed' | 'paused';
+      readonly reason: 'missing_entry_key' | 'not_deployed' | 'paused' | 'stale_trigger';
     };
 
 export interface StartDeps {
@@ -110,6 +111,13 @@ export function experimentOf(journey: JourneyDefinition): ExperimentSplit | unde
   };
 }
 
+/** Whether the trigger happened longer ago than the journey's trigger accepts (`maxAgeHours`). */
+export function isStale(journey: JourneyDefinition, event: BusEvent, now: Date): boolean {
+  const t = journey.trigger;
+  if (t.kind !== 'event' || t.maxAgeHours === undefined) return false;
+  return now.getTime() - Date.parse(occurredAtOf(event)) > t.maxAgeHours * 3_600_000;
+}
+
 /** Starts every journey the event triggers; returns one entry per triggered journey. */
 export async function startJourneys(deps: StartDeps, event: BusEvent): Promise<JourneyEntry[]> {
   const entries: JourneyEntry[] = [];
@@ -119,6 +127,10 @@ export async function startJourneys(deps: StartDeps, event: BusEvent): Promise<J
     // Paused: no entry at all (no assignment, no exposure), so the experiment's counts stay clean.
     if (deps.pauses && (await deps.pauses.isPaused(journey.id))) {
       entries.push({ journey: journey.id, outcome: 'skipped', reason: 'paused' });
+      continue;
+    }
+    if (isStale(journey, event, deps.now())) {
+      entries.push({ journey: journey.id, outcome: 'skipped', reason: 'stale_trigger' });
       continue;
     }
     const profileId = event.detail.profileId as string;

@@ -72,6 +72,31 @@ describe('execution names', () => {
 });
 
 describe('start-journey', () => {
+  it('enrols no one for a trigger older than the journey accepts, as when history is imported', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:1', startDate: new Date() });
+    const { call } = startHandler();
+    const profileId = notInControl(0);
+    // The handler's clock is 2026-03-02T10:00:05Z; cart recovery accepts carts up to 24 hours old.
+    const lastMonth = busEvent('CheckoutStarted', {
+      profileId,
+      cartId: 'c-old',
+      occurredAt: '2026-02-01T10:00:00.000Z',
+    });
+    expect(await call(lastMonth)).toMatchObject({
+      ok: true,
+      entries: [{ journey: 'cart-recovery', outcome: 'skipped', reason: 'stale_trigger' }],
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    const yesterday = busEvent('CheckoutStarted', {
+      profileId,
+      cartId: 'c-new',
+      occurredAt: '2026-03-01T12:00:00.000Z',
+    });
+    expect(await call(yesterday)).toMatchObject({
+      entries: [{ journey: 'cart-recovery', outcome: 'started' }],
+    });
+  });
+
   it('starts cart recovery with a deterministic name and the journey state as input', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:1', startDate: new Date() });
     const { call, assignments } = startHandler();
