@@ -148,7 +148,7 @@ export default function JourneyGraphView(props: {
             key={n.id}
             class={`node ${n.type.toLowerCase()}${props.selected === n.id ? ' selected' : ''}${count === 0 ? ' unvisited' : ''}`}
             transform={`translate(${n.x},${n.y})`}
-            tabIndex={0}
+            tabindex={0}
             role="button"
             aria-label={name}
             aria-pressed={props.selected === n.id}
