@@ -37,6 +37,10 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     describe: 'experiment lift, attribution, KPIs and fairness (text, --json, --html)',
     load: async () => (await import('./commands/report.js')).run,
   },
+  users: {
+    describe: 'add, list and remove local console users and their roles (Cognito users in AWS)',
+    load: async () => (await import('./commands/users.js')).run,
+  },
   demo: {
     describe: 'fill a running Feltfit with a deterministic demo store (people, orders, consent, content)',
     load: async () => (await import('./commands/demo.js')).run,
