@@ -109,7 +109,10 @@ export function Table<R>(props: {
 }) {
   if (props.rows.length === 0) return <p class="muted">{props.empty ?? 'Nothing here yet.'}</p>;
   return (
-    <div class="table-wrap">
+    // A wide table scrolls sideways: keyboard users must be able to focus it to scroll (axe
+    // scrollable-region-focusable), and a focusable region needs a name.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard
+    <section class="table-wrap" aria-label={props.caption} tabIndex={0}>
       <table>
         <caption class="sr-only">{props.caption}</caption>
         <thead>
@@ -133,7 +136,7 @@ export function Table<R>(props: {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
