@@ -134,7 +134,7 @@ function VariantPage({ me, id }: PageProps & { id: string }) {
                 </p>
               )}
             </Card>
-            <Card title="Checks against the brand rules">
+            <Card title="Checks against the brand rules" wide>
               <RulesTable rules={v.rules} caption="Brand rules and what the checks found" />
               <p class="muted">
                 Guardrail:{' '}

@@ -390,7 +390,7 @@ function OverTime({ overTime }: { overTime: JourneyReport['overTime'] }) {
                 value: (_: unknown, v: number | null) => (v === null ? '—' : pct(v, 2)),
               })),
             ],
-            axes: [{}, { values: (_: unknown, ticks: number[]) => ticks.map((t) => pct(t, 1)) }],
+            axes: [{}, { size: 64, values: (_: unknown, ticks: number[]) => ticks.map((t) => pct(t, 1)) }],
           },
           [xs, ...series],
           el.current,
