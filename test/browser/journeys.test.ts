@@ -72,7 +72,7 @@ describe('the Journeys page', () => {
     await start.waitFor();
     // Keyboard: the nodes are in the tab order and Enter opens the state's detail.
     await start.focus();
-    expect(await start.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await start.evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'welcome.CheckExit' }).waitFor();
     await graph.getByRole('button', { name: /^ExitedOnCondition, Succeed state/ }).waitFor();
