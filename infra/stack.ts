@@ -50,7 +50,7 @@ export class FeltfitStack extends Stack {
       profilesConfig: config.profiles,
       journeys: config.journeys,
       measurement: config.measurement,
-      userPoolId: marketerConsole.userPool.userPoolId,
+      userPool: marketerConsole.userPool,
     });
     new Profiles(this, 'Profiles', { data, bus, observability, config: config.profiles, logRetentionDays });
     const channels = new Channels(this, 'Channels', {

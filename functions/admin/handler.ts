@@ -1,5 +1,7 @@
 /** Lambda entry point: wires DynamoDB adapters once per cold start. */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import * as z from 'zod/mini';
+import { listConsoleUsers } from '../../shared/adapters/cognito/console-directory.js';
 import {
   DynamoDbCustomerCounters,
   DynamoDbEventDayCounter,
@@ -112,7 +114,8 @@ function consoleDeps(): ConsoleRoutesDeps {
   const measurement = JOURNEYS_TABLE ? measurementPorts(process.env, client) : undefined;
   return {
     sources: { sources: sourceStore, seen: sourceSeen, now: () => new Date() },
-    users: () => consoleUsers(privacyEnv),
+    users: () =>
+      consoleUsers(privacyEnv, (pool) => listConsoleUsers(new CognitoIdentityProviderClient({}), pool)),
     ...(PROFILES_TABLE && log && measurement
       ? {
           activity: {

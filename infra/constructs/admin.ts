@@ -1,5 +1,6 @@
 import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -21,8 +22,8 @@ export interface AdminProps {
   /** The journeys and measurement configuration: the overview's report and content check. */
   readonly journeys: JourneysConfig;
   readonly measurement: MeasurementConfig;
-  /** The console's user pool, named in the Settings page's user commands. */
-  readonly userPoolId?: string;
+  /** The console's user pool: the Settings page lists its users by role group. */
+  readonly userPool?: cognito.IUserPool;
 }
 
 /**
@@ -43,7 +44,7 @@ export class Admin extends Construct {
         PROFILES_CONFIG: JSON.stringify(props.profilesConfig),
         JOURNEYS_CONFIG: JSON.stringify(props.journeys),
         MEASUREMENT_CONFIG: JSON.stringify(props.measurement),
-        ...(props.userPoolId ? { CONSOLE_USER_POOL_ID: props.userPoolId } : {}),
+        ...(props.userPool ? { CONSOLE_USER_POOL_ID: props.userPool.userPoolId } : {}),
       },
       logRetentionDays: props.logRetentionDays,
     });
@@ -57,6 +58,15 @@ export class Admin extends Construct {
     // The overview: approved content per journey step, and the model monitor's latest evaluation.
     props.data.bind(this.fn, 'content', 'r');
     props.data.bind(this.fn, 'models', 'r');
+    // Settings lists the console's users by role group; nothing else of the pool is readable.
+    if (props.userPool) {
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['cognito-idp:ListUsersInGroup'],
+          resources: [props.userPool.userPoolArn],
+        }),
+      );
+    }
     const integration = new HttpLambdaIntegration('Admin', this.fn);
     props.api.addAdminRoutesOf('admin', integration);
   }

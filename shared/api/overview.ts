@@ -80,6 +80,13 @@ export type ConsoleUsers =
   | {
       readonly kind: 'cognito';
       readonly userPoolId?: string;
+      /** The pool's users in role groups (absent when the pool could not be read). */
+      readonly users?: readonly {
+        readonly name: string;
+        readonly roles: readonly string[];
+        readonly status?: string;
+        readonly enabled?: boolean;
+      }[];
       readonly note: string;
       readonly commands: readonly string[];
     };

@@ -66,6 +66,22 @@ export default function SettingsPage({ me }: PageProps) {
                 </>
               ) : (
                 <>
+                  {u.users && (
+                    <Table
+                      caption="Console users in the Cognito user pool"
+                      rows={u.users}
+                      rowKey={(r) => r.name}
+                      empty="No user is in a role group yet."
+                      columns={[
+                        { label: 'User', cell: (r) => r.name },
+                        { label: 'Roles', cell: (r) => r.roles.join(', ') },
+                        {
+                          label: 'Status',
+                          cell: (r) => `${r.status ?? '—'}${r.enabled === false ? ' (disabled)' : ''}`,
+                        },
+                      ]}
+                    />
+                  )}
                   <p>{u.note}</p>
                   {u.commands.map((c) => (
                     <pre key={c}>{c}</pre>
