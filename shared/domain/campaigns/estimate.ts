@@ -6,17 +6,13 @@
  * the audience is evaluated with the campaign run's own `inAudience`.
  */
 import type { ChannelsConfig } from '../../config/channels.js';
-import type {
-  PressureStore,
-  RecipientSource,
-  SuppressionEntry,
-  SuppressionList,
-} from '../../ports/channels.js';
+import type { PressureStore, RecipientSource, SuppressionList } from '../../ports/channels.js';
 import type { DecisionProfile } from '../../ports/journeys.js';
 import { evaluateCaps } from '../channels/caps.js';
 import { addressHash } from '../channels/hashing.js';
 import { isValidTimeZone, weeklyWindow } from '../channels/quiet-hours.js';
 import { REASONS, type SkipReason } from '../channels/schemas.js';
+import { SUPPRESSION_REASON, suppressionBlocks } from '../channels/send.js';
 import { checkQuietHoursAtSpeed } from '../channels/time-scale.js';
 import { type AudienceSource, inAudience } from '../journeys/campaign.js';
 import type { JourneyChannel, JourneyDefinition, JourneyPurpose } from '../journeys/definition.js';
@@ -64,33 +60,6 @@ export interface CampaignEstimate {
   /** The run's holdout share: that many members are held out on purpose (not a skip). */
   readonly holdoutShare: number;
 }
-
-/** Which suppressions block which purposes (as the send function decides). */
-export function suppressionBlocks(
-  entry: SuppressionEntry,
-  channel: JourneyChannel,
-  purpose: JourneyPurpose,
-): boolean {
-  switch (entry.reason) {
-    case 'hard_bounce':
-    case 'complaint':
-      return channel === 'email';
-    case 'sms_stop':
-      return channel === 'sms';
-    case 'endpoint_disabled':
-      return channel === 'push';
-    case 'unsubscribe':
-      return purpose === 'marketing' && entry.channel === channel;
-  }
-}
-
-const SUPPRESSION_REASON: Record<SuppressionEntry['reason'], SkipReason> = {
-  hard_bounce: REASONS.suppressedHardBounce,
-  complaint: REASONS.suppressedComplaint,
-  unsubscribe: REASONS.suppressedUnsubscribe,
-  sms_stop: REASONS.suppressedSmsStop,
-  endpoint_disabled: REASONS.suppressedEndpointDisabled,
-};
 
 /** The sends of a run: the message, or the journey's sends by intent (in step order). */
 export async function runSends(

@@ -83,7 +83,11 @@ export interface SendDeps {
 const CLAIM_ATTEMPTS = 5;
 
 /** Which suppressions block which purposes: unsubscribes are about marketing, the rest about the address. */
-function blocks(entry: SuppressionEntry, channel: Channel, purpose: SendRequest['purpose']): boolean {
+export function suppressionBlocks(
+  entry: SuppressionEntry,
+  channel: Channel,
+  purpose: SendRequest['purpose'],
+): boolean {
   switch (entry.reason) {
     case 'hard_bounce':
     case 'complaint':
@@ -98,7 +102,8 @@ function blocks(entry: SuppressionEntry, channel: Channel, purpose: SendRequest[
   }
 }
 
-const SUPPRESSION_REASON: Record<SuppressionEntry['reason'], SkipReason> = {
+/** The skip reason of each kind of suppression. */
+export const SUPPRESSION_REASON: Record<SuppressionEntry['reason'], SkipReason> = {
   hard_bounce: REASONS.suppressedHardBounce,
   complaint: REASONS.suppressedComplaint,
   unsubscribe: REASONS.suppressedUnsubscribe,
@@ -240,7 +245,7 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
     profileId: recipient.profileId,
     channel,
   });
-  const blocking = entries.find((e) => blocks(e, channel, purpose));
+  const blocking = entries.find((e) => suppressionBlocks(e, channel, purpose));
   if (blocking) return skip(SUPPRESSION_REASON[blocking.reason]);
 
   // 3. Content approved (and reviewed by a person for sensitive segments or offers).
