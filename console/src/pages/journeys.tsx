@@ -9,11 +9,11 @@ import type {
   JourneySummary,
   PersonExecution,
 } from '../../../shared/domain/journeys/admin.js';
-import type { ProfileView } from '../../../shared/domain/privacy/operations.js';
-import { ApiError, call } from '../api.js';
+import { call } from '../api.js';
 import { can, type PageProps } from '../app.js';
+import { PersonFinder } from '../person-finder.js';
 import { navigate } from '../router.js';
-import { Card, ErrorNote, Field, Loaded, Loading, num, Page, Stat, Table, useLoad, when } from '../ui.js';
+import { Card, ErrorNote, Loaded, Loading, num, Page, Stat, Table, useLoad, when } from '../ui.js';
 
 export default function JourneysPage(props: PageProps) {
   const id = props.segments[0];
@@ -208,64 +208,21 @@ function PauseButton({ journey, done }: { journey: JourneySummary; done: () => v
   );
 }
 
-const TYPES = [
-  { value: 'profileId', label: 'Profile id' },
-  { value: 'userId', label: 'User id' },
-  { value: 'email', label: 'Email' },
-  { value: 'phone', label: 'Phone' },
-] as const;
-
 function PersonLookup(props: { journeyId: string; person: JourneyDetail['person'] }) {
-  const [type, setType] = useState('userId');
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<unknown>();
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      let profileId = value.trim();
-      if (type !== 'profileId') {
-        const { profile } = await call<{ profile: ProfileView }>('profileLookup', {
-          query: { type, value: profileId },
-        });
-        profileId = profile.profileId;
-      }
-      navigate(`/journeys/${encodeURIComponent(props.journeyId)}?profileId=${encodeURIComponent(profileId)}`);
-    } catch (err) {
-      setError(
-        err instanceof ApiError && err.code === 'profile_not_found' ? new Error('No one matches that.') : err,
-      );
-    }
-  };
   return (
     <Card title="A person's executions">
-      <form class="row" onSubmit={(e) => void submit(e)} aria-label="Find a person's executions">
-        <Field label="Identifier type" id="person-type">
-          <select
-            id="person-type"
-            value={type}
-            onChange={(e) => setType((e.target as HTMLSelectElement).value)}
-          >
-            {TYPES.map((t) => (
-              <option key={t.value} value={t.value}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Identifier" id="person-value">
-          <input
-            id="person-value"
-            required
-            value={value}
-            onInput={(e) => setValue((e.target as HTMLInputElement).value)}
-          />
-        </Field>
-        <div class="field">
-          <button type="submit">Show executions</button>
-        </div>
-      </form>
-      <ErrorNote error={error} />
+      <PersonFinder
+        idPrefix="person"
+        label="Find a person's executions"
+        submitLabel="Show executions"
+        initialType="userId"
+        allowProfileId
+        onFound={(profileId) =>
+          navigate(
+            `/journeys/${encodeURIComponent(props.journeyId)}?profileId=${encodeURIComponent(profileId)}`,
+          )
+        }
+      />
       {props.person && (
         <Table<PersonExecution>
           caption={`Executions of profile ${props.person.profileId}`}

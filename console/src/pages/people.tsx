@@ -6,17 +6,11 @@
 import { useState } from 'preact/hooks';
 import type { PersonActivity } from '../../../shared/api/people.js';
 import type { ProfileView } from '../../../shared/domain/privacy/operations.js';
-import { ApiError, call } from '../api.js';
+import { call } from '../api.js';
 import { can, type PageProps } from '../app.js';
+import { PersonFinder } from '../person-finder.js';
 import { navigate } from '../router.js';
-import { Card, ErrorNote, Field, Loaded, Page, Table, useLoad, when } from '../ui.js';
-
-const TYPES = [
-  { value: 'userId', label: 'User id' },
-  { value: 'email', label: 'Email' },
-  { value: 'phone', label: 'Phone' },
-  { value: 'anonymousId', label: 'Anonymous id' },
-] as const;
+import { Card, ErrorNote, Loaded, Page, Table, useLoad, when } from '../ui.js';
 
 export default function PeoplePage(props: PageProps) {
   const id = props.segments[0];
@@ -24,56 +18,18 @@ export default function PeoplePage(props: PageProps) {
 }
 
 function Search() {
-  const [type, setType] = useState('email');
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<unknown>();
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      const { profile } = await call<{ profile: ProfileView }>('profileLookup', {
-        query: { type, value: value.trim() },
-      });
-      navigate(`/people/${encodeURIComponent(profile.profileId)}`);
-    } catch (err) {
-      setError(
-        err instanceof ApiError && err.code === 'profile_not_found' ? new Error('No one matches that.') : err,
-      );
-    }
-  };
   return (
     <Page
       title="People"
       intro="Find a person by an identifier. Identifiers are normalised and hashed before the look-up."
     >
-      <form class="row" onSubmit={(e) => void submit(e)} aria-label="Find a person">
-        <Field label="Identifier type" id="lookup-type">
-          <select
-            id="lookup-type"
-            value={type}
-            onChange={(e) => setType((e.target as HTMLSelectElement).value)}
-          >
-            {TYPES.map((t) => (
-              <option key={t.value} value={t.value}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Identifier" id="lookup-value">
-          <input
-            id="lookup-value"
-            required
-            value={value}
-            onInput={(e) => setValue((e.target as HTMLInputElement).value)}
-            placeholder="person@example.com"
-          />
-        </Field>
-        <div class="field">
-          <button type="submit">Find</button>
-        </div>
-      </form>
-      <ErrorNote error={error} />
+      <PersonFinder
+        idPrefix="lookup"
+        label="Find a person"
+        submitLabel="Find"
+        placeholder="person@example.com"
+        onFound={(profileId) => navigate(`/people/${encodeURIComponent(profileId)}`)}
+      />
     </Page>
   );
 }
