@@ -110,7 +110,8 @@ export function estimateDeps(
     now: () => NOW,
     source: pagesOf(profiles),
     recipients: {
-      getRecipient: async (id) => (recipients[id] ? { traits: {}, features: {}, ...recipients[id] } : undefined),
+      getRecipient: async (id) =>
+        recipients[id] ? { traits: {}, features: {}, ...recipients[id] } : undefined,
     },
     suppressions: { find: async (q) => extra.suppressed?.[q.profileId] ?? [] },
     pressure: {
