@@ -40,7 +40,10 @@ function closure(meta: Metafile, start: string, lazy = false, seen = new Set<str
   if (seen.has(start)) return seen;
   seen.add(start);
   for (const i of meta.outputs[start]?.imports ?? []) {
-    if (i.kind === 'import-statement' || (lazy && i.kind === 'dynamic-import'))
+    // Lazy parts of a page (its graph, its charts) count; other pages, which the navigation loads
+    // lazily from the shared frame, do not.
+    const otherPage = /\/pages\/[^/]+\.tsx$/.test(meta.outputs[i.path]?.entryPoint ?? '');
+    if (i.kind === 'import-statement' || (lazy && i.kind === 'dynamic-import' && !otherPage))
       closure(meta, i.path, lazy, seen);
   }
   return seen;
