@@ -21,6 +21,8 @@ export interface RuntimeFile {
   readonly eventBusName?: string;
   readonly stateMachines: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
+  /** The deployed functions' JOURNEYS_CONFIG (JSON), when the runtime names it. */
+  readonly journeysConfig?: string;
 }
 
 /** Reads runtime.json; throws TargetNotFoundError (with `hint`) when it is missing or unreadable. */
@@ -30,6 +32,7 @@ export async function readRuntimeFile(
 ): Promise<RuntimeFile> {
   const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
   let parsed: {
+    journeysConfig?: unknown;
     dynamodbEndpoint?: unknown;
     sfnEndpoint?: unknown;
     busEndpoint?: unknown;
@@ -56,6 +59,7 @@ export async function readRuntimeFile(
     ...(typeof parsed.eventBusName === 'string' ? { eventBusName: parsed.eventBusName } : {}),
     stateMachines: strings(parsed.stateMachines),
     env: strings(parsed.env),
+    ...(typeof parsed.journeysConfig === 'string' ? { journeysConfig: parsed.journeysConfig } : {}),
   };
 }
 

@@ -229,6 +229,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             stepFunctions.stateMachineArns.map((a) => [a.split(':').pop(), a]),
           ),
           env: tables,
+          // The deployed journeys (a custom configuration file changes them): `feltfit run` checks
+          // a launch against these, as the console's campaigns function does.
+          journeysConfig: [...functions.values()].map((f) => f.env.JOURNEYS_CONFIG).find(Boolean),
         },
         null,
         2,

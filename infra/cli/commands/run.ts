@@ -9,7 +9,8 @@
  * one-message run, a saved audience that resolves, the start time in its time zone. Mistakes exit 2
  * with one line per field. The run record goes to the journeys table, so the console lists the run.
  * Tables: FELTFIT_JOURNEYS_TABLE and FELTFIT_CONTENT_TABLE, else the local runtime's; journeys:
- * FELTFIT_JOURNEYS_CONFIG (JSON, as the functions' JOURNEYS_CONFIG), else the catalogue.
+ * FELTFIT_JOURNEYS_CONFIG (JSON, as the functions' JOURNEYS_CONFIG), else the local runtime's deployed
+ * ones (runtime.json), else the catalogue.
  */
 import { readFile } from 'node:fs/promises';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -179,7 +180,11 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   }
   let journeys: ReturnType<typeof parseJourneysConfigEnv>['journeys'];
   try {
-    journeys = parseJourneysConfigEnv({ JOURNEYS_CONFIG: io.env.FELTFIT_JOURNEYS_CONFIG }).journeys;
+    // Locally the runtime names what it deployed (a custom configuration file changes the journeys).
+    const deployed =
+      io.env.FELTFIT_JOURNEYS_CONFIG ??
+      (where.endpoint ? (await readRuntimeFile(io.env, 'no runtime.json')).journeysConfig : undefined);
+    journeys = parseJourneysConfigEnv({ JOURNEYS_CONFIG: deployed }).journeys;
   } catch (err) {
     io.err(`feltfit run: FELTFIT_JOURNEYS_CONFIG: ${(err as Error).message}\n`);
     return 2;
