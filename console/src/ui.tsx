@@ -178,3 +178,43 @@ export function issuesByField(error: unknown): Record<string, string> {
   if (error instanceof ApiError) for (const i of error.issues) out[i.path.join('.')] ??= i.message;
   return out;
 }
+
+/**
+ * A destructive action behind a confirmation: the button opens an alert dialog that names what
+ * will happen; only its confirm button acts.
+ */
+export function ConfirmAction(props: {
+  readonly id: string;
+  readonly label: ComponentChildren;
+  readonly question: ComponentChildren;
+  readonly confirmLabel: string;
+  /** Resolves true when the action is done (the dialog closes); false keeps it open, e.g. on an error. */
+  readonly onConfirm: () => Promise<boolean>;
+  readonly boxed?: boolean;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  if (!confirming) {
+    return (
+      <button type="button" class="danger" onClick={() => setConfirming(true)}>
+        {props.label}
+      </button>
+    );
+  }
+  return (
+    <div role="alertdialog" aria-labelledby={props.id} class={props.boxed ? 'card' : undefined}>
+      <p id={props.id}>{props.question}</p>
+      <div class="actions">
+        <button
+          type="button"
+          class="danger"
+          onClick={() => void props.onConfirm().then((done) => done && setConfirming(false))}
+        >
+          {props.confirmLabel}
+        </button>
+        <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -68,7 +68,7 @@ describe('console sign-in', () => {
     await page.context().close();
   });
 
-  it('finds a person by email and opens their page', async () => {
+  it('finds a person by email, opens their page and erases them after a confirmation', async () => {
     const post = await h.rt.post('/v1/identify', {
       userId: 'u-ann',
       traits: { email: 'Ann@Example.com', firstName: 'Ann' },
@@ -87,6 +87,15 @@ describe('console sign-in', () => {
       .first()
       .waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
+    // An admin erases the person only after confirming.
+    await page.getByRole('button', { name: 'Erase person' }).click();
+    const dialog = page.getByRole('alertdialog', { name: /Erase everything held about this person/ });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await h.rt.admin('/admin/profiles?type=userId&value=u-ann')).toMatchObject({ status: 200 });
+    await page.getByRole('button', { name: 'Erase person' }).click();
+    await dialog.getByRole('button', { name: 'Yes, erase' }).click();
+    await page.getByRole('status').filter({ hasText: 'Erased' }).waitFor();
+    expect(await h.rt.admin('/admin/profiles?type=userId&value=u-ann')).toMatchObject({ status: 404 });
     await page.context().close();
   });
 });

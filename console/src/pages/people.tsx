@@ -10,7 +10,7 @@ import { call } from '../api.js';
 import { can, type PageProps } from '../app.js';
 import { PersonFinder } from '../person-finder.js';
 import { navigate } from '../router.js';
-import { Card, ErrorNote, Loaded, Page, Table, useLoad, when } from '../ui.js';
+import { Card, ConfirmAction, ErrorNote, Loaded, Page, Table, useLoad, when } from '../ui.js';
 
 export default function PeoplePage(props: PageProps) {
   const id = props.segments[0];
@@ -242,7 +242,6 @@ function Person({ me, profileId }: PageProps & { profileId: string }) {
 }
 
 function PrivacyActions({ profileId }: { profileId: string }) {
-  const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState('');
   const exportData = async () => {
@@ -264,9 +263,10 @@ function PrivacyActions({ profileId }: { profileId: string }) {
     try {
       const out = await call<{ status: string }>('profileErase', { params: { profileId } });
       setDone(`Erased (${out.status}).`);
-      setConfirming(false);
+      return true;
     } catch (err) {
       setError(err);
+      return false;
     }
   };
   return (
@@ -275,23 +275,14 @@ function PrivacyActions({ profileId }: { profileId: string }) {
         <button type="button" class="secondary" onClick={() => void exportData()}>
           Export data
         </button>
-        {!confirming ? (
-          <button type="button" class="danger" onClick={() => setConfirming(true)}>
-            Erase person
-          </button>
-        ) : (
-          <div role="alertdialog" aria-labelledby="erase-q" class="card">
-            <p id="erase-q">Erase everything held about this person? This cannot be undone.</p>
-            <div class="actions">
-              <button type="button" class="danger" onClick={() => void erase()}>
-                Yes, erase
-              </button>
-              <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-            </div>
-          </div>
-        )}
+        <ConfirmAction
+          id="erase-q"
+          boxed
+          label="Erase person"
+          question="Erase everything held about this person? This cannot be undone."
+          confirmLabel="Yes, erase"
+          onConfirm={erase}
+        />
       </div>
       {done && (
         <p class="ok" role="status">

@@ -6,7 +6,18 @@ import { useState } from 'preact/hooks';
 import { type ConsoleUsers, CreateSourceBody, type SourceRow } from '../../../shared/api/overview.js';
 import { call } from '../api.js';
 import { can, type PageProps } from '../app.js';
-import { Card, ErrorNote, Field, issuesByField, Loaded, Page, Table, useLoad, when } from '../ui.js';
+import {
+  Card,
+  ConfirmAction,
+  ErrorNote,
+  Field,
+  issuesByField,
+  Loaded,
+  Page,
+  Table,
+  useLoad,
+  when,
+} from '../ui.js';
 
 export default function SettingsPage({ me }: PageProps) {
   const sources = useLoad(() => call<{ sources: SourceRow[] }>('sourceList'), []);
@@ -182,37 +193,27 @@ function CreateSource({ onCreated }: { onCreated: () => void }) {
 }
 
 function Revoke({ name, onDone }: { name: string; onDone: () => void }) {
-  const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>();
   const revoke = async () => {
     setError(undefined);
     try {
       await call('sourceRevoke', { params: { name } });
-      setConfirming(false);
       onDone();
+      return true;
     } catch (err) {
       setError(err);
+      return false;
     }
   };
   return (
     <div>
-      {!confirming ? (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
-          Revoke {name}
-        </button>
-      ) : (
-        <div role="alertdialog" aria-labelledby={`revoke-q-${name}`}>
-          <p id={`revoke-q-${name}`}>Revoke {name}? Its key stops working within 30 seconds.</p>
-          <div class="actions">
-            <button type="button" class="danger" onClick={() => void revoke()}>
-              Yes, revoke
-            </button>
-            <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </div>
-      )}
+      <ConfirmAction
+        id={`revoke-q-${name}`}
+        label={`Revoke ${name}`}
+        question={`Revoke ${name}? Its key stops working within 30 seconds.`}
+        confirmLabel="Yes, revoke"
+        onConfirm={revoke}
+      />
       <ErrorNote error={error} />
     </div>
   );
