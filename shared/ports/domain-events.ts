@@ -61,3 +61,11 @@ export type DomainEventType = DomainEvent['type'];
 export interface DomainEvents {
   publish(events: readonly DomainEvent[]): Promise<void>;
 }
+
+/**
+ * A domain event as the transactional outbox holds it: with the id it is published under (in the
+ * EventBridge detail, `eventId`) and that consumers deduplicate by. The id is derived from what the
+ * event is about (type, message, key), never from when it was derived, so re-deriving it gives the
+ * same id.
+ */
+export type OutboxEvent = DomainEvent & { readonly eventId: string };
