@@ -37,6 +37,10 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     describe: 'experiment lift, attribution, KPIs and fairness (text, --json, --html)',
     load: async () => (await import('./commands/report.js')).run,
   },
+  import: {
+    describe: 'replay a history (Segment JSON lines or a CSV of orders) without enrolling the past',
+    load: async () => (await import('./commands/import.js')).run,
+  },
   users: {
     describe: 'add, list and remove local console users and their roles (Cognito users in AWS)',
     load: async () => (await import('./commands/users.js')).run,

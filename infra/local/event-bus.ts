@@ -3,6 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { matchesPattern } from './event-pattern.js';
+import type { FaultInjector } from './faults.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver } from './template.js';
 
 /** An event as EventBridge delivers it to targets. */
@@ -45,6 +46,8 @@ export class LocalEventBus {
     resolver: Resolver,
     private readonly invoke: TargetInvoker,
     private readonly deadLetterDir: string,
+    /** Injected PutEvents failures (FELTFIT_FAULTS), on the HTTP endpoint only. */
+    private readonly faults?: FaultInjector,
   ) {
     for (const [id, bus] of resolver.ofType('AWS::Events::EventBus')) {
       const name = String(bus.Properties?.Name ?? id);
@@ -185,8 +188,22 @@ export class LocalEventBus {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           Entries?: Parameters<LocalEventBus['put']>[0];
         };
-        const ids = this.put(body.Entries ?? []);
-        reply(200, { FailedEntryCount: 0, Entries: ids.map((EventId) => ({ EventId })) });
+        const entries = body.Entries ?? [];
+        const fault = this.faults?.putEvents(entries.length);
+        if (fault?.kind === 'call')
+          return reply(500, { __type: 'InternalException', message: 'Internal failure (injected)' });
+        // Failed entries are not put; the answer keeps the request's order, as EventBridge's does.
+        const failed = fault?.failed ?? [];
+        const ids = this.put(entries.filter((_, i) => !failed[i]));
+        let next = 0;
+        reply(200, {
+          FailedEntryCount: failed.filter(Boolean).length,
+          Entries: entries.map((_, i) =>
+            failed[i]
+              ? { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal failure (injected)' }
+              : { EventId: ids[next++] },
+          ),
+        });
       } catch (err) {
         reply(400, {
           __type: 'ValidationException',

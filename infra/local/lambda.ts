@@ -28,6 +28,11 @@ export class LocalFunction {
   private worker?: Worker;
   /** Why the handler module failed to load, if it did. */
   initError?: string;
+  /**
+   * Fault injection: drawn once per invocation that succeeded or failed in the handler; true fails it
+   * afterwards, as if the process died before reporting (the side effects stay, the caller retries).
+   */
+  crash?: () => boolean;
   private readonly pending = new Map<
     string,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -41,6 +46,11 @@ export class LocalFunction {
     readonly timeoutMs: number,
     readonly memoryMb: number,
   ) {}
+
+  /** The function's folder under functions/ (its Powertools service name without `feltfit-`), else its logical id. */
+  get functionName(): string {
+    return this.env.POWERTOOLS_SERVICE_NAME?.replace(/^feltfit-/, '') ?? this.logicalId;
+  }
 
   /** Starts the worker; its console output goes to `logFile` when given, else to this process's console. */
   async start(logFile?: string): Promise<void> {
@@ -85,7 +95,15 @@ export class LocalFunction {
         if (!p) return;
         this.pending.delete(m.id);
         clearTimeout(p.timer);
-        if (m.error)
+        if (this.crash?.())
+          p.reject(
+            new LambdaInvocationError(
+              this.logicalId,
+              'Runtime.ExitError',
+              'RequestId: injected crash after the handler ran (FELTFIT_FAULTS crashRate)',
+            ),
+          );
+        else if (m.error)
           p.reject(new LambdaInvocationError(this.logicalId, m.error.errorType, m.error.errorMessage));
         else p.resolve(m.result);
       },

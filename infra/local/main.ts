@@ -1,10 +1,12 @@
 /**
  * `npm start`: synthesizes the CDK app and runs it on this machine (see runtime.ts).
  * Environment: PORT (3000), FELTFIT_WRITE_KEY, FELTFIT_ADMIN_TOKEN (both generated once and kept in
- * FELTFIT_DATA_DIR/credentials.json when unset), FELTFIT_DATA_DIR (.feltfit/), FELTFIT_TIME_SCALE (1).
+ * FELTFIT_DATA_DIR/credentials.json when unset), FELTFIT_DATA_DIR (.feltfit/), FELTFIT_TIME_SCALE (1),
+ * FELTFIT_FAULTS (JSON, unset: no injected failures).
  */
 import { CredentialsFileError, loadOrCreateCredentials } from './credentials.js';
 import { JavaMissingError } from './dynamodb-local.js';
+import { FaultsConfigError, parseFaults } from './faults.js';
 import { startRuntime } from './runtime.js';
 
 async function main(): Promise<void> {
@@ -19,7 +21,17 @@ async function main(): Promise<void> {
   const speed = Number(process.env.FELTFIT_TIME_SCALE ?? 1);
   if (!(speed > 0) || !Number.isFinite(speed))
     throw new Error('FELTFIT_TIME_SCALE must be a positive number (1 = real time, 3600 = an hour a second)');
-  const runtime = await startRuntime({ port, dataDir, writeKey, adminToken, timeScale: 1 / speed });
+  // Injected failures for trying the delivery guarantees by hand (docs/operations.md#fault-injection).
+  const faults = parseFaults(process.env.FELTFIT_FAULTS);
+  const runtime = await startRuntime({
+    port,
+    dataDir,
+    writeKey,
+    adminToken,
+    timeScale: 1 / speed,
+    ...(faults ? { faults } : {}),
+  });
+  if (faults) console.log(`feltfit: fault injection on: ${JSON.stringify(faults)}`);
 
   console.log(`feltfit: write key (source "local"): ${writeKey}`);
   console.log(`feltfit: admin token: ${adminToken}`);
@@ -47,7 +59,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof JavaMissingError || err instanceof CredentialsFileError)
+  if (
+    err instanceof JavaMissingError ||
+    err instanceof CredentialsFileError ||
+    err instanceof FaultsConfigError
+  )
     console.error(`feltfit: ${err.message}`);
   else console.error('feltfit: failed to start:', err);
   process.exit(1);

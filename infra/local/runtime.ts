@@ -6,6 +6,7 @@ import { consoleAssetDir } from './console.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTemplateTables } from './dynamodb-tables.js';
 import { LocalEventBus } from './event-bus.js';
+import { FaultInjector, type Faults } from './faults.js';
 import { LocalHttpApi } from './http-api.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
@@ -50,6 +51,8 @@ export interface RuntimeOptions {
    * speed-up the nightly scoring fires every second or two and its ScoresChanged events start journeys.
    */
   readonly schedules?: boolean;
+  /** Injected failures (PutEvents, crashes after a handler ran), seeded; `npm start` reads FELTFIT_FAULTS. */
+  readonly faults?: Faults;
 }
 
 /** A running local Feltfit. */
@@ -115,6 +118,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     bindPassiveResources(resolver);
     await createTemplateTables(client, resolver, options.tablePrefix ?? 'feltfit');
     const deadLetterDir = join(dataDir, 'dead-letters');
+    const faults = new FaultInjector(options.faults);
     let functions = new Map<string, LocalFunction>();
     const byArn = (arn: string) =>
       [...functions.values()].find((f) => arn.endsWith(`:function:${f.logicalId}`));
@@ -134,6 +138,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           .then(() => undefined);
       },
       deadLetterDir,
+      faults,
     );
     const busEndpoint = await bus.listen();
     cleanups.push(() => bus.close());
@@ -167,6 +172,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         FELTFIT_TIME_SCALE: String(Number((1 / (options.timeScale ?? 1)).toPrecision(12))),
       },
     });
+    for (const name of faults.crashingFunctions) {
+      const targets = [...functions.values()].filter((f) => f.functionName === name);
+      if (!targets.length)
+        throw new Error(`faults.crashRate: no function '${name}' (use a folder name under functions/)`);
+      for (const f of targets) f.crash = faults.crasher(name);
+    }
     bus.bindTargets();
     schedules.bindTargets();
     stepFunctions.load();

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import type { Faults } from '../../infra/local/faults.js';
 import { type Runtime, randomToken, startRuntime } from '../../infra/local/runtime.js';
 
 /** A local runtime on the run's assembly and DynamoDB Local, with its own tables and secrets. */
@@ -22,6 +23,8 @@ export async function startTestRuntime(
     assemblyDir?: string;
     /** Run the template's schedules (default off: at e2e speed-ups they would fire every second or two). */
     schedules?: boolean;
+    /** Injected failures (PutEvents, crashes after a handler ran); see docs/operations.md#fault-injection. */
+    faults?: Faults;
   } = {},
 ): Promise<TestRuntime> {
   const writeKey = randomToken('ff_');
@@ -37,6 +40,7 @@ export async function startTestRuntime(
     schedules: options.schedules ?? false,
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
     ...(options.redeploy ? { redeploy: options.redeploy } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
     tablePrefix: `e2e${randomBytes(4).toString('hex')}`,
   });
   const parse = async (res: Response) => {
