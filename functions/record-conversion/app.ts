@@ -65,12 +65,14 @@ export function createRecordConversionHandler(deps: RecordConversionAppDeps, log
     });
     if (detail.orderCount !== undefined)
       await deps.customers.countCustomer(detail.profileId, detail.orderCount, at);
-    logger.info('conversion recorded', {
-      credited: outcome.credited.length,
-      attributed: outcome.attributedTo
-        ? `${outcome.attributedTo.journey}/${outcome.attributedTo.step}`
-        : 'none',
-    });
+    if (outcome.history) logger.info('conversion from history: nothing to credit, not recorded');
+    else
+      logger.info('conversion recorded', {
+        credited: outcome.credited.length,
+        attributed: outcome.attributedTo
+          ? `${outcome.attributedTo.journey}/${outcome.attributedTo.step}`
+          : 'none',
+      });
     return { ok: true, ...outcome };
   });
 }

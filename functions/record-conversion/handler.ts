@@ -18,6 +18,7 @@ export const handler = createRecordConversionHandler(
     touches: ports.touches,
     incentives: ports.incentives,
     config: ports.config,
+    now: () => new Date(),
   },
   jsonLogger('record-conversion'),
 );

@@ -137,11 +137,19 @@ export interface RecordConversionDeps {
   readonly attributions: AttributionLog;
   readonly incentives: IncentiveSource;
   readonly config: MeasurementConfig;
+  /** The clock that tells history from live conversions (absent: every conversion is recorded). */
+  readonly now?: () => Date;
 }
 
 export interface ConversionOutcome {
   readonly credited: { readonly journey: string; readonly arm: string; readonly outcome: CreditOutcome }[];
   readonly attributedTo?: { readonly journey: string; readonly step: string; readonly channel: TouchChannel };
+  /**
+   * History: the conversion happened more than the conversion window ago and nothing covers it (no
+   * exposure, no touch). It is not recorded, so an import of past orders leaves no unattributed
+   * conversions behind in the attribution report.
+   */
+  readonly history?: true;
 }
 
 /** Credits a conversion to the person's covering exposures and attributes it to the last touch. */
@@ -156,6 +164,13 @@ export async function recordConversion(
     conversion,
     windowDays,
   );
+  const touch = lastTouch(
+    await deps.touches.recent(conversion.profileId),
+    conversion.at,
+    deps.config.attribution,
+  );
+  const past = deps.now && Date.parse(conversion.at) < deps.now().getTime() - windowDays * DAY_MS;
+  if (past && exposures.length === 0 && !touch) return { credited: [], history: true };
   const credited: ConversionOutcome['credited'][number][] = [];
   for (const exposure of exposures) {
     const discount = await deps.incentives.discountFor(exposure);
@@ -163,11 +178,6 @@ export async function recordConversion(
     const outcome = await deps.ledger.credit(exposure, conversion, { revenue: conversion.revenue, margin });
     credited.push({ journey: exposure.journey, arm: exposure.arm, outcome });
   }
-  const touch = lastTouch(
-    await deps.touches.recent(conversion.profileId),
-    conversion.at,
-    deps.config.attribution,
-  );
   await deps.attributions.record(conversion, touch);
   return {
     credited,
