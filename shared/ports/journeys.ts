@@ -115,6 +115,11 @@ export interface WaitingToken {
   readonly token: string;
   /** When the wait times out (ISO); the item expires a day later. */
   readonly until: string;
+  /**
+   * When the execution started (ISO): an event that happened before it (an imported or late order)
+   * does not resume the wait. Absent on tokens stored before it was recorded: any event resumes.
+   */
+  readonly since?: string;
 }
 
 /** Task tokens stored under (profileId, event, key). */

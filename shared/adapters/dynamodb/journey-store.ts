@@ -97,6 +97,7 @@ export class DynamoDbWaitTokens implements WaitTokens {
           step: token.step,
           ...(token.key ? { keyProperty: token.key.property, keyValue: token.key.value } : {}),
           until: token.until,
+          ...(token.since ? { since: token.since } : {}),
           expiresAt: epoch(token.until) + DAY,
         },
       }),
@@ -129,6 +130,7 @@ export class DynamoDbWaitTokens implements WaitTokens {
       step: String(i.step),
       token: String(i.token),
       until: String(i.until),
+      ...(typeof i.since === 'string' ? { since: i.since } : {}),
     }));
   }
 

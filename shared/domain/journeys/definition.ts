@@ -56,6 +56,9 @@ export function durationSeconds(d: { days?: number; hours?: number; minutes?: nu
 
 const FilterValue = z.union([z.string().max(200), z.number(), z.boolean()]);
 
+/** An event trigger's maximum age when the journey names none (hours). */
+export const DEFAULT_MAX_TRIGGER_AGE_HOURS = 24 * 7;
+
 /** What starts a journey. */
 export const Trigger = z.discriminatedUnion('kind', [
   z
@@ -69,13 +72,14 @@ export const Trigger = z.discriminatedUnion('kind', [
       /**
        * The oldest trigger that still starts the journey, by the customer's event time (`occurredAt`):
        * an import of history or a backlog replayed late builds profiles without enrolling people in
-       * moments long past (a cart from last month). Absent: any age.
+       * moments long past (a cart from last month). Default: 7 days, so a journey that forgets to say
+       * still does not enrol an imported history; at most 400 days.
        */
       maxAgeHours: z
         .number()
         .positive()
         .max(24 * 400)
-        .optional(),
+        .default(DEFAULT_MAX_TRIGGER_AGE_HOURS),
     })
     .strict(),
   z

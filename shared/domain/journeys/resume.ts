@@ -52,7 +52,13 @@ export interface ResumeDeps {
 
 export type ResumeOutcome =
   | { readonly outcome: 'ignored'; readonly reason: 'no_profile' }
-  | { readonly outcome: 'handled'; readonly resumed: number; readonly stale: number }
+  | {
+      readonly outcome: 'handled';
+      readonly resumed: number;
+      readonly stale: number;
+      /** Waits left alone: the event happened before their execution started. */
+      readonly before?: number;
+    }
   | { readonly outcome: 'merged'; readonly moved: number };
 
 /**
@@ -90,11 +96,18 @@ export async function resumeOnEvent(deps: ResumeDeps, event: BusEvent): Promise<
   const waiting = await deps.tokens.matching(occurrence.profileId, occurrence.event, occurrence.keys);
   let resumed = 0;
   let stale = 0;
+  let before = 0;
   for (const token of waiting) {
+    // An event from before the execution started (history, a late backlog) is not what it waits for;
+    // the token stays for the event that does come, or for its timeout.
+    if (token.since !== undefined && Date.parse(occurrence.at) < Date.parse(token.since)) {
+      before++;
+      continue;
+    }
     const result = await deps.runner.resume(token.token, awaitedEventOutput(occurrence));
     if (result === 'resumed') resumed++;
     else stale++;
     await deps.tokens.delete(token);
   }
-  return { outcome: 'handled', resumed, stale };
+  return { outcome: 'handled', resumed, stale, ...(before > 0 ? { before } : {}) };
 }

@@ -315,6 +315,7 @@ export async function runJourneyStep(
         step: request.step,
         token: request.token,
         until: new Date(Date.parse(request.at) + request.timeoutSeconds * 1000).toISOString(),
+        since: request.since,
       };
       await deps.tokens.put(token);
       // The event may have arrived before the token was stored: resume at once if so.

@@ -40,6 +40,14 @@ describe('journeys table', () => {
     expect(after).toHaveLength(1);
   });
 
+  it('keeps a waiting token’s execution start, so an event from before it does not resume the wait', async () => {
+    const since = '2026-03-02T10:00:00.000Z';
+    await stores.tokens.put({ ...token('p-since', 'exec-s1', 'cart-s'), since });
+    expect(await stores.tokens.matching('p-since', 'OrderCompleted', { cartId: 'cart-s' })).toEqual([
+      { ...token('p-since', 'exec-s1', 'cart-s'), since },
+    ]);
+  });
+
   it('moves a merged-away person’s waits to the winner and follows merge aliases (a → b → c)', async () => {
     await stores.tokens.put(token('p-loser', 'exec-m1', 'cart-9'));
     await stores.tokens.put(token('p-loser', 'exec-m2'));
