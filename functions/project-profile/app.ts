@@ -1,7 +1,8 @@
 /**
  * The profile projector Lambda: a DynamoDB Streams consumer of the events table. INSERT and MODIFY
  * records are projected (MODIFY is a re-posted message: projection is idempotent); REMOVE records
- * (TTL expiry, erasure) are ignored. Failed records are reported as partial batch failures.
+ * (TTL expiry, erasure) are ignored. Failed records are reported as partial batch failures. Domain
+ * events are written to the profile items' outbox in the same write as the profile change.
  */
 
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -87,6 +88,7 @@ export function createProjectProfileHandler(deps: ProjectDeps, logger: Logger) {
       merged: report.merged,
       refusedMerges: report.refusedMerges,
       published: report.published,
+      commits: report.commits,
       failed: report.failed.length,
     });
     return { batchItemFailures: report.failed.map((itemIdentifier) => ({ itemIdentifier })) };

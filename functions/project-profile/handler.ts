@@ -1,9 +1,11 @@
-/** Lambda entry point: wires the profile store, raw-event eraser and EventBridge once per cold start. */
+/**
+ * Lambda entry point: wires the profile store and raw-event eraser once per cold start. It publishes
+ * nothing: domain events go to the profile items' outbox, published from the profiles table's stream.
+ */
 import { z } from 'zod';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbRawEventEraser } from '../../shared/adapters/dynamodb/profile-raw-events.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
-import { EventBridgeDomainEvents } from '../../shared/adapters/eventbridge/domain-events.js';
 import { parseProfilesConfig } from '../../shared/config/profiles.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createProjectProfileHandler } from './app.js';
@@ -12,7 +14,6 @@ import { createProjectProfileHandler } from './app.js';
 export const ProjectorEnv = z.object({
   EVENTS_TABLE: z.string().min(1),
   PROFILES_TABLE: z.string().min(1),
-  EVENT_BUS_NAME: z.string().min(1),
   PROFILES_CONFIG: z.string().optional(),
   /** Optional secret for HMAC hashing of identifiers (set it before the first event; changing it orphans the index). */
   IDENTITY_HMAC_KEY: z.string().min(16).optional(),
@@ -39,7 +40,6 @@ export const handler = createProjectProfileHandler(
       ...(env.IDENTITY_HMAC_KEY ? { hmacKey: env.IDENTITY_HMAC_KEY } : {}),
     }),
     eraser: new DynamoDbRawEventEraser({ client, tableName: env.EVENTS_TABLE }),
-    events: new EventBridgeDomainEvents({ eventBusName: env.EVENT_BUS_NAME }),
     config,
     now: () => new Date(),
   },

@@ -8,6 +8,7 @@ import type { ConsentStatement } from '../domain/profiles/consent.js';
 import type { Contact, ProfileFeatures } from '../domain/profiles/features.js';
 import type { Identifier } from '../domain/profiles/identifiers.js';
 import type { ProfileState } from '../domain/profiles/state.js';
+import type { OutboxEvent } from './domain-events.js';
 
 export type { Identifier } from '../domain/profiles/identifiers.js';
 
@@ -97,6 +98,19 @@ export interface ProfileCommit {
   readonly absorbed: readonly { readonly profileId: string; readonly version: number }[];
   readonly merges: readonly MergeRecord[];
   readonly consent: readonly ConsentRecord[];
+  /**
+   * Domain events this commit produced, written in the same write as the profile (the transactional
+   * outbox); an empty list removes the previous commit's events from the item.
+   */
+  readonly outbox: readonly OutboxEvent[];
+}
+
+/**
+ * How a read may be served. `consistent: false` allows an eventually consistent (half-price) read:
+ * safe where a stale answer only makes a later conditional write fail and be retried.
+ */
+export interface ReadOptions {
+  readonly consistent?: boolean;
 }
 
 export type CommitOutcome =
@@ -108,14 +122,20 @@ export type ProfileItem = Readonly<Record<string, unknown>> & { readonly pk: str
 
 export interface ProfileStore {
   /** The profile item itself (not following `mergedInto`). */
-  getProfile(profileId: string): Promise<StoredProfile | undefined>;
+  getProfile(profileId: string, options?: ReadOptions): Promise<StoredProfile | undefined>;
   /** The live profile: follows `mergedInto` pointers. */
-  getLiveProfile(profileId: string): Promise<StoredProfile | undefined>;
+  getLiveProfile(profileId: string, options?: ReadOptions): Promise<StoredProfile | undefined>;
   /** The profile an identifier points at (normalised and hashed here), following merges. */
   findByIdentifier(type: IdentifierType, value: string): Promise<StoredProfile | undefined>;
   /** Profile ids the identity index holds for normalised identifiers, keyed `<type>:<value>`. */
-  lookupIdentifiers(ids: readonly Identifier[]): Promise<Map<string, string>>;
-  /** Writes atomically; `conflict` when a version or a claim raced. */
+  lookupIdentifiers(ids: readonly Identifier[], options?: ReadOptions): Promise<Map<string, string>>;
+  /** The live profiles of several ids at once (following `mergedInto`), keyed by the id asked for. */
+  getLiveProfiles(profileIds: readonly string[], options?: ReadOptions): Promise<Map<string, StoredProfile>>;
+  /**
+   * Writes atomically; `conflict` when a version or a claim raced. A commit that touches only the
+   * profile item is a single conditional write; one with claims, absorbed profiles or records is a
+   * transaction.
+   */
   commit(write: ProfileCommit): Promise<CommitOutcome>;
   /** Re-points index items of identifiers from a merged profile to its winner (idempotent). */
   repointIdentifiers(ids: readonly Identifier[], from: string, to: string): Promise<void>;
@@ -123,6 +143,8 @@ export interface ProfileStore {
   recordMerge(profileId: string, record: MergeRecord): Promise<void>;
   /** Whether any of the identifiers is tombstoned (erased person). */
   hasTombstone(ids: readonly Identifier[]): Promise<boolean>;
+  /** The identifiers (keyed `<type>:<value>`) of these that are tombstoned, in one read. */
+  tombstonedIdentifiers(ids: readonly Identifier[]): Promise<Set<string>>;
   /** Tombstones identifiers (used by erasure). */
   putTombstones(ids: readonly Identifier[], at: string): Promise<void>;
   /**

@@ -1,10 +1,13 @@
 /**
  * ProfileStore on the profiles table (KMS-encrypted). Item layout:
  *
- *   PROFILE#<id> / PROFILE                      profileId, version, createdAt, updatedAt, s (state JSON),
- *                                               features (map), contact (map: email, phone, pushTokens),
- *                                               mergedInto?, scores? (the scorer's, written apart by
- *                                               writeScores)  — the only item holding clear identifiers
+ *   PROFILE#<id> / PROFILE                      profileId, version, createdAt, updatedAt, z (state JSON,
+ *                                               Brotli-compressed; items written before it hold `s`, the
+ *                                               JSON text), features (map: consent only), contact (map:
+ *                                               email, phone, pushTokens), outbox? (the last commit's
+ *                                               domain events, see profile-outbox.ts), mergedInto?,
+ *                                               scores? (the scorer's, written apart by writeScores)
+ *                                               — the only item holding clear identifiers
  *   PROFILE#<id> / CONSENT#<ts>#<messageId>     messageId, at, changes [{channel, purpose, granted, source}]
  *   PROFILE#<winner> / MERGE#<ts>#<messageId>#<loser>   winner, loser, messageId, at, outcome, limitTypes?
  *   ID#<type>#<hash> / ID                       profileId, idType  — hash of the normalised identifier only
@@ -14,6 +17,7 @@
  *
  * Hashes are HMAC-SHA-256 with `hmacKey` when one is configured, else SHA-256.
  */
+import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -39,10 +43,12 @@ import type {
   ProfileScan,
   ProfileScoreWriter,
   ProfileStore,
+  ReadOptions,
   StoredProfile,
   StoredScores,
 } from '../../ports/profiles.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { encodeOutbox, OUTBOX_ATTRIBUTE } from './profile-outbox.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -81,21 +87,53 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
     return { pk: `TOMBSTONE#${id.type}#${this.hash(id)}`, sk: 'TOMBSTONE' };
   }
 
-  async getProfile(profileId: string): Promise<StoredProfile | undefined> {
+  async getProfile(profileId: string, options?: ReadOptions): Promise<StoredProfile | undefined> {
     const out = await this.options.client.send(
-      new GetCommand({ TableName: this.options.tableName, Key: profileKey(profileId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: profileKey(profileId),
+        ConsistentRead: options?.consistent ?? true,
+      }),
     );
     return out.Item ? toStoredProfile(out.Item) : undefined;
   }
 
-  async getLiveProfile(profileId: string): Promise<StoredProfile | undefined> {
+  async getLiveProfile(profileId: string, options?: ReadOptions): Promise<StoredProfile | undefined> {
     let id = profileId;
     for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
-      const profile = await this.getProfile(id);
+      const profile = await this.getProfile(id, options);
       if (!profile?.mergedInto) return profile;
       id = profile.mergedInto;
     }
     throw new DependencyUnavailableError('merge pointers form a chain longer than expected');
+  }
+
+  async getLiveProfiles(
+    profileIds: readonly string[],
+    options?: ReadOptions,
+  ): Promise<Map<string, StoredProfile>> {
+    const consistent = options?.consistent ?? true;
+    const out = new Map<string, StoredProfile>();
+    // asked id → the id to read next (a merge hop moves it along the chain).
+    let pending = new Map([...new Set(profileIds)].map((id) => [id, id]));
+    for (let hop = 0; pending.size > 0; hop++) {
+      if (hop > MAX_MERGE_HOPS)
+        throw new DependencyUnavailableError('merge pointers form a chain longer than expected');
+      const items = await this.batchGet(
+        [...new Set(pending.values())].map((id) => profileKey(id)),
+        consistent,
+      );
+      const byId = new Map(items.map((i) => [String(i.profileId), toStoredProfile(i)]));
+      const next = new Map<string, string>();
+      for (const [asked, id] of pending) {
+        const p = byId.get(id);
+        if (!p) continue;
+        if (p.mergedInto) next.set(asked, p.mergedInto);
+        else out.set(asked, p);
+      }
+      pending = next;
+    }
+    return out;
   }
 
   async findByIdentifier(type: IdentifierType, value: string): Promise<StoredProfile | undefined> {
@@ -105,9 +143,12 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
     return owner ? this.getLiveProfile(owner) : undefined;
   }
 
-  async lookupIdentifiers(ids: readonly Identifier[]): Promise<Map<string, string>> {
+  async lookupIdentifiers(ids: readonly Identifier[], options?: ReadOptions): Promise<Map<string, string>> {
     const byPk = new Map(ids.map((id) => [this.identityKey(id).pk, idKey(id)]));
-    const items = await this.batchGet(ids.map((id) => this.identityKey(id)));
+    const items = await this.batchGet(
+      ids.map((id) => this.identityKey(id)),
+      options?.consistent ?? true,
+    );
     const out = new Map<string, string>();
     for (const item of items) {
       const key = byPk.get(String(item.pk));
@@ -120,39 +161,62 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
     const TableName = this.options.tableName;
     const p = write.profile;
     const version = (write.expectedVersion ?? 0) + 1;
-    const items: TransactItem[] = [
-      {
-        // An Update, not a Put: attributes the projector does not own (the scorer's `scores`) survive.
-        Update: {
-          TableName,
-          Key: profileKey(p.profileId),
-          UpdateExpression:
-            'SET #profileId = :id, #version = :next, #createdAt = :created, #updatedAt = :updated, ' +
-            '#s = :s, #features = :features, #contact = :contact',
-          ExpressionAttributeNames: {
-            '#profileId': 'profileId',
-            '#version': 'version',
-            '#createdAt': 'createdAt',
-            '#updatedAt': 'updatedAt',
-            '#s': 's',
-            '#features': 'features',
-            '#contact': 'contact',
-            ...(write.expectedVersion === undefined ? { '#pk': 'pk' } : {}),
-          },
-          ExpressionAttributeValues: {
-            ':id': p.profileId,
-            ':next': version,
-            ':created': p.createdAt,
-            ':updated': p.updatedAt,
-            ':s': JSON.stringify(p.state),
-            ':features': p.features,
-            ':contact': p.contact,
-            ...(write.expectedVersion === undefined ? {} : { ':v': write.expectedVersion }),
-          },
-          ConditionExpression:
-            write.expectedVersion === undefined ? 'attribute_not_exists(#pk)' : '#version = :v',
-        },
+    const outbox = encodeOutbox(write.outbox);
+    const creating = write.expectedVersion === undefined;
+    // An Update, not a Put: attributes the projector does not own (the scorer's `scores`, journey
+    // traits) survive. `s` is removed: the state lives compressed in `z`.
+    const profileUpdate = {
+      TableName,
+      Key: profileKey(p.profileId),
+      UpdateExpression:
+        'SET #profileId = :id, #version = :next, #createdAt = :created, #updatedAt = :updated, ' +
+        `#z = :z, #features = :features, #contact = :contact${outbox ? ', #outbox = :outbox' : ''} ` +
+        `REMOVE #s${outbox ? '' : ', #outbox'}`,
+      ExpressionAttributeNames: {
+        '#profileId': 'profileId',
+        '#version': 'version',
+        '#createdAt': 'createdAt',
+        '#updatedAt': 'updatedAt',
+        '#z': 'z',
+        '#s': 's',
+        '#features': 'features',
+        '#contact': 'contact',
+        '#outbox': OUTBOX_ATTRIBUTE,
+        ...(creating ? { '#pk': 'pk' } : {}),
       },
+      ExpressionAttributeValues: {
+        ':id': p.profileId,
+        ':next': version,
+        ':created': p.createdAt,
+        ':updated': p.updatedAt,
+        ':z': encodeState(p.state),
+        // Only consent is kept of the features: the data-quality scan counts it; every other reader
+        // derives features from the state, so storing them would only make every write bigger.
+        ':features': { consent: p.features.consent },
+        ':contact': p.contact,
+        ...(outbox ? { ':outbox': outbox } : {}),
+        ...(creating ? {} : { ':v': write.expectedVersion }),
+      },
+      ConditionExpression: creating ? 'attribute_not_exists(#pk)' : '#version = :v',
+    };
+    const onlyProfile =
+      write.claims.length === 0 &&
+      write.absorbed.length === 0 &&
+      write.merges.length === 0 &&
+      write.consent.length === 0;
+    if (onlyProfile) {
+      // A transaction costs twice the write units of the same write alone.
+      try {
+        await this.options.client.send(new UpdateCommand(profileUpdate));
+        return { ok: true, version };
+      } catch (err) {
+        if ((err as { name?: string }).name === 'ConditionalCheckFailedException')
+          return { ok: false, reason: 'conflict' };
+        throw err;
+      }
+    }
+    const items: TransactItem[] = [
+      { Update: profileUpdate },
       ...write.claims.map(
         (id): TransactItem => ({
           Put: {
@@ -168,8 +232,10 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
           Update: {
             TableName,
             Key: profileKey(loser.profileId),
-            UpdateExpression: 'SET mergedInto = :w, version = :next, updatedAt = :at',
+            // The loser's outbox was published from its own earlier stream record: not again.
+            UpdateExpression: 'SET mergedInto = :w, version = :next, updatedAt = :at REMOVE #outbox',
             ConditionExpression: 'version = :v AND attribute_not_exists(mergedInto)',
+            ExpressionAttributeNames: { '#outbox': OUTBOX_ATTRIBUTE },
             ExpressionAttributeValues: {
               ':w': p.profileId,
               ':v': loser.version,
@@ -234,6 +300,14 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
   async hasTombstone(ids: readonly Identifier[]): Promise<boolean> {
     if (ids.length === 0) return false;
     return (await this.batchGet(ids.map((id) => this.tombstoneKey(id)))).length > 0;
+  }
+
+  async tombstonedIdentifiers(ids: readonly Identifier[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const byPk = new Map(ids.map((id) => [this.tombstoneKey(id).pk, idKey(id)]));
+    // Strongly consistent: a stale read would project an event of a person erased a moment ago.
+    const items = await this.batchGet(ids.map((id) => this.tombstoneKey(id)));
+    return new Set(items.map((i) => byPk.get(String(i.pk))).filter((k): k is string => k !== undefined));
   }
 
   async putTombstones(ids: readonly Identifier[], at: string): Promise<void> {
@@ -317,7 +391,7 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
         new ScanCommand({
           TableName: this.options.tableName,
           // Contact data and features are not read: batch consumers need the state only.
-          ProjectionExpression: '#pk, #sk, #id, #version, #created, #updated, #s, #scores',
+          ProjectionExpression: '#pk, #sk, #id, #version, #created, #updated, #s, #z, #scores',
           FilterExpression: '#sk = :profile AND attribute_not_exists(#merged)',
           ExpressionAttributeNames: {
             '#pk': 'pk',
@@ -327,6 +401,7 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
             '#created': 'createdAt',
             '#updated': 'updatedAt',
             '#s': 's',
+            '#z': 'z',
             '#scores': 'scores',
             '#merged': 'mergedInto',
           },
@@ -364,8 +439,10 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
           TableName: this.options.tableName,
           Key: profileKey(profileId),
           // No version bump: scores are not profile state, and projector commits leave them alone.
-          UpdateExpression: 'SET scores = :scores',
+          // REMOVE outbox: this write's stream record must not carry the last commit's events again.
+          UpdateExpression: 'SET scores = :scores REMOVE #outbox',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
+          ExpressionAttributeNames: { '#outbox': OUTBOX_ATTRIBUTE },
           ExpressionAttributeValues: { ':scores': scores },
         }),
       );
@@ -377,7 +454,12 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
   }
 
   async listProfileItems(profileId: string): Promise<ProfileItem[]> {
-    return this.queryAll(`PROFILE#${profileId}`);
+    // Readers (export, activity) see the state as JSON text `s`, whichever form the item holds.
+    return (await this.queryAll(`PROFILE#${profileId}`)).map((item) => {
+      if (item.sk !== 'PROFILE' || item.z === undefined) return item;
+      const { z, ...rest } = item;
+      return { ...rest, s: decodeState(z) };
+    });
   }
 
   async listIdentityItems(profileId: string): Promise<ProfileItem[]> {
@@ -410,7 +492,10 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
     return items;
   }
 
-  private async batchGet(keys: readonly { pk: string; sk: string }[]): Promise<ProfileItem[]> {
+  private async batchGet(
+    keys: readonly { pk: string; sk: string }[],
+    consistent = true,
+  ): Promise<ProfileItem[]> {
     const TableName = this.options.tableName;
     const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
     const items: ProfileItem[] = [];
@@ -420,7 +505,9 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
         if (attempt > 8)
           throw new DependencyUnavailableError('DynamoDB left keys unprocessed after 8 attempts');
         const out = await this.options.client.send(
-          new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
+          new BatchGetCommand({
+            RequestItems: { [TableName]: { Keys: pending, ConsistentRead: consistent } },
+          }),
         );
         items.push(...((out.Responses?.[TableName] ?? []) as ProfileItem[]));
         pending = out.UnprocessedKeys?.[TableName]?.Keys ?? [];
@@ -436,12 +523,31 @@ function toStoredProfile(item: Record<string, unknown>): StoredProfile {
     profileId: String(item.profileId),
     version: Number(item.version),
     // Fields added after an item was written start empty.
-    state: { ...emptyState(), ...(JSON.parse(String(item.s)) as Partial<ProfileState>) },
+    state: {
+      ...emptyState(),
+      ...(JSON.parse(item.z !== undefined ? decodeState(item.z) : String(item.s)) as Partial<ProfileState>),
+    },
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
     ...(typeof item.mergedInto === 'string' ? { mergedInto: item.mergedInto } : {}),
     ...(isStoredScores(item.scores) ? { scores: item.scores } : {}),
   };
+}
+
+/**
+ * The state as stored: Brotli at a low quality (fast; profile JSON is repetitive keys and stamps, so
+ * it still shrinks severalfold), which keeps most profile items under one write unit.
+ */
+export function encodeState(state: ProfileState): Uint8Array {
+  return brotliCompressSync(JSON.stringify(state), {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT },
+  });
+}
+
+/** The state JSON text of a stored `z` attribute. */
+function decodeState(z: unknown): string {
+  const bytes = z instanceof Uint8Array ? z : new Uint8Array(z as ArrayBuffer);
+  return brotliDecompressSync(bytes).toString('utf8');
 }
 
 function isStoredScores(v: unknown): v is StoredScores {

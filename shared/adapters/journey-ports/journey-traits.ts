@@ -113,7 +113,8 @@ export class DynamoDbJourneyTraits implements ProfileWriter {
 
   /** Writes on one item; false when the item is missing or merged away. */
   private async writeOn(id: string, values: Record<string, StoredJourneyTrait>): Promise<boolean> {
-    const names: Record<string, string> = { '#jt': 'journeyTraits' };
+    // REMOVE outbox: this write's stream record must not carry the last projector commit's events again.
+    const names: Record<string, string> = { '#jt': 'journeyTraits', '#outbox': 'outbox' };
     const attrValues: Record<string, NativeAttributeValue> = {};
     const sets = Object.entries(values).map(([name, value], i) => {
       names[`#k${i}`] = name;
@@ -126,7 +127,7 @@ export class DynamoDbJourneyTraits implements ProfileWriter {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: profileKey(id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE #outbox`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: attrValues,
@@ -144,9 +145,9 @@ export class DynamoDbJourneyTraits implements ProfileWriter {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: profileKey(id),
-          UpdateExpression: 'SET #jt = :all',
+          UpdateExpression: 'SET #jt = :all REMOVE #outbox',
           ConditionExpression: `${condition} AND attribute_not_exists(#jt)`,
-          ExpressionAttributeNames: { '#jt': 'journeyTraits' },
+          ExpressionAttributeNames: { '#jt': 'journeyTraits', '#outbox': 'outbox' },
           ExpressionAttributeValues: { ':all': values },
         }),
       );
@@ -160,7 +161,7 @@ export class DynamoDbJourneyTraits implements ProfileWriter {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: profileKey(id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE #outbox`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: attrValues,

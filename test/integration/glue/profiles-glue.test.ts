@@ -17,6 +17,7 @@ import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js
 import { projectEvents } from '../../../shared/domain/profiles/project.js';
 import type { DomainEvent } from '../../../shared/ports/domain-events.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { recordOutbox } from '../../unit/profiles/outbox.js';
 
 let client: ReturnType<typeof documentClient>;
 let tables: Awaited<ReturnType<typeof createTestTables>>['tables'];
@@ -42,8 +43,8 @@ beforeEach(() => {
 async function project(messages: readonly NormalisedMessage[]) {
   const report = await projectEvents(
     {
-      store,
-      events: { publish: async (e) => void published.push(...e) },
+      // The domain events the outbox publisher would publish.
+      store: recordOutbox(store, () => published),
       eraser,
       config,
       now: () => new Date('2024-06-01T00:00:00.000Z'),

@@ -71,7 +71,6 @@ async function project(messages: readonly NormalisedMessage[]): Promise<void> {
   const report = await projectEvents(
     {
       store,
-      events: { publish: async () => {} },
       eraser: new DynamoDbRawEventEraser({ client, tableName: env.EVENTS_TABLE! }),
       config,
       now: () => NOW,

@@ -9,9 +9,11 @@ import { DynamoDbRawEventEraser } from '../../../shared/adapters/dynamodb/profil
 import { DynamoDbProfileStore } from '../../../shared/adapters/dynamodb/profile-store.js';
 import { defaultProfilesConfig as config } from '../../../shared/config/profiles.js';
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
+import { featuresOf } from '../../../shared/domain/profiles/features.js';
 import { silentLogger } from '../../../shared/http/logger.js';
 import type { DomainEvent } from '../../../shared/ports/domain-events.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { recordOutbox } from '../../unit/profiles/outbox.js';
 import { streamEvent } from '../../unit/profiles/stream.js';
 
 let client: ReturnType<typeof documentClient>;
@@ -29,9 +31,9 @@ beforeAll(async () => {
   rawEvents = new DynamoDbEventStore({ client, tableName: tables.events, retentionDays: 400 });
   handler = createProjectProfileHandler(
     {
-      store,
+      // The domain events the outbox publisher would publish.
+      store: recordOutbox(store, () => published),
       eraser: new DynamoDbRawEventEraser({ client, tableName: tables.events }),
-      events: { publish: async (events) => void published.push(...events) },
       config,
       now: () => new Date('2024-06-01T00:00:00Z'),
     },
@@ -89,10 +91,12 @@ describe('profile projector on DynamoDB Local', () => {
     expect(byEmail?.profileId).toBe(byUser?.profileId);
     expect(byUser?.state.identities).toMatchObject({ userId: [userId], anonymousId: [anonymousId] });
     const item = (await store.listProfileItems(byUser!.profileId)).find((i) => i.sk === 'PROFILE')!;
-    expect(item.features).toMatchObject({
+    expect(featuresOf(byUser!.state)).toMatchObject({
       recentlyViewedProducts: ['p1'],
       cart: { cartId: 'c1', value: 40 },
     });
+    // Only consent is stored of the features (the data-quality scan counts it); the rest is derived.
+    expect(item.features).toEqual({ consent: {} });
     expect(item.contact).toMatchObject({ email: 'ann@example.com' });
   });
 

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { createProjectProfileHandler, inputOf } from '../../../functions/project-profile/app.js';
 import { defaultProfilesConfig } from '../../../shared/config/profiles.js';
 import type { Logger } from '../../../shared/http/logger.js';
-import type { DomainEvent } from '../../../shared/ports/domain-events.js';
 import type { ProfileCommit, ProfileStore } from '../../../shared/ports/profiles.js';
 import { streamEvent, streamRecord } from './stream.js';
 import { msg, track } from './support.js';
@@ -15,6 +14,7 @@ function stubStore(commits: ProfileCommit[]): ProfileStore {
     getLiveProfile: async () => undefined,
     findByIdentifier: async () => undefined,
     lookupIdentifiers: async () => new Map(),
+    getLiveProfiles: async () => new Map(),
     commit: async (write) => {
       if (write.profile.state.identities.userId.some((u) => u.startsWith('bad'))) throw new Error('boom');
       commits.push(write);
@@ -23,6 +23,7 @@ function stubStore(commits: ProfileCommit[]): ProfileStore {
     repointIdentifiers: async () => {},
     recordMerge: async () => {},
     hasTombstone: async () => false,
+    tombstonedIdentifiers: async () => new Set(),
     putTombstones: async () => {},
     countDroppedTraits: async () => {},
     droppedTraitCounts: async () => ({}),
@@ -33,7 +34,6 @@ function stubStore(commits: ProfileCommit[]): ProfileStore {
 
 function setup() {
   const commits: ProfileCommit[] = [];
-  const published: DomainEvent[] = [];
   const lines: string[] = [];
   const logger: Logger = {
     info: (m, k) => lines.push(JSON.stringify({ m, ...k })),
@@ -43,7 +43,6 @@ function setup() {
   const handler = createProjectProfileHandler(
     {
       store: stubStore(commits),
-      events: { publish: async (e) => void published.push(...e) },
       eraser: { deleteRawEvent: async () => {} },
       config: defaultProfilesConfig,
       now: () => new Date('2024-05-02T00:00:00Z'),
@@ -51,7 +50,7 @@ function setup() {
     },
     logger,
   );
-  return { handler, commits, published, lines };
+  return { handler, commits, lines };
 }
 
 describe('project-profile handler', () => {
@@ -81,8 +80,8 @@ describe('project-profile handler', () => {
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.dynamodb!.SequenceNumber }]);
   });
 
-  it('creates a profile, publishes what changed and logs counts without personal data', async () => {
-    const { handler, commits, published, lines } = setup();
+  it('creates a profile, puts what changed in its outbox and logs counts without personal data', async () => {
+    const { handler, commits, lines } = setup();
     await handler(
       streamEvent([
         msg({ type: 'identify', userId: 'u-42', traits: { email: 'ann@example.com', firstName: 'Ann' } }),
@@ -91,11 +90,12 @@ describe('project-profile handler', () => {
     );
     expect(commits).toHaveLength(1);
     expect(commits[0]!.claims.map((c) => c.type)).toEqual(['userId', 'email']);
-    expect(published).toEqual([
+    expect(commits[0]!.outbox).toEqual([
       {
         type: 'ProfileUpdated',
         profileId: commits[0]!.profile.profileId,
         changed: expect.arrayContaining(['traits.email', 'identities']),
+        eventId: expect.stringMatching(/^[0-9a-f]{64}$/),
       },
     ]);
     expect(lines.join('\n')).not.toMatch(/ann@example\.com|u-42|Ann/);
