@@ -5,6 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProjectProfileHandler } from '../../../functions/project-profile/app.js';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbEventStore } from '../../../shared/adapters/dynamodb/event-store.js';
+import { outboxOf } from '../../../shared/adapters/dynamodb/profile-outbox.js';
 import { DynamoDbRawEventEraser } from '../../../shared/adapters/dynamodb/profile-raw-events.js';
 import { DynamoDbProfileStore } from '../../../shared/adapters/dynamodb/profile-store.js';
 import { defaultProfilesConfig as config } from '../../../shared/config/profiles.js';
@@ -327,5 +328,84 @@ describe('profile projector on DynamoDB Local', () => {
     );
     expect(out.Item?.version).toBeGreaterThanOrEqual(1);
     expect(profile?.state.lastSeenBy.web).toBe(Date.parse(events.at(-1)!.timestamp));
+  });
+
+  it('writes the outbox with the profile and removes it with the next commit that has no events, and with writeScores', async () => {
+    const userId = uid('user');
+    const order = m({ userId, event: 'Order Completed', properties: { order_id: uid('o'), revenue: 12 } });
+    await project([order]);
+    const profile = await store.findByIdentifier('userId', userId);
+    const itemOf = async () =>
+      (
+        await client.send(
+          new GetCommand({
+            TableName: tables.profiles,
+            Key: { pk: `PROFILE#${profile!.profileId}`, sk: 'PROFILE' },
+          }),
+        )
+      ).Item!;
+    const first = outboxOf(await itemOf());
+    expect(first.map((e) => e.type).sort()).toEqual(['OrderCompleted', 'ProfileUpdated']);
+    expect(first.every((e) => /^[0-9a-f]{64}$/.test(e.eventId))).toBe(true);
+    expect((await itemOf()).version).toBe(1);
+
+    // Writing scores carries no events: its stream record must not repeat the order's.
+    await store.writeScores(profile!.profileId, {
+      at: '2024-06-01T00:00:00.000Z',
+      values: { clv: 1 },
+      bands: {},
+      modelVersions: {},
+    });
+    expect(await itemOf()).not.toHaveProperty('outbox');
+
+    await project([m({ userId, event: 'Ticket Resolved', properties: { ticket_id: uid('t') } })]);
+    expect(
+      outboxOf(await itemOf())
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['ProfileUpdated', 'TicketResolved']);
+    // A commit that produced no events at all (a bare commit through the port) removes the outbox.
+    const current = (await store.getProfile(profile!.profileId))!;
+    const outcome = await store.commit({
+      profile: {
+        profileId: current.profileId,
+        state: current.state,
+        features: featuresOf(current.state),
+        contact: { pushTokens: [] },
+        createdAt: current.createdAt,
+        updatedAt: '2024-06-02T00:00:00.000Z',
+      },
+      expectedVersion: current.version,
+      claims: [],
+      absorbed: [],
+      merges: [],
+      consent: [],
+      outbox: [],
+    });
+    expect(outcome).toEqual({ ok: true, version: current.version + 1 });
+    const item = await itemOf();
+    expect(item).not.toHaveProperty('outbox');
+    expect(item.scores).toMatchObject({ values: { clv: 1 } });
+    // The state is stored compressed, and read back whole.
+    expect(item).not.toHaveProperty('s');
+    expect((await store.getProfile(profile!.profileId))?.state).toEqual(current.state);
+  });
+
+  it('commits a batch of one person’s events once, with all their domain events in one outbox', async () => {
+    const [anonymousId, userId] = [uid('anon'), uid('user')];
+    await project([
+      m({ anonymousId, event: 'Product Viewed', properties: { product_id: 'p1' } }),
+      m({ type: 'identify', userId, anonymousId, traits: { email: `${uid('b')}@example.com` } }),
+      m({ userId, event: 'Order Completed', properties: { order_id: uid('o'), revenue: 30 } }),
+      m({ userId, event: 'Ticket Opened', properties: { ticket_id: 't1' } }),
+      m({ userId, event: 'Ticket Resolved', properties: { ticket_id: 't1' } }),
+    ]);
+    const profile = await store.findByIdentifier('userId', userId);
+    expect(profile?.version).toBe(1);
+    expect(published.map((e) => e.type).sort()).toEqual([
+      'OrderCompleted',
+      'ProfileUpdated',
+      'TicketResolved',
+    ]);
   });
 });
