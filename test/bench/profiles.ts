@@ -1,24 +1,31 @@
 /**
- * Profile projector benchmark (figures only): events projected per second through the real
- * projection code and DynamoDB adapter on DynamoDB Local, the read and write capacity units each
- * projected event consumes (every request asks DynamoDB for ConsumedCapacity), and the AWS cost per
- * million events for ingest plus projection.
+ * Profile projector benchmark (figures only). In one run, on one DynamoDB Local: an ingest baseline
+ * (the same raw events written through the ingest event-store adapter) and the projection of those
+ * events through the real projection code and DynamoDB adapter, in stream batches of 100; the read and
+ * write units each consumes (every request asks DynamoDB for ConsumedCapacity); the domain events
+ * written to outboxes; and the AWS cost per million events of ingest + projection + outbox publishing.
+ * Two workloads: shopping sessions delivered person by person (as a backfill or a burst of sessions),
+ * and the demo store's realistic mix (mostly views, few orders) in event-time order, as live traffic
+ * interleaves people. Then the time to project a replay of BENCH_REPLAY events (default 100,000).
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
-import { personKey } from '../../shared/adapters/dynamodb/event-store.js';
+import { DynamoDbEventStore, personKey } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoDbRawEventEraser } from '../../shared/adapters/dynamodb/profile-raw-events.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
 import { TABLES } from '../../shared/adapters/dynamodb/tables.js';
 import { PRICES_USD } from '../../shared/config/prices.js';
 import { defaultProfilesConfig } from '../../shared/config/profiles.js';
+import { demoStream } from '../../shared/domain/demo/store.js';
 import type { NormalisedMessage } from '../../shared/domain/ingest/schemas.js';
 import { type ProjectionInput, projectEvents } from '../../shared/domain/profiles/project.js';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 500);
+const DEMO_PEOPLE = Number(process.env.BENCH_DEMO_PEOPLE ?? 250);
+const REPLAY = Number(process.env.BENCH_REPLAY ?? 100_000);
 const EVENTS_PER_PERSON = 10;
 const BATCH = 100;
 
@@ -63,6 +70,83 @@ function session(p: number, start: number): NormalisedMessage[] {
 const fmt = (n: number, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
+/** Sessions of `people` people, person by person. */
+function sessions(people: number, offset = 0): NormalisedMessage[] {
+  return Array.from({ length: people }, (_, p) =>
+    session(p + offset, Date.parse('2026-11-01T10:00:00Z')),
+  ).flat();
+}
+
+/** The demo store's people, as stored messages, in event-time order (live traffic interleaves people). */
+function demoMix(people: number): NormalisedMessage[] {
+  const out: NormalisedMessage[] = [];
+  for (const chunk of demoStream({
+    people,
+    days: 90,
+    seed: 'bench',
+    now: Date.parse('2026-11-01T00:00:00Z'),
+  })) {
+    if (chunk.kind !== 'person') continue;
+    for (const m of chunk.messages) {
+      const timestamp = String(m.timestamp);
+      out.push({ ...m, timestamp, receivedAt: timestamp, sourceId: 'demo' } as unknown as NormalisedMessage);
+    }
+  }
+  return out.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.messageId.localeCompare(b.messageId));
+}
+
+/** Consumed capacity and item writes, by table. */
+interface Meter {
+  read: number;
+  write: number;
+  requests: number;
+  /** Items written (each is one stream record of its table). */
+  items: number;
+}
+
+const meter = (): Meter => ({ read: 0, write: 0, requests: 0, items: 0 });
+
+interface Figures {
+  readonly events: number;
+  readonly ingest: { readonly secs: number; readonly units: Meter };
+  readonly projection: {
+    readonly secs: number;
+    readonly units: Meter;
+    readonly outbox: number;
+    readonly commits: number;
+  };
+}
+
+function report(name: string, f: Figures): void {
+  const per = (n: number) => n / f.events;
+  const ingestRate = f.events / f.ingest.secs;
+  const projectRate = f.events / f.projection.secs;
+  console.log(`\n### ${name}: ${fmt(f.events)} events, batches of ${BATCH}, DynamoDB Local`);
+  console.log(
+    `ingest baseline: ${fmt(ingestRate)} events/s; projection: ${fmt(projectRate)} events/s; projection ÷ ingest = ${fmt(projectRate / ingestRate, 2)} (goal ≥ 1.0)`,
+  );
+  console.log(
+    `per event — ingest: ${fmt(per(f.ingest.units.read), 2)} read units, ${fmt(per(f.ingest.units.write), 2)} write units; projection: ${fmt(per(f.projection.units.read), 2)} read units, ${fmt(per(f.projection.units.write), 2)} write units, ${fmt(per(f.projection.units.requests), 2)} DynamoDB requests, ${fmt(per(f.projection.commits), 2)} profile commits; ${fmt(per(f.projection.outbox), 2)} domain events (outbox entries)`,
+  );
+  const ingest =
+    per(f.ingest.units.write) * PRICES_USD.dynamoWriteRequestUnit +
+    per(f.ingest.units.read) * PRICES_USD.dynamoReadRequestUnit +
+    (PRICES_USD.httpApiRequest + PRICES_USD.lambdaRequest) / BATCH;
+  const projection =
+    per(f.projection.units.read) * PRICES_USD.dynamoReadRequestUnit +
+    per(f.projection.units.write) * PRICES_USD.dynamoWriteRequestUnit +
+    PRICES_USD.lambdaRequest / BATCH;
+  // The publisher reads the profiles table's stream (free for Lambda triggers) in batches of 100
+  // records — every item the projection wrote is a record — and puts each outbox entry once.
+  const publishing =
+    per(f.projection.outbox) * PRICES_USD.eventBridgeEvent +
+    (per(f.projection.units.items) / BATCH) * PRICES_USD.lambdaRequest;
+  const total = ingest + projection + publishing;
+  console.log(
+    `AWS cost per million events at batch ${BATCH}: ingest $${fmt(ingest * 1e6, 2)} + projection $${fmt(projection * 1e6, 2)} + outbox publishing $${fmt(publishing * 1e6, 2)} (EventBridge $${fmt(per(f.projection.outbox) * PRICES_USD.eventBridgeEvent * 1e6, 2)}) = $${fmt(total * 1e6, 2)} (goal ≤ $1.00; Lambda duration excluded)`,
+  );
+}
+
 /** Runs the projector benchmark and prints its figures. */
 export async function benchProfiles(): Promise<void> {
   console.log('\n## Profiles');
@@ -72,83 +156,136 @@ export async function benchProfiles(): Promise<void> {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  try {
-    for (const name of ['profiles', 'events'] as const) {
+  const meters = new Map<string, Meter>();
+  const meterOf = (table: string) => {
+    if (!meters.has(table)) meters.set(table, meter());
+    return meters.get(table)!;
+  };
+  // Ask every request for its consumed capacity and add it up by table.
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      input.ReturnConsumedCapacity = 'TOTAL';
+      const out = await next(args);
+      const command = String(context.commandName ?? '');
+      const isRead = /^(Get|BatchGet|Query|Scan|TransactGet)/.test(command);
+      const cc = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      for (const c of [cc].flat() as { CapacityUnits?: number; TableName?: string }[]) {
+        if (c?.CapacityUnits === undefined || !c.TableName) continue;
+        const m = meterOf(c.TableName);
+        if (isRead) m.read += c.CapacityUnits;
+        else m.write += c.CapacityUnits;
+      }
+      const tableOf = (x: { TableName?: unknown }) => String(x.TableName ?? '');
+      if (command === 'TransactWriteItemsCommand') {
+        for (const item of (input.TransactItems ?? []) as Record<string, { TableName?: unknown }>[]) {
+          const op = item.Put ?? item.Update ?? item.Delete;
+          if (op) meterOf(tableOf(op)).items++;
+        }
+      } else if (command === 'BatchWriteItemCommand') {
+        for (const [table, reqs] of Object.entries((input.RequestItems ?? {}) as Record<string, unknown[]>))
+          meterOf(table).items += reqs.length;
+      } else if (/^(Put|Update|Delete)Item/.test(command)) meterOf(tableOf(input)).items++;
+      const first = ((input.TransactItems ?? []) as Record<string, { TableName?: unknown }>[])[0];
+      const table =
+        typeof input.TableName === 'string'
+          ? input.TableName
+          : (Object.keys((input.RequestItems ?? {}) as object)[0] ??
+            (first ? tableOf(first.Put ?? first.Update ?? first.Delete ?? {}) : undefined));
+      if (table) meterOf(table).requests++;
+      return out;
+    },
+    { step: 'initialize', name: 'consumedCapacity' },
+  );
+  const client = documentClient(raw);
+
+  async function tablesFor(name: string) {
+    for (const kind of ['profiles', 'events'] as const) {
       await raw.send(
         new CreateTableCommand({
-          TableName: `bench-${name}`,
+          TableName: `bench-${kind}-${name}`,
           BillingMode: 'PAY_PER_REQUEST',
           AttributeDefinitions: [
-            { AttributeName: TABLES[name].partitionKey, AttributeType: 'S' },
-            { AttributeName: TABLES[name].sortKey, AttributeType: 'S' },
+            { AttributeName: TABLES[kind].partitionKey, AttributeType: 'S' },
+            { AttributeName: TABLES[kind].sortKey, AttributeType: 'S' },
           ],
           KeySchema: [
-            { AttributeName: TABLES[name].partitionKey, KeyType: 'HASH' },
-            { AttributeName: TABLES[name].sortKey, KeyType: 'RANGE' },
+            { AttributeName: TABLES[kind].partitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLES[kind].sortKey, KeyType: 'RANGE' },
           ],
         }),
       );
     }
-    // Ask every request for its consumed capacity and add it up.
-    const units = { read: 0, write: 0, requests: 0 };
-    raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as Record<string, unknown>;
-        input.ReturnConsumedCapacity = 'TOTAL';
-        const out = await next(args);
-        units.requests++;
-        const isRead = /^(Get|BatchGet|Query|Scan|TransactGet)/.test(String(context.commandName ?? ''));
-        const cc = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-        for (const c of [cc].flat() as { CapacityUnits?: number }[]) {
-          if (c?.CapacityUnits === undefined) continue;
-          if (isRead) units.read += c.CapacityUnits;
-          else units.write += c.CapacityUnits;
-        }
-        return out;
-      },
-      { step: 'initialize', name: 'consumedCapacity' },
-    );
-    const client = documentClient(raw);
-    const published: unknown[] = [];
     const deps = {
-      store: new DynamoDbProfileStore({ client, tableName: 'bench-profiles', config: defaultProfilesConfig }),
-      eraser: new DynamoDbRawEventEraser({ client, tableName: 'bench-events' }),
-      events: { publish: async (events: readonly unknown[]) => void published.push(...events) },
+      store: new DynamoDbProfileStore({
+        client,
+        tableName: `bench-profiles-${name}`,
+        config: defaultProfilesConfig,
+      }),
+      eraser: new DynamoDbRawEventEraser({ client, tableName: `bench-events-${name}` }),
       config: defaultProfilesConfig,
       now: () => new Date(),
     };
-    const messages = Array.from({ length: PEOPLE }, (_, p) =>
-      session(p, Date.parse('2026-11-01T10:00:00Z')),
-    ).flat();
-    // Stream order: by person key, in time order within a key (as DynamoDB streams deliver per item).
+    const events = new DynamoDbEventStore({ client, tableName: `bench-events-${name}`, retentionDays: 400 });
+    return {
+      deps,
+      events,
+      profilesMeter: meterOf(`bench-profiles-${name}`),
+      eventsMeter: meterOf(`bench-events-${name}`),
+    };
+  }
+
+  /** Projects messages in stream batches; returns seconds, outbox entries and commits. */
+  async function project(deps: Awaited<ReturnType<typeof tablesFor>>['deps'], messages: NormalisedMessage[]) {
     const inputs: ProjectionInput[] = messages.map((message, i) => ({
       id: String(i),
       message,
       key: { pk: personKey(message), sk: `M#${message.messageId}` },
     }));
+    let outbox = 0;
+    let commits = 0;
     const started = performance.now();
     for (let i = 0; i < inputs.length; i += BATCH) {
-      const report = await projectEvents(deps as never, inputs.slice(i, i + BATCH));
-      if (report.failed.length) throw new Error(`${report.failed.length} events failed to project`);
+      const r = await projectEvents(deps, inputs.slice(i, i + BATCH));
+      if (r.failed.length) throw new Error(`${r.failed.length} events failed to project`);
+      outbox += r.published;
+      commits += r.commits;
     }
-    const secs = (performance.now() - started) / 1000;
-    const perEvent = { read: units.read / inputs.length, write: units.write / inputs.length };
-    console.log(
-      `projector: ${fmt(inputs.length)} events (${PEOPLE} people × ${EVENTS_PER_PERSON}) in ${fmt(secs, 2)} s → ${fmt(inputs.length / secs)} events/s (batches of ${BATCH}, DynamoDB Local)`,
+    return { secs: (performance.now() - started) / 1000, outbox, commits };
+  }
+
+  async function workload(name: string, messages: NormalisedMessage[]): Promise<Figures> {
+    const t = await tablesFor(name);
+    const started = performance.now();
+    for (let i = 0; i < messages.length; i += BATCH) await t.events.putEvents(messages.slice(i, i + BATCH));
+    const ingestSecs = (performance.now() - started) / 1000;
+    const ingestUnits = { ...t.eventsMeter };
+    const p = await project(t.deps, messages);
+    return {
+      events: messages.length,
+      ingest: { secs: ingestSecs, units: ingestUnits },
+      projection: { secs: p.secs, units: { ...t.profilesMeter }, outbox: p.outbox, commits: p.commits },
+    };
+  }
+
+  try {
+    report(
+      `Shopping sessions (${PEOPLE} people × ${EVENTS_PER_PERSON}, person by person)`,
+      await workload('sessions', sessions(PEOPLE)),
     );
-    console.log(
-      `capacity per projected event: ${fmt(perEvent.read, 2)} read units, ${fmt(perEvent.write, 2)} write units, ${fmt(units.requests / inputs.length, 2)} DynamoDB requests; ${fmt(published.length / inputs.length, 2)} domain events`,
+    const mix = demoMix(DEMO_PEOPLE);
+    report(
+      `Demo store mix (${DEMO_PEOPLE} people over 90 days, in event-time order)`,
+      await workload('demo', mix),
     );
-    const ingestPerEvent =
-      PRICES_USD.dynamoWriteRequestUnit * 1 + (PRICES_USD.httpApiRequest + PRICES_USD.lambdaRequest) / 100;
-    const projectionPerEvent =
-      perEvent.read * PRICES_USD.dynamoReadRequestUnit +
-      perEvent.write * PRICES_USD.dynamoWriteRequestUnit +
-      PRICES_USD.lambdaRequest / BATCH +
-      (published.length / inputs.length) * PRICES_USD.eventBridgeEvent;
-    console.log(
-      `AWS cost per million events at batch 100: ingest $${fmt(ingestPerEvent * 1e6, 2)} + projection $${fmt(projectionPerEvent * 1e6, 2)} = $${fmt((ingestPerEvent + projectionPerEvent) * 1e6, 2)} (Lambda duration excluded)`,
-    );
+    if (REPLAY > 0) {
+      const t = await tablesFor('replay');
+      const messages = sessions(Math.ceil(REPLAY / EVENTS_PER_PERSON), 1_000_000).slice(0, REPLAY);
+      const p = await project(t.deps, messages);
+      console.log(
+        `\nreplay: ${fmt(messages.length)} events (sessions, person by person) projected in ${fmt(p.secs, 1)} s → ${fmt(messages.length / p.secs)} events/s; ${fmt(t.profilesMeter.write / messages.length, 2)} write units per event`,
+      );
+    }
   } finally {
     raw.destroy();
     await ddb.stop();
