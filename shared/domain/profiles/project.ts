@@ -53,7 +53,7 @@ export interface ProjectDeps {
   readonly now: () => Date;
   /** Attempts per person when a write races (default 8). */
   readonly maxAttempts?: number;
-  /** People projected at once (default 4). */
+  /** People projected at once (default 16: the work is waiting on DynamoDB). */
   readonly concurrency?: number;
 }
 
@@ -118,7 +118,7 @@ export async function projectEvents(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 4, queue.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 16, queue.length) }, worker));
   return { failed, ...counts };
 }
 

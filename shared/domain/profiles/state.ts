@@ -123,6 +123,12 @@ export type StateBounds = Pick<ProfilesConfig, 'recentlyViewedLimit' | 'cartLimi
 
 const DEFAULT_CART = '_';
 
+/**
+ * Orders (and refunds) the profile item keeps: the most recent by event time. Bounds the item; a
+ * person with more orders counts only these in the purchase features (see docs/profiles.md §1).
+ */
+export const ORDER_LIMIT = 100;
+
 function joinCart(a: CartState | undefined, b: CartState | undefined): CartState | undefined {
   if (!a) return b;
   if (!b) return a;
@@ -176,8 +182,8 @@ export function mergeProfiles(a: ProfileState, b: ProfileState, bounds: StateBou
     ...opt('csat', joinReg(a.csat, b.csat)),
     consent: joinMap(a.consent, b.consent, joinReg),
     lastSeenBy: joinMap(a.lastSeenBy, b.lastSeenBy, joinMax),
-    orders: joinMap(a.orders, b.orders, joinReg),
-    refunds: joinMap(a.refunds, b.refunds, joinReg),
+    orders: topN(joinMap(a.orders, b.orders, joinReg), ORDER_LIMIT, (r) => r),
+    refunds: topN(joinMap(a.refunds, b.refunds, joinReg), ORDER_LIMIT, (r) => r),
     carts: topN(joinMap(a.carts, b.carts, joinCart), bounds.cartLimit, (c) => c.seen),
     ...opt('checkout', joinReg(a.checkout, b.checkout)),
     tickets: joinMap(a.tickets, b.tickets, joinTicket),
