@@ -13,6 +13,8 @@ if (typeof handler !== 'function') {
 
 parentPort.on('message', async ({ id, event, requestId }) => {
   const deadline = Date.now() + timeoutMs;
+  // The parent starts the invocation's timeout now, when the handler starts.
+  parentPort.postMessage({ id, started: true });
   const context = {
     functionName,
     functionVersion: '$LATEST',

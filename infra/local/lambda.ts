@@ -22,7 +22,8 @@ export class LambdaInvocationError extends Error {
 /**
  * One AWS::Lambda::Function of the template, run from its bundled asset in a worker thread whose
  * environment is the template's variables (Refs resolved to local resources) plus the local
- * endpoints. Invocations are concurrent, like several warm instances sharing module state.
+ * endpoints. Up to `concurrency` invocations run at once, like that many warm instances (sharing module
+ * state here); more wait in a queue, as Lambda's asynchronous queue and stream pollers wait for a slot.
  */
 export class LocalFunction {
   private worker?: Worker;
@@ -33,10 +34,19 @@ export class LocalFunction {
    * afterwards, as if the process died before reporting (the side effects stay, the caller retries).
    */
   crash?: () => boolean;
+  /** How many invocations may run at once (the template's ReservedConcurrentExecutions, else the local default). */
+  readonly concurrency: number;
+  /** How many invocations may wait for a free slot before new ones are refused (TooManyRequestsException). */
+  readonly maxQueued: number;
   private readonly pending = new Map<
     string,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout }
   >();
+  private readonly queue: { event: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }[] =
+    [];
+  private running = 0;
+  /** Most invocations seen running at once (tests and the bench read it). */
+  peakRunning = 0;
 
   constructor(
     readonly logicalId: string,
@@ -45,11 +55,20 @@ export class LocalFunction {
     readonly env: Record<string, string>,
     readonly timeoutMs: number,
     readonly memoryMb: number,
-  ) {}
+    options: { readonly concurrency?: number; readonly maxQueued?: number } = {},
+  ) {
+    this.concurrency = Math.max(1, options.concurrency ?? LOCAL_DEFAULT_CONCURRENCY);
+    this.maxQueued = options.maxQueued ?? LOCAL_MAX_QUEUED;
+  }
 
   /** The function's folder under functions/ (its Powertools service name without `feltfit-`), else its logical id. */
   get functionName(): string {
     return this.env.POWERTOOLS_SERVICE_NAME?.replace(/^feltfit-/, '') ?? this.logicalId;
+  }
+
+  /** Invocations running now, and waiting for a slot. */
+  get load(): { running: number; queued: number } {
+    return { running: this.running, queued: this.queue.length };
   }
 
   /** Starts the worker; its console output goes to `logFile` when given, else to this process's console. */
@@ -86,15 +105,39 @@ export class LocalFunction {
         }
       });
     });
-    if (!loaded) return;
+    if (!loaded) {
+      for (const q of this.queue.splice(0)) q.reject(this.initFailure());
+      return;
+    }
     worker.on(
       'message',
-      (m: { id?: string; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+      (m: {
+        id?: string;
+        started?: boolean;
+        result?: unknown;
+        error?: { errorType: string; errorMessage: string };
+      }) => {
         if (!m.id) return;
         const p = this.pending.get(m.id);
         if (!p) return;
+        if (m.started) {
+          // As in Lambda, the timeout counts from the handler's start, not from the request's arrival.
+          p.timer = setTimeout(() => {
+            this.pending.delete(m.id!);
+            this.release();
+            p.reject(
+              new LambdaInvocationError(
+                this.logicalId,
+                'Sandbox.Timedout',
+                `Task timed out after ${this.timeoutMs / 1000} seconds`,
+              ),
+            );
+          }, this.timeoutMs);
+          return;
+        }
         this.pending.delete(m.id);
         clearTimeout(p.timer);
+        this.release();
         if (this.crash?.())
           p.reject(
             new LambdaInvocationError(
@@ -109,48 +152,85 @@ export class LocalFunction {
       },
     );
     worker.on('error', (err) => {
-      for (const p of this.pending.values()) p.reject(err);
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(err);
+      }
+      this.running -= this.pending.size;
       this.pending.clear();
     });
     this.worker = worker;
+    this.drain();
   }
 
-  /** Invokes the handler with an event; rejects on an unhandled error or the template's timeout. */
+  /**
+   * Invokes the handler with an event; rejects on an unhandled error or the template's timeout. At most
+   * `concurrency` invocations run at once; the others wait their turn (up to `maxQueued`).
+   */
   invoke<T = unknown>(event: unknown): Promise<T> {
-    if (this.initError) {
-      return Promise.reject(new LambdaInvocationError(this.logicalId, 'Runtime.InitError', this.initError));
+    if (this.initError) return Promise.reject(this.initFailure());
+    if (!this.worker) return Promise.reject(new Error(`function ${this.logicalId} is not started`));
+    if (this.queue.length >= this.maxQueued) {
+      return Promise.reject(
+        new LambdaInvocationError(
+          this.logicalId,
+          'TooManyRequestsException',
+          `Rate Exceeded: ${this.queue.length} invocations already waiting locally`,
+        ),
+      );
     }
-    const worker = this.worker;
-    if (!worker) return Promise.reject(new Error(`function ${this.logicalId} is not started`));
-    const id = randomUUID();
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(
-          new LambdaInvocationError(
-            this.logicalId,
-            'Sandbox.Timedout',
-            `Task timed out after ${this.timeoutMs / 1000} seconds`,
-          ),
-        );
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      worker.postMessage({ id, event, requestId: id });
+      this.queue.push({ event, resolve: resolve as (v: unknown) => void, reject });
+      this.drain();
     });
   }
 
-  /** Stops the worker; invocations still running fail at once (their timers would hold the stop). */
+  private initFailure(): LambdaInvocationError {
+    return new LambdaInvocationError(this.logicalId, 'Runtime.InitError', this.initError ?? 'init failed');
+  }
+
+  private release(): void {
+    this.running--;
+    this.drain();
+  }
+
+  /** Starts queued invocations while slots are free. */
+  private drain(): void {
+    const worker = this.worker;
+    while (worker && this.running < this.concurrency && this.queue.length) {
+      const next = this.queue.shift()!;
+      const id = randomUUID();
+      this.running++;
+      this.peakRunning = Math.max(this.peakRunning, this.running);
+      this.pending.set(id, { resolve: next.resolve, reject: next.reject });
+      worker.postMessage({ id, event: next.event, requestId: id });
+    }
+  }
+
+  /** Stops the worker; invocations still running or waiting fail at once (their timers would hold the stop). */
   async stop(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
+    const stopped = () => new Error(`function ${this.logicalId} stopped during the invocation`);
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new Error(`function ${this.logicalId} stopped during the invocation`));
+      p.reject(stopped());
     }
+    for (const q of this.queue.splice(0)) q.reject(stopped());
     this.pending.clear();
+    this.running = 0;
     await worker?.terminate();
   }
 }
+
+/**
+ * Concurrent invocations of a function without ReservedConcurrentExecutions, locally: a few per
+ * function keeps a 2-core laptop responsive while I/O-bound handlers still overlap.
+ */
+export const LOCAL_DEFAULT_CONCURRENCY = 4;
+
+/** Invocations that may wait per function before new ones are refused; bounds the memory a flood holds. */
+export const LOCAL_MAX_QUEUED = 10_000;
 
 /** Local variables every function gets: region, dummy credentials, and endpoints of local services. */
 export interface LocalEnvironment {
@@ -237,6 +317,9 @@ export function loadTemplateFunctions(
         env,
         Number(p.Timeout ?? 3) * 1000,
         Number(p.MemorySize ?? 128),
+        p.ReservedConcurrentExecutions !== undefined
+          ? { concurrency: Number(p.ReservedConcurrentExecutions) }
+          : {},
       ),
     );
   }
