@@ -57,4 +57,23 @@ describe('EventBridge pattern matching in the local runtime', () => {
       true,
     );
   });
+
+  it('matches Lambda stream filter criteria on dynamodb.NewImage attributes (exists, values)', () => {
+    const record = (image: Record<string, unknown>) => ({
+      eventName: 'MODIFY',
+      dynamodb: { Keys: { pk: { S: 'p-1' } }, NewImage: { pk: { S: 'p-1' }, ...image } },
+    });
+    const withOutbox = { dynamodb: { NewImage: { outbox: [{ exists: true }] } } };
+    expect(matchesPattern(record({ outbox: { L: [{ M: { id: { S: 'e-1' } } }] } }), withOutbox)).toBe(true);
+    expect(matchesPattern(record({}), withOutbox)).toBe(false);
+    expect(matchesPattern(record({}), { dynamodb: { NewImage: { outbox: [{ exists: false }] } } })).toBe(
+      true,
+    );
+    expect(
+      matchesPattern(record({ kind: { S: 'profile' } }), {
+        eventName: ['INSERT', 'MODIFY'],
+        dynamodb: { NewImage: { kind: { S: [{ prefix: 'prof' }] } } },
+      }),
+    ).toBe(true);
+  });
 });
