@@ -1,5 +1,5 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DependencyUnavailableError } from '../../domain/errors.js';
+import { StoreThrottledError } from '../../domain/store-errors.js';
 
 /** Retry policy for UnprocessedItems: capped exponential backoff with full jitter. */
 export interface RetryPolicy {
@@ -21,9 +21,23 @@ export const DEFAULT_RETRY: RetryPolicy = {
 const CHUNK = 25;
 const PARALLEL_CHUNKS = 4;
 
+/** Errors DynamoDB throws when a table or the account lacks capacity (after the SDK's own retries). */
+const THROTTLE_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/** True when an error thrown by a DynamoDB call means "out of capacity, retry later". */
+export function isThrottle(error: unknown): boolean {
+  return error instanceof Error && THROTTLE_ERRORS.has(error.name);
+}
+
 /**
  * Puts items with BatchWriteItem, 25 per call and a few calls in flight, retrying UnprocessedItems.
  * Items must already have distinct keys (DynamoDB rejects a request that repeats a key).
+ * Throttling (thrown, or items left unprocessed) is retried with the policy's backoff; when attempts run
+ * out it throws StoreThrottledError, and the chunks already written stay written.
  * Returns the write units DynamoDB reports (ReturnConsumedCapacity TOTAL).
  */
 export async function batchPut(
@@ -31,18 +45,27 @@ export async function batchPut(
   tableName: string,
   items: readonly Record<string, unknown>[],
   retry: RetryPolicy = DEFAULT_RETRY,
+  options: { readonly parallel?: number } = {},
 ): Promise<number> {
   const chunks: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) chunks.push(items.slice(i, i + CHUNK));
   let units = 0;
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < chunks.length) {
+    // After one chunk has failed, the others stop taking new chunks: the call fails anyway.
+    while (next < chunks.length && !failed) {
       const chunk = chunks[next++]!;
-      units += await putChunk(client, tableName, chunk, retry);
+      try {
+        units += await putChunk(client, tableName, chunk, retry);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_CHUNKS, chunks.length) }, worker));
+  const parallel = Math.max(1, options.parallel ?? PARALLEL_CHUNKS);
+  await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
   return units;
 }
 
@@ -55,18 +78,24 @@ async function putChunk(
   let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
   let units = 0;
   for (let attempt = 1; ; attempt++) {
-    const out = await client.send(
-      new BatchWriteCommand({ RequestItems: { [tableName]: requests }, ReturnConsumedCapacity: 'TOTAL' }),
-    );
-    units += (out.ConsumedCapacity ?? []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-    const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
+    let unprocessed: typeof requests;
+    try {
+      const out = await client.send(
+        new BatchWriteCommand({ RequestItems: { [tableName]: requests }, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      units += (out.ConsumedCapacity ?? []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      unprocessed = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+    } catch (err) {
+      if (!isThrottle(err)) throw err;
+      unprocessed = requests; // a throttled call wrote nothing
+    }
     if (unprocessed.length === 0) return units;
     if (attempt >= retry.maxAttempts) {
-      throw new DependencyUnavailableError(
+      throw new StoreThrottledError(
         `DynamoDB left ${unprocessed.length} items unprocessed after ${attempt} attempts`,
       );
     }
-    requests = unprocessed as typeof requests;
+    requests = unprocessed;
     const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
     await retry.sleep(Math.floor(retry.random() * cap));
   }

@@ -27,6 +27,12 @@ import type { EventPage, EventStore, PersonRef, PutEventsResult } from '../../po
 import { batchPut, DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
+/**
+ * BatchWriteItem calls in flight for one putEvents: a 2,500-message batch is 100 calls, so 8 at a
+ * time keep it near a dozen round trips deep without letting one request flood a throttled table.
+ */
+export const EVENT_WRITE_PARALLEL = 8;
+
 /** JSON bodies larger than this are stored compressed. */
 export const COMPRESS_ABOVE_BYTES = 900;
 
@@ -89,6 +95,8 @@ export class DynamoDbEventStore implements EventStore {
       readonly tableName: string;
       readonly retentionDays: number;
       readonly retry?: RetryPolicy;
+      /** BatchWriteItem calls in flight; default EVENT_WRITE_PARALLEL. */
+      readonly parallel?: number;
     },
   ) {}
 
@@ -106,6 +114,7 @@ export class DynamoDbEventStore implements EventStore {
       this.options.tableName,
       items,
       this.options.retry ?? DEFAULT_RETRY,
+      { parallel: this.options.parallel ?? EVENT_WRITE_PARALLEL },
     );
     return { stored: items.length, writeUnits };
   }

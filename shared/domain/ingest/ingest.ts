@@ -18,6 +18,7 @@ import {
   type NormalisedMessage,
   type ParsedMessage,
 } from './schemas.js';
+import { unavailableFrom, withinBudget } from './unavailable.js';
 
 /** Route of the request: one message type, or a batch. */
 export type IngestRoute = MessageType | 'batch';
@@ -47,6 +48,12 @@ export interface IngestDeps {
   readonly resolveWriteKey: (writeKey: string) => Promise<ResolvedSource | undefined>;
   readonly now: () => Date;
   readonly newId: () => string;
+}
+
+/** Per-invocation facts ingest needs beyond the request. */
+export interface IngestOptions {
+  /** Milliseconds left in the invocation (Lambda's getRemainingTimeInMillis); no deadline when absent. */
+  readonly remainingMs?: () => number;
 }
 
 /** A message the request carried that was not stored. */
@@ -161,7 +168,10 @@ async function authenticate(deps: IngestDeps, writeKey: string | undefined): Pro
       'send the write key as Basic auth (writeKey as user name) or as writeKey in the body',
     );
   }
-  const source = await deps.resolveWriteKey(writeKey);
+  // The sources table throttling or failing is not the client's fault, nor a bug: answer "retry".
+  const source = await deps.resolveWriteKey(writeKey).catch((err: unknown) => {
+    throw unavailableFrom(err);
+  });
   if (!source) throw new UnauthorizedError('invalid_write_key', 'the write key is not recognised');
   return source;
 }
@@ -169,9 +179,16 @@ async function authenticate(deps: IngestDeps, writeKey: string | undefined): Pro
 /**
  * Ingests one request. Returns the outcome when at least one message was stored; throws a ClientError
  * (after quarantining what it rejected) when the request, or every message in it, is invalid.
- * A missing or unknown write key is rejected before anything is read or stored.
+ * A missing or unknown write key is rejected before anything is read or stored. When storage throttles,
+ * fails or cannot finish before `options.remainingMs` runs low, throws IngestUnavailableError: some
+ * messages may be stored, and a retry of the same request dedupes them.
  */
-export async function ingest(deps: IngestDeps, route: IngestRoute, req: RawRequest): Promise<IngestOutcome> {
+export async function ingest(
+  deps: IngestDeps,
+  route: IngestRoute,
+  req: RawRequest,
+  options: IngestOptions = {},
+): Promise<IngestOutcome> {
   const receivedAt = deps.now();
   const headerKey = writeKeyFromAuthorization(req);
   let source = headerKey ? await authenticate(deps, headerKey) : undefined;
@@ -266,10 +283,19 @@ export async function ingest(deps: IngestDeps, route: IngestRoute, req: RawReque
     }
   });
 
-  await Promise.all([
-    valid.length > 0 ? deps.events.putEvents(valid) : undefined,
-    entries.length > 0 ? deps.quarantine.put(entries) : undefined,
-  ]);
+  try {
+    await withinBudget(
+      () =>
+        Promise.all([
+          valid.length > 0 ? deps.events.putEvents(valid) : undefined,
+          entries.length > 0 ? deps.quarantine.put(entries) : undefined,
+        ]),
+      options.remainingMs,
+    );
+  } catch (err) {
+    // Some writes may have landed: a 500 would tell the client its data failed. Ask for a retry.
+    throw unavailableFrom(err);
+  }
 
   if (route !== 'batch' && rejected[0]) {
     const first = rejected[0];

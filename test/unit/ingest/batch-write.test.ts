@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { batchPut, DEFAULT_RETRY } from '../../../shared/adapters/dynamodb/batch-write.js';
 import { DependencyUnavailableError } from '../../../shared/domain/errors.js';
+import { StoreThrottledError } from '../../../shared/domain/store-errors.js';
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ pk: `p${i}`, sk: 's' }));
 
@@ -46,5 +47,34 @@ describe('batchPut', () => {
       DependencyUnavailableError,
     );
     expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(3);
+  });
+});
+
+describe('batchPut under throttling', () => {
+  it('retries a thrown ProvisionedThroughputExceededException, then writes', async () => {
+    const { doc, mock, retry } = setup();
+    const throttle = Object.assign(new Error('throttled'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
+    mock.on(BatchWriteCommand).rejectsOnce(throttle).resolves({ UnprocessedItems: {} });
+    await batchPut(doc, 't', items(2), retry);
+    expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(2);
+  });
+
+  it('gives up with StoreThrottledError when throttling outlasts the attempts', async () => {
+    const { doc, mock, retry } = setup();
+    mock
+      .on(BatchWriteCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(batchPut(doc, 't', items(1), { ...retry, maxAttempts: 2 })).rejects.toBeInstanceOf(
+      StoreThrottledError,
+    );
+  });
+
+  it('passes other errors through unretried', async () => {
+    const { doc, mock, retry } = setup();
+    mock.on(BatchWriteCommand).rejects(Object.assign(new Error('bad'), { name: 'ValidationException' }));
+    await expect(batchPut(doc, 't', items(1), retry)).rejects.toThrow('bad');
+    expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(1);
   });
 });

@@ -100,7 +100,7 @@ describe('ingest handler', () => {
     expect(res.body).toMatchObject({ error: { issues: [expect.objectContaining({ path: ['event'] })] } });
   });
 
-  it('answers an unexpected failure with a generic 500 that reveals nothing', async () => {
+  it('answers a failing store with a retryable 503 that reveals nothing (never a 500: data may be written)', async () => {
     const { deps } = memoryDeps({
       events: {
         putEvents: async () => {
@@ -114,8 +114,9 @@ describe('ingest handler', () => {
       apiEvent('/v1/track', JSON.stringify(trackMessage()), { headers: auth }),
     );
     expect(res).toMatchObject({
-      status: 500,
-      body: { success: false, error: { code: 'internal_error', message: 'internal error' } },
+      status: 503,
+      headers: { 'retry-after': '5' },
+      body: { success: false, error: { code: 'store_unavailable', retryable: true } },
     });
     expect(JSON.stringify(res.body)).not.toContain('example.com');
     expect(lines.join('\n')).not.toContain('example.com');
