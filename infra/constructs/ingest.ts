@@ -43,7 +43,7 @@ export class Ingest extends Construct {
       description: 'Validates Segment-format messages and stores them in the events table',
       logRetentionDays: props.logRetentionDays,
       // Below the HTTP API's 30 s integration timeout, so the function itself always answers: when
-      // storage is slow it answers 503 with Retry-After 2 s before this ends (ANSWER_MARGIN_MS).
+      // storage is slow it answers 503 with Retry-After, 2 s before this ends (ANSWER_MARGIN_MS).
       timeout: Duration.seconds(20),
       environment: { RETENTION_DAYS: String(props.retentionDays) },
     });
