@@ -4,6 +4,7 @@
  *   items into the same DynamoDB Local, and their ratio;
  * - each function's bundle size; the ingest bundle's cold import time beside a bundle that only
  *   imports the DynamoDB client;
+ * - one request's latency at 100 messages and at the 2,500-message maximum;
  * - write units and AWS requests per event, and the AWS cost per million events at batch 1 and 100.
  */
 import { execFileSync } from 'node:child_process';
@@ -185,6 +186,29 @@ export async function benchIngest(): Promise<void> {
     console.log(`raw BatchWriteItem of the same items, same DynamoDB Local:      ${fmt(rawRate)} items/s`);
     console.log(
       `ratio ingest / raw: ${fmt(median(ratios), 2)} median (rounds: ${ratios.map((r) => fmt(r, 2)).join(', ')}; target ≥ 0.80)`,
+    );
+
+    // Latency of one request: a 100-message batch beside a maximum batch (2,500 compact messages,
+    // within 500 KB), posted one at a time, median of a few each, alternating so both see the same load.
+    const compact = (i: number) => ({
+      type: 'track',
+      messageId: randomUUID(),
+      userId: `user-${i % 3000}`,
+      event: 'Product Viewed',
+      properties: { product_id: `sku-${i % 700}`, price: 89.9 },
+    });
+    const latency: Record<number, number[]> = { 100: [], 2500: [] };
+    for (let r = 0; r < 5; r++) {
+      for (const size of [100, 2500]) {
+        const t0 = performance.now();
+        await post(Array.from({ length: size }, (_, i) => compact(r * 10_000 + i)));
+        latency[size]!.push(performance.now() - t0);
+      }
+    }
+    const l100 = median(latency[100]!);
+    const l2500 = median(latency[2500]!);
+    console.log(
+      `one request's latency, median of 5: 100 messages ${fmt(l100)} ms, 2,500 messages ${fmt(l2500)} ms (ratio ${fmt(l2500 / l100, 1)}; the function's timeout is 20 s, the HTTP API's 30 s)`,
     );
 
     // Write units per stored event, from the stored items' sizes (DynamoDB's 1 KB rounding).
