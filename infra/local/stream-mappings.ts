@@ -29,7 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The template's DynamoDB-stream event-source mappings, polled from DynamoDB Local's stream API and
  * delivered to the local functions the way Lambda does: batches up to BatchSize, filter criteria,
  * partial batch failures (ReportBatchItemFailures: retry from the first failed record), retries up
- * to MaximumRetryAttempts (capped at 10 locally), then the records go to the dead-letter file (the
+ * to MaximumRetryAttempts (-1: until success, backoff capped at 3 s), then the records go to the dead-letter file (the
  * mapping's on-failure destination in AWS).
  */
 export class LocalStreamMappings {
@@ -69,7 +69,8 @@ export class LocalStreamMappings {
         reportItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
           'ReportBatchItemFailures',
         ),
-        maxRetries: retries < 0 ? 10 : Math.min(retries, 10),
+        // -1 (the default) retries until the records succeed or expire, as Lambda does.
+        maxRetries: retries < 0 ? Number.POSITIVE_INFINITY : retries,
       });
     }
   }
@@ -209,7 +210,8 @@ export class LocalStreamMappings {
         );
         return;
       }
-      await sleep(Math.min(1000, 50 * 2 ** attempt));
+      // Backoff capped at a few seconds, so retrying until success does not spin.
+      await sleep(Math.min(3000, 50 * 2 ** Math.min(attempt, 10)));
     }
   }
 }
