@@ -33,12 +33,15 @@ export const TABLES = {
   },
   /**
    * Profiles: profile items, the hashed identity index, consent records, merge records, tombstones.
+   * Streamed (new images) for the transactional outbox: the publisher reads each commit's domain
+   * events from the profile item's `outbox` attribute.
    */
   profiles: {
     envVar: 'PROFILES_TABLE',
     partitionKey: 'pk',
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
+    stream: 'NEW_IMAGE',
   },
   /** Channels: send ledger, suppression list, contact-pressure counters, in-app inbox. */
   messages: {

@@ -1,11 +1,12 @@
 /**
  * DomainEvents on EventBridge: PutEvents on the bus named by `EVENT_BUS_NAME`, source
- * `feltfit.profiles`, detail type = the event's type, 10 entries per call. Entries EventBridge
- * reports as failed are retried with backoff; what still fails is thrown.
+ * `feltfit.profiles`, detail type = the event's type, 10 entries per call. The detail is the event
+ * without its type, so an outbox event's `eventId` travels in it (consumers deduplicate by it).
+ * Entries EventBridge reports as failed are retried with backoff; what still fails is thrown.
  */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DomainEventsPublishError } from '../../domain/profiles/errors.js';
-import type { DomainEvent, DomainEvents } from '../../ports/domain-events.js';
+import type { DomainEvent, DomainEvents, OutboxEvent } from '../../ports/domain-events.js';
 
 export const PROFILES_SOURCE = 'feltfit.profiles';
 const CHUNK = 10;
@@ -26,7 +27,8 @@ export class EventBridgeDomainEvents implements DomainEvents {
     this.client = options.client ?? new EventBridgeClient({});
   }
 
-  async publish(events: readonly DomainEvent[]): Promise<void> {
+  /** Publishes events (OutboxEvents keep their `eventId` in the detail), in order, 10 per call. */
+  async publish(events: readonly (DomainEvent | OutboxEvent)[]): Promise<void> {
     const entries: PutEventsRequestEntry[] = events.map(({ type, ...detail }) => ({
       EventBusName: this.options.eventBusName,
       Source: this.options.source ?? PROFILES_SOURCE,

@@ -53,6 +53,23 @@ describe('EventBridge domain events', () => {
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(4);
   });
 
+  it('keeps an outbox event’s eventId in the detail', async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    await publisher().publish([{ ...updated(1), eventId: 'ev_1' }]);
+    const entry = eb.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
+    expect(entry.DetailType).toBe('ProfileUpdated');
+    expect(JSON.parse(entry.Detail!)).toEqual({
+      profileId: 'pf_1',
+      changed: ['traits.plan'],
+      eventId: 'ev_1',
+    });
+  });
+
+  it('propagates a call that fails whole, so the caller retries the record', async () => {
+    eb.on(PutEventsCommand).rejects(new Error('socket hang up'));
+    await expect(publisher().publish([updated(1)])).rejects.toThrow('socket hang up');
+  });
+
   it('makes no call for no events', async () => {
     await publisher().publish([]);
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);

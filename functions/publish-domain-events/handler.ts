@@ -1,0 +1,23 @@
+/** Lambda entry point: wires the EventBridge publisher once per cold start. */
+import { z } from 'zod';
+import { EventBridgeDomainEvents } from '../../shared/adapters/eventbridge/domain-events.js';
+import { jsonLogger } from '../../shared/http/logger.js';
+import { createPublishDomainEventsHandler } from './app.js';
+
+/** Environment of the outbox publisher. */
+export const PublisherEnv = z.object({ EVENT_BUS_NAME: z.string().min(1) });
+
+function parseEnv(env: Record<string, string | undefined>) {
+  const parsed = PublisherEnv.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  }
+  return parsed.data;
+}
+
+const env = parseEnv(process.env);
+
+export const handler = createPublishDomainEventsHandler(
+  { events: new EventBridgeDomainEvents({ eventBusName: env.EVENT_BUS_NAME }) },
+  jsonLogger('publish-domain-events'),
+);
