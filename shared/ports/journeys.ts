@@ -77,7 +77,7 @@ export interface BanditStats {
 export interface EventOccurrence {
   readonly profileId: string;
   readonly event: string;
-  /** EventBridge event id (dedupes redeliveries). */
+  /** The event's stable id (`detail.eventId`, else the EventBridge id): dedupes redeliveries. */
   readonly eventId: string;
   /** Event time, ISO-8601. */
   readonly at: string;
@@ -98,9 +98,14 @@ export interface ExitEvents {
   ): Promise<EventOccurrence | undefined>;
 }
 
-/** Records occurrences of the events journeys wait for or exit on. */
+/**
+ * Records occurrences of the events journeys wait for or exit on. An occurrence is keyed by its
+ * event id, so a redelivery records nothing new; once its waits are resumed it is marked handled,
+ * and recording it again answers `duplicate` (resume-journeys then acts on it no more).
+ */
 export interface EventOccurrences extends ExitEvents {
-  record(occurrence: EventOccurrence): Promise<void>;
+  record(occurrence: EventOccurrence): Promise<'recorded' | 'duplicate'>;
+  markHandled(occurrence: EventOccurrence): Promise<void>;
 }
 
 /** A task token waiting for an event of a profile. */

@@ -4,7 +4,8 @@
  *   waiting token   pk 'WAIT#<profileId>#<event>'       sk '<executionId>#<step>'
  *                   token, journey, executionId, step, keyProperty?, keyValue?, until, expiresAt (until + 1 day)
  *   occurrence      pk 'OCC#<profileId>#<event>'        sk '<at ISO, normalised>#<eventId>'
- *                   eventId, at, keys (map of ids), facts (map of numbers/booleans), expiresAt (at + retention)
+ *                   eventId, at, keys (map of ids), facts (map of numbers/booleans), expiresAt (at + retention),
+ *                   handledAt (set once its waits were resumed: a redelivery then acts no more)
  *   assignment      pk 'ASSIGN#<journey>'               sk '<executionName>'
  *                   profileId, entryKey, arm, reason, experiment, started, at, expiresAt (audit retention)
  *   decision        pk 'DECISION#<profileId>'           sk '<at>#<decisionId>'
@@ -18,7 +19,7 @@
  * with one Query per (profile, event) and filtered on the key in code: a profile waits on few carts
  * at once. Writes are idempotent (same keys on redelivery), except the counters.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -182,22 +183,44 @@ export class DynamoDbMergeAliases implements MergeAliases {
 export class DynamoDbEventOccurrences implements EventOccurrences {
   constructor(private readonly options: Options & { readonly retentionDays: number }) {}
 
-  async record(o: EventOccurrence): Promise<void> {
+  async record(o: EventOccurrence): Promise<'recorded' | 'duplicate'> {
     const at = normaliseIso(o.at);
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: {
+            ...this.key(o),
+            eventId: o.eventId,
+            at,
+            keys: o.keys,
+            facts: o.facts,
+            expiresAt: epoch(at) + this.options.retentionDays * DAY,
+          },
+          // A redelivery before the first delivery finished overwrites the same item; after it, no.
+          ConditionExpression: 'attribute_not_exists(handledAt)',
+        }),
+      );
+      return 'recorded';
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return 'duplicate';
+      throw err;
+    }
+  }
+
+  async markHandled(o: EventOccurrence): Promise<void> {
     await this.options.client.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.options.tableName,
-        Item: {
-          pk: `OCC#${o.profileId}#${o.event}`,
-          sk: `${at}#${o.eventId}`,
-          eventId: o.eventId,
-          at,
-          keys: o.keys,
-          facts: o.facts,
-          expiresAt: epoch(at) + this.options.retentionDays * DAY,
-        },
+        Key: this.key(o),
+        UpdateExpression: 'SET handledAt = :now',
+        ExpressionAttributeValues: { ':now': new Date().toISOString() },
       }),
     );
+  }
+
+  private key(o: EventOccurrence) {
+    return { pk: `OCC#${o.profileId}#${o.event}`, sk: `${normaliseIso(o.at)}#${o.eventId}` };
   }
 
   async occurredSince(

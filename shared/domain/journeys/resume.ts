@@ -25,7 +25,24 @@ export function occurrenceOf(event: BusEvent): EventOccurrence | undefined {
     if (typeof v === 'string' && /Id$/.test(k) && v.length <= 256) keys[k] = v;
     else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') facts[k] = v;
   }
-  return { profileId, event: event['detail-type'], eventId: event.id, at: occurredAtOf(event), keys, facts };
+  return {
+    profileId,
+    event: event['detail-type'],
+    eventId: eventIdOf(event),
+    at: occurredAtOf(event),
+    keys,
+    facts,
+  };
+}
+
+/**
+ * The id an event is acted on once by: the detail's `eventId` (the outbox publisher's stable id, the
+ * same on every republication) when it carries one, else the bus event's `id` (older publishers and
+ * other contexts; EventBridge keeps it across its own retries).
+ */
+export function eventIdOf(event: { readonly id: string; readonly detail: Record<string, unknown> }): string {
+  const id = event.detail.eventId;
+  return typeof id === 'string' && id.length > 0 && id.length <= 256 ? id : event.id;
 }
 
 /**
@@ -41,7 +58,7 @@ export function occurredAtOf(event: {
 }
 
 export interface ResumeDeps {
-  readonly occurrences: Pick<EventOccurrences, 'record'>;
+  readonly occurrences: Pick<EventOccurrences, 'record' | 'markHandled'>;
   readonly tokens: Pick<WaitTokens, 'matching' | 'delete' | 'put' | 'waitingFor'>;
   readonly runner: Pick<JourneyRunner, 'resume'>;
   /** Merges: recorded so exit checks look under the winner too (absent: merges are ignored). */
@@ -51,7 +68,7 @@ export interface ResumeDeps {
 }
 
 export type ResumeOutcome =
-  | { readonly outcome: 'ignored'; readonly reason: 'no_profile' }
+  | { readonly outcome: 'ignored'; readonly reason: 'no_profile' | 'duplicate' }
   | {
       readonly outcome: 'handled';
       readonly resumed: number;
@@ -92,7 +109,10 @@ export async function resumeOnEvent(deps: ResumeDeps, event: BusEvent): Promise<
   }
   const occurrence = occurrenceOf(event);
   if (!occurrence) return { outcome: 'ignored', reason: 'no_profile' };
-  await deps.occurrences.record(occurrence);
+  // Act once per event id: a redelivery of an event whose waits were already resumed does nothing
+  // (a wait registered since then finds the occurrence itself when it registers).
+  if ((await deps.occurrences.record(occurrence)) === 'duplicate')
+    return { outcome: 'ignored', reason: 'duplicate' };
   const waiting = await deps.tokens.matching(occurrence.profileId, occurrence.event, occurrence.keys);
   let resumed = 0;
   let stale = 0;
@@ -109,5 +129,6 @@ export async function resumeOnEvent(deps: ResumeDeps, event: BusEvent): Promise<
     else stale++;
     await deps.tokens.delete(token);
   }
+  await deps.occurrences.markHandled(occurrence);
   return { outcome: 'handled', resumed, stale, ...(before > 0 ? { before } : {}) };
 }

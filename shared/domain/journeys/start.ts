@@ -9,7 +9,7 @@ import type { PauseCheck } from '../../ports/journey-admin.js';
 import type { Assignments, JourneyRunner } from '../../ports/journeys.js';
 import { assign, type ExperimentSplit, type GlobalControl } from '../experiments/assignment.js';
 import { type JourneyDefinition, splitOf } from './definition.js';
-import { occurredAtOf } from './resume.js';
+import { eventIdOf, occurredAtOf } from './resume.js';
 import { type BusEvent, dedupeToken, entryKeyOf, executionName, matchesTrigger } from './triggers.js';
 
 /** An EventBridge event as start-journey and resume-journeys accept it. */
@@ -40,7 +40,8 @@ export function executionInput(e: {
     entryKey: e.entryKey,
     startedAt: e.startedAt,
     trigger: {
-      eventId: e.trigger.id,
+      // The id exit checks exclude the trigger's own occurrence by (resume-journeys records it so).
+      eventId: eventIdOf(e.trigger),
       detailType: e.trigger['detail-type'],
       source: e.trigger.source,
       time: e.trigger.time,

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { effectiveDedupe, type JourneyDefinition } from './definition.js';
+import { eventIdOf, occurredAtOf } from './resume.js';
 
 /** An EventBridge event as a rule target receives it (the fields journeys use). */
 export interface BusEvent {
@@ -138,12 +139,14 @@ export function dedupeToken(journey: JourneyDefinition, event: BusEvent): string
     return `run:${event.detail.runId}`;
   }
   switch (rule.by) {
+    // The stable event id and the customer's event time: a republished event (at-least-once
+    // publishing gives it a new bus id and time) names the same execution.
     case 'event':
-      return `event:${event.id}`;
+      return `event:${eventIdOf(event)}`;
     case 'entryKey':
       return 'entry';
     case 'window': {
-      const t = Date.parse(event.time);
+      const t = Date.parse(occurredAtOf(event));
       const windowIndex = Math.floor((Number.isNaN(t) ? 0 : t) / (rule.days * 86_400_000));
       return `window:${rule.days}:${windowIndex}`;
     }

@@ -45,8 +45,14 @@ export class MemoryBandit implements BanditStats {
 
 export class MemoryOccurrences implements EventOccurrences {
   readonly items: EventOccurrence[] = [];
+  readonly handled = new Set<string>();
   async record(o: EventOccurrence) {
+    if (this.handled.has(`${o.event}#${o.eventId}`)) return 'duplicate' as const;
     if (!this.items.some((i) => i.eventId === o.eventId && i.event === o.event)) this.items.push(o);
+    return 'recorded' as const;
+  }
+  async markHandled(o: EventOccurrence) {
+    this.handled.add(`${o.event}#${o.eventId}`);
   }
   async occurredSince(
     profileId: string,
