@@ -73,9 +73,15 @@ describe('profiles through the local runtime', () => {
     // Undeclared traits are not stored.
     expect(JSON.stringify(profile!.state)).not.toContain('teal');
 
-    // The projector published the domain events journeys subscribe to.
-    const types = rt.bus.history.map((e) => e['detail-type']);
-    expect(types).toEqual(expect.arrayContaining(['ProfileUpdated', 'OrderCompleted', 'ConsentChanged']));
+    // The outbox publisher put the domain events journeys subscribe to on the bus (from the profiles
+    // table's stream, after the projector's commit).
+    const wanted = ['ProfileUpdated', 'OrderCompleted', 'ConsentChanged'];
+    const types = () => rt.bus.history.map((e) => e['detail-type']);
+    for (let i = 0; i < 60 && !wanted.every((t) => types().includes(t)); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      await rt.settle();
+    }
+    expect(types()).toEqual(expect.arrayContaining(wanted));
   });
 
   it('writes no email address or phone number in clear into any function log', () => {
