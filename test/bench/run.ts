@@ -8,6 +8,7 @@ const only = process.argv.slice(2);
 const suites: Record<string, () => Promise<void>> = {
   ingest: benchIngest,
   profiles: async () => (await import('./profiles.js')).benchProfiles(),
+  outbox: async () => (await import('./outbox.js')).benchOutbox(),
   models: async () => (await import('./models.js')).benchModels(),
   channels: async () => (await import('./channels.js')).benchChannels(),
   content: async () => (await import('./content.js')).benchContent(),
