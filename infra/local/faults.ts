@@ -3,6 +3,9 @@
  * after the handler ran, drawn from seeded generators so a test run is reproducible.
  */
 import { z } from 'zod';
+import { seededRandom } from '../../shared/domain/experiments/bandit.js';
+
+export { seededRandom };
 
 /** What to break, and how often (each rate is a share, 0–1). */
 export const Faults = z
@@ -40,18 +43,6 @@ export function parseFaults(json: string | undefined): Faults | undefined {
       `FELTFIT_FAULTS: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
   return parsed.data;
-}
-
-/** mulberry32: a small, fast generator of numbers in [0, 1); the same seed gives the same sequence. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** FNV-1a, so each fault stream (the bus, each function) gets its own seed. */

@@ -10,6 +10,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createPublishDomainEventsHandler } from '../../functions/publish-domain-events/app.js';
 import { EventBridgeDomainEvents } from '../../shared/adapters/eventbridge/domain-events.js';
 import { PRICES_USD } from '../../shared/config/prices.js';
+import { seededRandom } from '../../shared/domain/experiments/bandit.js';
 import { silentLogger } from '../../shared/http/logger.js';
 import type { OutboxEvent } from '../../shared/ports/domain-events.js';
 
@@ -22,18 +23,6 @@ const CRASH_RATE = 0.2;
 const MEMORY_GB = 0.25;
 /** Assumed PutEvents round trip inside a region, for the duration estimate (not measured here). */
 const PUT_EVENTS_MS = 30;
-
-/** Deterministic generator (mulberry32), so every run draws the same faults. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Stream records of profile commits: 1–4 domain events each, like a projector's commits. */
 function records(draw: () => number) {
@@ -61,7 +50,7 @@ function records(draw: () => number) {
 
 /** Runs the bench and prints its figures. */
 export async function benchOutbox(): Promise<void> {
-  const draw = random(14);
+  const draw = seededRandom(14); // every run draws the same faults
   const stream = records(draw);
   const expected = stream.reduce(
     (n, r) => n + (JSON.parse(r.dynamodb.NewImage.outbox.S) as unknown[]).length,
