@@ -89,3 +89,52 @@ export async function resolveTable(
   }
   return { tableName: fromFile, endpoint: runtime.dynamodbEndpoint, local: true };
 }
+
+const SECRET_VARS = { writeKey: 'FELTFIT_WRITE_KEY', adminToken: 'FELTFIT_ADMIN_TOKEN' } as const;
+type Secret = keyof typeof SECRET_VARS;
+
+async function readJsonObject(file: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Feltfit's HTTP endpoint and the secrets a command posts with: `--url`, else the running local
+ * runtime's runtime.json; each secret from its variable, else `credentials.json` (kept by `npm
+ * start`). Throws TargetNotFoundError saying what is missing and where it can come from.
+ */
+export async function resolveHttpTarget<K extends Secret>(
+  url: string | undefined,
+  env: Record<string, string | undefined>,
+  needs: readonly K[],
+): Promise<{ readonly url: string } & Record<K, string>> {
+  const dataDir = env.FELTFIT_DATA_DIR ?? '.feltfit';
+  let base = url;
+  if (!base) {
+    const runtime = await readJsonObject(join(dataDir, 'runtime.json'));
+    if (typeof runtime?.url !== 'string')
+      throw new TargetNotFoundError(
+        `no URL: pass --url URL, or start Feltfit (npm start) so ${dataDir}/runtime.json exists`,
+      );
+    base = runtime.url;
+  }
+  const file = join(dataDir, 'credentials.json');
+  const credentials = await readJsonObject(file);
+  const secrets = {} as Record<K, string>;
+  const missing: string[] = [];
+  for (const key of needs) {
+    const fromFile = credentials?.[key];
+    const value = env[SECRET_VARS[key]] || (typeof fromFile === 'string' ? fromFile : undefined);
+    if (value) secrets[key] = value;
+    else missing.push(SECRET_VARS[key]);
+  }
+  if (missing.length > 0)
+    throw new TargetNotFoundError(
+      `no credentials: set ${missing.join(' and ')} (npm start prints ${missing.length > 1 ? 'them' : 'it'}), or have ${file}`,
+    );
+  return { url: base.replace(/\/+$/, ''), ...secrets };
+}

@@ -8,8 +8,6 @@
  * `${FELTFIT_DATA_DIR:-.feltfit}/credentials.json` (written by `npm start`).
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { contentAdapters, parseContentEnv } from '../../../shared/adapters/bedrock/wiring.js';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
@@ -21,7 +19,7 @@ import { Brief, type BriefInput } from '../../../shared/domain/content/schemas.j
 import { DemoOptions } from '../../../shared/domain/demo/people.js';
 import { demoStream } from '../../../shared/domain/demo/store.js';
 import type { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
-import { resolveTable, TargetNotFoundError } from '../target.js';
+import { resolveHttpTarget, resolveTable, TargetNotFoundError } from '../target.js';
 
 const USAGE = `usage: feltfit demo [--people N] [--days D] [--seed S] [--url URL]
 
@@ -120,15 +118,6 @@ function parseFlags(args: string[]): DemoFlags | 'help' {
   return parsed.data;
 }
 
-async function readJsonFile(file: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const value = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Feltfit's URL and the two secrets the demo needs. */
 export interface DemoTarget {
   readonly url: string;
@@ -137,28 +126,11 @@ export interface DemoTarget {
 }
 
 async function resolveDemoTarget(flags: DemoFlags, env: Io['env']): Promise<DemoTarget> {
-  const dataDir = env.FELTFIT_DATA_DIR ?? '.feltfit';
-  let url = flags.url;
-  if (!url) {
-    const runtime = await readJsonFile(join(dataDir, 'runtime.json'));
-    if (typeof runtime?.url !== 'string')
-      throw new UsageError(
-        `no URL: pass --url URL, or start Feltfit (npm start) so ${dataDir}/runtime.json exists`,
-      );
-    url = runtime.url;
+  try {
+    return await resolveHttpTarget(flags.url, env, ['writeKey', 'adminToken']);
+  } catch (err) {
+    throw err instanceof TargetNotFoundError ? new UsageError(err.message) : err;
   }
-  const file = join(dataDir, 'credentials.json');
-  const credentials = await readJsonFile(file);
-  const fromFile = (key: string) =>
-    typeof credentials?.[key] === 'string' ? (credentials[key] as string) : undefined;
-  const writeKey = env.FELTFIT_WRITE_KEY || fromFile('writeKey');
-  const adminToken = env.FELTFIT_ADMIN_TOKEN || fromFile('adminToken');
-  const missing = [!writeKey && 'FELTFIT_WRITE_KEY', !adminToken && 'FELTFIT_ADMIN_TOKEN'].filter(Boolean);
-  if (missing.length > 0)
-    throw new UsageError(
-      `no credentials: set ${missing.join(' and ')} (npm start prints them), or have ${file}`,
-    );
-  return { url: url.replace(/\/+$/, ''), writeKey: writeKey!, adminToken: adminToken! };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,8 +9,7 @@
  * key from FELTFIT_WRITE_KEY, else `${FELTFIT_DATA_DIR:-.feltfit}/credentials.json`.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { type Batch, Batcher, formatSummary, ImportTally } from '../../../shared/domain/imports/batches.js';
@@ -25,6 +24,7 @@ import {
   parseSegmentLine,
 } from '../../../shared/domain/imports/lines.js';
 import { LIMITS } from '../../../shared/domain/ingest/limits.js';
+import { resolveHttpTarget, TargetNotFoundError } from '../target.js';
 
 const USAGE = `usage: feltfit import FILE [--format jsonl|csv] [--dry-run] [--batch N] [--url URL]
 
@@ -129,38 +129,17 @@ function parseFlags(args: string[]): ImportFlags | 'help' {
   return parsed.data;
 }
 
-async function readJsonFile(file: string): Promise<Record<string, unknown> | undefined> {
+async function resolveTarget(flags: ImportFlags, env: Io['env']): Promise<Target> {
   try {
-    const value = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
+    return await resolveHttpTarget(flags.url, env, ['writeKey']);
+  } catch (err) {
+    throw err instanceof TargetNotFoundError ? new UsageError(err.message) : err;
   }
 }
 
 interface Target {
   readonly url: string;
   readonly writeKey: string;
-}
-
-async function resolveTarget(flags: ImportFlags, env: Io['env']): Promise<Target> {
-  const dataDir = env.FELTFIT_DATA_DIR ?? '.feltfit';
-  let url = flags.url;
-  if (!url) {
-    const runtime = await readJsonFile(join(dataDir, 'runtime.json'));
-    if (typeof runtime?.url !== 'string')
-      throw new UsageError(
-        `no URL: pass --url URL, or start Feltfit (npm start) so ${dataDir}/runtime.json exists`,
-      );
-    url = runtime.url;
-  }
-  const file = join(dataDir, 'credentials.json');
-  const credentials = await readJsonFile(file);
-  const writeKey =
-    env.FELTFIT_WRITE_KEY || (typeof credentials?.writeKey === 'string' ? credentials.writeKey : undefined);
-  if (!writeKey)
-    throw new UsageError(`no write key: set FELTFIT_WRITE_KEY (npm start prints it), or have ${file}`);
-  return { url: url.replace(/\/+$/, ''), writeKey };
 }
 
 // ---------------------------------------------------------------------------------------------
