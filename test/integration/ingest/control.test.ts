@@ -136,6 +136,36 @@ describe('DynamoDbQuarantineStore', () => {
       code: 'invalid_cursor',
     });
   });
+
+  it('stores and counts a message once when a client re-sends the batch it was in', async () => {
+    const t = await createTestTables();
+    const store = new DynamoDbQuarantineStore({
+      client: documentClient(t.client),
+      tableName: t.tables.control,
+      retentionDays: 400,
+      now: () => new Date('2024-05-03T12:00:00Z'),
+    });
+    const message = (id: string, sha: string, at: string): QuarantineEntry => ({
+      ...entry('invalid_message', at),
+      sourceId: 'web',
+      messageId: id,
+      sha256: sha,
+    });
+    // 90 messages: more than one transaction's worth, so chunks run side by side.
+    const batch = (at: string) => Array.from({ length: 90 }, (_, i) => message(`m-${i}`, 'b'.repeat(64), at));
+    await store.put(batch('2024-05-03T10:00:00.000Z'));
+    // The retry of the same batch, plus one new message and one that reuses an id with other content.
+    await store.put([
+      ...batch('2024-05-03T10:00:05.000Z'),
+      message('m-new', 'b'.repeat(64), '2024-05-03T10:00:05.000Z'),
+      message('m-0', 'c'.repeat(64), '2024-05-03T10:00:05.000Z'),
+      entry('invalid_json', '2024-05-03T10:00:05.000Z'),
+    ]);
+    const listed = await store.list({ limit: 1000 });
+    expect(listed.items).toHaveLength(93);
+    expect(new Set(listed.items.map((i) => `${i.messageId}:${i.sha256}`)).size).toBe(93);
+    expect(await store.countsByReason()).toEqual({ invalid_message: 92, invalid_json: 1 });
+  });
 });
 
 describe('feltfit sources', () => {
