@@ -3,7 +3,8 @@
  * render empty (so `{{ traits.firstName | default: "there" }}` works) and are reported by path; a template
  * that fails to parse or render yields an error value, never a half-rendered message.
  */
-import { Liquid, type Template } from 'liquidjs';
+import type { Template } from 'liquidjs';
+import { sandboxedLiquid, type TemplateErrorCode, templateError } from './liquid.js';
 
 export interface RenderScope {
   readonly profile: { readonly profileId: string; readonly locale?: string; readonly timeZone?: string };
@@ -14,12 +15,13 @@ export interface RenderScope {
 
 export type RenderResult =
   | { readonly ok: true; readonly output: string; readonly missing: readonly string[] }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: TemplateErrorCode };
 
+// Sandboxed (./liquid.ts): no file system, allowed tags only, parse/memory/render limits.
 const engines = {
-  text: new Liquid({ strictVariables: false, strictFilters: true, ownPropertyOnly: true, cache: false }),
+  text: sandboxedLiquid({ strictVariables: false, strictFilters: true, ownPropertyOnly: true, cache: false }),
   // HTML parts escape every output by default so traits cannot inject markup.
-  html: new Liquid({
+  html: sandboxedLiquid({
     strictVariables: false,
     strictFilters: true,
     ownPropertyOnly: true,
@@ -76,7 +78,7 @@ export function renderTemplate(
     const missing = variables.filter((v) => !has(context, v)).map((v) => v.join('.'));
     return { ok: true, output: String(output), missing: [...new Set(missing)] };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.name : 'RenderError' };
+    return { ok: false, error: templateError(err).code };
   }
 }
 
@@ -86,7 +88,7 @@ export function renderParts<K extends string>(
   scope: RenderScope,
 ):
   | { ok: true; parts: Partial<Record<K, string>>; missing: string[] }
-  | { ok: false; part: K; error: string } {
+  | { ok: false; part: K; error: TemplateErrorCode } {
   const out: Partial<Record<K, string>> = {};
   const missing = new Set<string>();
   for (const [name, part] of Object.entries(parts) as [

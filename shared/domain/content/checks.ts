@@ -3,10 +3,11 @@
  * Pure: the playbook and the allowed personalisation variables come in as arguments.
  *
  * Codes: disallowed_word, competitor_name, taboo_topic, unverifiable_claim, offer_above_limit,
- * length_exceeded, sms_segments_exceeded, missing_required_element, liquid_invalid, unknown_variable.
+ * length_exceeded, sms_segments_exceeded, missing_required_element, liquid_invalid, unknown_variable,
+ * template_tag_not_allowed, template_limit_exceeded.
  */
-import { Liquid } from 'liquidjs';
 import type { BrandPlaybook } from '../../config/content.js';
+import { sandboxedLiquid, type TemplateErrorCode, templateError } from '../channels/liquid.js';
 import type { CheckFailure, CheckReport, ContentBody } from './schemas.js';
 import { textFields } from './schemas.js';
 import { findPhraseNormalised, normaliseForMatch, phraseRegex, smsSegments } from './text.js';
@@ -17,8 +18,9 @@ export interface CheckContext {
   readonly allowedVariables: readonly string[];
 }
 
-// One parser for all checks; strict filters so a misspelt filter is a Liquid error, not silence.
-const liquid = new Liquid({ strictFilters: true });
+// One parser for all checks, sandboxed like the send's (no files, allowed tags, limits); strict
+// filters so a misspelt filter is a Liquid error, not silence.
+const liquid = sandboxedLiquid({ strictFilters: true });
 
 // "25% off", "save 25%", "25 percent discount", "discount of 25%", "up to 30% off".
 const DISCOUNT_RES = [
@@ -38,15 +40,23 @@ export function largestDiscount(text: string, normalised = normaliseForMatch(tex
   return max;
 }
 
-/** Liquid variable paths a template uses (undefined when it does not parse). */
-function liquidVariables(text: string): { variables: string[] } | { error: string } {
+/**
+ * Liquid variable paths a template uses, or why the sandbox refuses it. A template with tags is also
+ * rendered once with an empty scope under the send's limits, so a loop whose size does not depend on
+ * the person (`(1..3000000)`, nested ranges) is refused here rather than at every send.
+ */
+function liquidVariables(
+  text: string,
+): { variables: string[] } | { error: { code: TemplateErrorCode; detail: string } } {
   // Without an opening delimiter Liquid sees plain text; parsing costs ~0.3 ms, so skip it.
   if (!/\{[{%]/.test(text)) return { variables: [] };
   try {
     const templates = liquid.parse(text);
-    return { variables: liquid.globalFullVariablesSync(templates) };
+    const variables = liquid.globalFullVariablesSync(templates);
+    if (/\{%/.test(text)) liquid.renderSync(templates, {});
+    return { variables };
   } catch (err) {
-    return { error: err instanceof Error ? (err.message.split(',')[0] ?? 'parse error') : 'parse error' };
+    return { error: templateError(err) };
   }
 }
 
@@ -100,7 +110,7 @@ export function runChecks(body: ContentBody, context: CheckContext): CheckReport
       );
     }
     const parsed = liquidVariables(text);
-    if ('error' in parsed) push('liquid_invalid', `${field}: ${parsed.error}`);
+    if ('error' in parsed) push(parsed.error.code, `${field}: ${parsed.error.detail}`);
     else {
       for (const v of parsed.variables) {
         if (!isAllowed(v, context.allowedVariables)) push('unknown_variable', `${field} uses "${v}"`);

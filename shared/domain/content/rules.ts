@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { BrandPlaybook, ContentChannel, ContentConfig } from '../../config/content.js';
 import type { ContentStore, OutputGuardrail } from '../../ports/content.js';
+import { ALLOWED_TAGS } from '../channels/liquid.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
 import { runChecks } from './checks.js';
 import { type CheckReport, ContentBody, type GuardrailResult } from './schemas.js';
@@ -79,9 +80,9 @@ export function checkedRules(
       detail: list(required, 'none for this channel'),
     },
     {
-      codes: ['liquid_invalid', 'unknown_variable'],
+      codes: ['liquid_invalid', 'unknown_variable', 'template_tag_not_allowed', 'template_limit_exceeded'],
       rule: 'Personalisation variables',
-      detail: `valid Liquid using only ${allowedVariables.join(', ')}`,
+      detail: `valid, sandboxed Liquid (tags ${ALLOWED_TAGS.join(', ')}; no files) using only ${allowedVariables.join(', ')}`,
     },
   ];
   const known = new Set(rules.flatMap((r) => r.codes));
