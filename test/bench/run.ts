@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<void>> = {
   journeys: async () => (await import('./journeys.js')).benchJourneys(),
   measurement: async () => (await import('./measurement.js')).benchMeasurement(),
   console: async () => (await import('./console.js')).benchConsole(),
+  load: async () => (await import('./load.js')).benchLoad(),
 };
 
 for (const [name, run] of Object.entries(suites)) {
