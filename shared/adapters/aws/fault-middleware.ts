@@ -76,7 +76,8 @@ interface MiddlewareStack {
  * middleware (finalizeRequest), so an injected throttle is retried by the SDK as a real one is.
  */
 export function addSdkFault(
-  client: { middlewareStack: MiddlewareStack },
+  // Any SDK v3 client: its stack's overloaded add() does not fit a simpler structural type.
+  client: { middlewareStack: unknown },
   kind: string,
   fault: SdkFault,
   random: () => number = seededRandom(1),
@@ -85,7 +86,7 @@ export function addSdkFault(
     const key = `${kind}:${fault.fault}`;
     injected[key] = (injected[key] ?? 0) + 1;
   };
-  client.middlewareStack.add(
+  (client.middlewareStack as MiddlewareStack).add(
     (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
       if (random() >= fault.rate) return next(args);
       count();
