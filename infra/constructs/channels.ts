@@ -130,8 +130,23 @@ export class Channels extends Construct {
         ],
       }),
     );
+    // Push: endpoints of this account's platform applications, created per device at send time.
     this.send.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish', 'sns:CreatePlatformEndpoint'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        actions: ['sns:CreatePlatformEndpoint'],
+        resources: [`arn:aws:sns:${region}:${account}:app/*`],
+      }),
+    );
+    this.send.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:Publish'],
+        resources: [`arn:aws:sns:${region}:${account}:endpoint/*`],
+      }),
+    );
+    // SMS: a publish to a phone number names no resource, so IAM matches it only against `*`. Every
+    // topic and endpoint ARN is excluded, so this statement cannot publish to a topic.
+    this.send.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], notResources: ['arn:aws:sns:*:*:*'] }),
     );
     this.send.addToRolePolicy(
       new iam.PolicyStatement({
@@ -149,9 +164,14 @@ export class Channels extends Construct {
           'The sending identity (domain or address) is the customer’s and verified outside the stack; SendEmail is still limited to this account and region.',
       },
       {
-        id: 'AwsSolutions-IAM5[Resource::*]',
+        id: `AwsSolutions-IAM5[Resource::arn:aws:sns:${r}:${a}:app/*]`,
         reason:
-          'SMS to a phone number through sns:Publish has no resource ARN; push endpoints are created per device at send time.',
+          'Push platform applications (APNs, FCM) are the customer’s, created outside the stack; limited to this account and region.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:aws:sns:${r}:${a}:endpoint/*]`,
+        reason:
+          'Push endpoints are created per device at send time (CreatePlatformEndpoint); limited to this account and region, no topics.',
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:aws:sms-voice:${r}:${a}:*]`,
@@ -197,7 +217,17 @@ export class Channels extends Construct {
       'SES events: ledger, suppression, reputation',
     );
     data.bind(feedback, 'events', 'w');
-    const feedbackDlq = observability.deadLetterQueue(this, 'ProviderFeedbackDlq', 'Provider feedback');
+    // Bounces and complaints feed suppression and the reputation pause: retried twice, kept six hours.
+    observability.asyncFailureQueue(feedback, 'provider-feedback', 'Provider feedback', {
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    const feedbackDlq = observability.deadLetterQueue(
+      this,
+      'ProviderFeedbackDlq',
+      'Provider feedback',
+      'provider-feedback-rule',
+    );
     observability.acknowledgeDeadLetterQueue(
       feedbackDlq,
       'dead-letter queue of the SES feedback rule target',

@@ -57,8 +57,23 @@ export class Intelligence extends Construct {
     props.data.bind(scorer, 'models', 'r');
     props.data.bind(scorer, 'profiles', 'rw');
     props.bus.bind(scorer);
+    // Training runs up to 15 minutes and the gates decide promotion: one retry, within six hours.
+    props.observability.asyncFailureQueue(trainer, 'train-models', 'Model training', {
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(6),
+    });
+    // Rescoring a changed profile is worth little after an hour: the nightly batch scores it anyway.
+    props.observability.asyncFailureQueue(scorer, 'score-profiles', 'Profile scoring', {
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+    });
 
-    const dlq = props.observability.deadLetterQueue(this, 'Dlq', 'Trainer and scorer triggers');
+    const dlq = props.observability.deadLetterQueue(
+      this,
+      'Dlq',
+      'Trainer and scorer triggers',
+      'intelligence-rules',
+    );
     props.observability.acknowledgeDeadLetterQueue(
       dlq,
       'dead-letter queue of the scoring and training rules and the schedules',

@@ -74,6 +74,11 @@ export class Journeys extends Construct {
       );
     }
     const resumeFn = fn('Resume', 'resume-journeys', 'Resumes keyed waits when the awaited event arrives');
+    // Both act once per eventId (execution names, handled occurrences): retrying is safe. Six hours
+    // is as long as the rule target keeps retrying delivery.
+    const asyncPolicy = { retryAttempts: 2, maxEventAge: Duration.hours(6) };
+    observability.asyncFailureQueue(start, 'start-journey', 'Journey starts', asyncPolicy);
+    observability.asyncFailureQueue(resumeFn, 'resume-journeys', 'Journey resumes', asyncPolicy);
 
     const enabled = config.journeys.filter((j) => j.enabled);
     for (const journey of enabled) {
@@ -122,7 +127,7 @@ export class Journeys extends Construct {
 
     this.campaignRun = this.campaignRunMachine(props, env);
 
-    const dlq = observability.deadLetterQueue(this, 'RulesDlq', 'Journey triggers');
+    const dlq = observability.deadLetterQueue(this, 'RulesDlq', 'Journey triggers', 'journey-rules');
     const target = (f: FeltfitFunction) =>
       new targets.LambdaFunction(f, {
         deadLetterQueue: dlq,

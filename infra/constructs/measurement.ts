@@ -51,6 +51,11 @@ export class Measurement extends Construct {
     });
     props.data.bind(recorder, 'journeys', 'rw');
     props.data.bind(recorder, 'messages', 'r');
+    // Conversions count once per eventId, so a retry cannot double-count.
+    props.observability.asyncFailureQueue(recorder, 'record-conversion', 'Conversion recorder', {
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
 
     const report = new FeltfitFunction(this, 'Report', {
       name: 'measurement-report',
@@ -61,8 +66,19 @@ export class Measurement extends Construct {
       timeout: Duration.seconds(29),
     });
     props.data.bind(report, 'journeys', 'r');
+    // The daily run republishes the day's figures: one retry, and stale after two hours (the next run
+    // comes the next day; the admin route answers synchronously and is not affected).
+    props.observability.asyncFailureQueue(report, 'measurement-report', 'Daily measurement report', {
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(2),
+    });
 
-    const dlq = props.observability.deadLetterQueue(this, 'Dlq', 'Conversion events and the daily report');
+    const dlq = props.observability.deadLetterQueue(
+      this,
+      'Dlq',
+      'Conversion events and the daily report',
+      'measurement-rules',
+    );
     props.observability.acknowledgeDeadLetterQueue(
       dlq,
       'dead-letter queue of the conversion rule and the report schedule',
@@ -106,6 +122,11 @@ export class Measurement extends Construct {
     props.data.bind(monitor, 'models', 'rw');
     props.data.bind(monitor, 'profiles', 'r');
     props.bus.bind(monitor);
+    // A ten-minute job: one retry, within two hours of the schedule.
+    props.observability.asyncFailureQueue(monitor, 'monitor-models', 'Model monitoring', {
+      retryAttempts: 1,
+      maxEventAge: Duration.hours(2),
+    });
     new scheduler.Schedule(this, 'DailyModelMonitoring', {
       description: 'Snapshots propensity scores and judges the snapshot taken a horizon ago',
       schedule: scheduler.ScheduleExpression.cron({ hour: '4', minute: '30' }),

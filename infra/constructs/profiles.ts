@@ -40,7 +40,12 @@ export class Profiles extends Construct {
     props.data.bind(this.projector, 'events', 'rw');
     props.data.bind(this.projector, 'profiles', 'rw');
 
-    const dlq = props.observability.deadLetterQueue(this, 'ProjectorDlq', 'Profile projector');
+    const dlq = props.observability.deadLetterQueue(
+      this,
+      'ProjectorDlq',
+      'Profile projector',
+      'project-profile-stream',
+    );
     this.projector.addEventSource(
       new DynamoEventSource(props.data.tables.events, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -74,7 +79,12 @@ export class Profiles extends Construct {
       timeout: Duration.seconds(60),
     });
     props.bus.bind(this.publisher);
-    const publisherDlq = props.observability.deadLetterQueue(this, 'PublisherDlq', 'Outbox publisher');
+    const publisherDlq = props.observability.deadLetterQueue(
+      this,
+      'PublisherDlq',
+      'Outbox publisher',
+      'publish-domain-events-stream',
+    );
     this.publisher.addEventSource(
       new DynamoEventSource(props.data.tables.profiles, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,

@@ -132,7 +132,7 @@ describe('functions', () => {
       sendPolicy![1].Properties.PolicyDocument as {
         Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[];
       }
-    ).Statement.filter((st) => JSON.stringify(st.Resource).includes('DataJourneysTable'));
+    ).Statement.filter((st) => JSON.stringify(st.Resource ?? '').includes('DataJourneysTable'));
     expect(statements).toEqual([
       {
         Action: 'dynamodb:UpdateItem',

@@ -1,0 +1,157 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.js';
+import { FAILURE_QUEUE_PREFIX } from '../../infra/constructs/observability.js';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Resources = Record<string, Resource>;
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  NotResource?: unknown;
+  Condition?: unknown;
+};
+
+let resources: Resources;
+
+beforeAll(() => {
+  const { stack } = buildApp();
+  // Template.fromStack runs the app's validation plugins: any unacknowledged cdk-nag finding throws.
+  resources = Template.fromStack(stack).toJSON().Resources as Resources;
+});
+
+const entries = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const refersTo = (value: unknown, id: string) => JSON.stringify(value).includes(`"${id}"`);
+const getAttId = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
+const serviceName = (r: Resource) =>
+  String(
+    (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+      ?.POWERTOOLS_SERVICE_NAME ?? '',
+  ).replace(/^feltfit-/, '');
+
+/** Functions that EventBridge rules or Scheduler schedules invoke (asynchronously, in AWS). */
+function asyncInvokedFunctionIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const [, rule] of entries('AWS::Events::Rule')) {
+    for (const t of (rule.Properties.Targets as { Arn: unknown }[] | undefined) ?? []) {
+      const id = getAttId(t.Arn);
+      if (id && resources[id]?.Type === 'AWS::Lambda::Function') ids.add(id);
+    }
+  }
+  for (const [, schedule] of entries('AWS::Scheduler::Schedule')) {
+    const id = getAttId((schedule.Properties.Target as { Arn: unknown }).Arn);
+    if (id && resources[id]?.Type === 'AWS::Lambda::Function') ids.add(id);
+  }
+  return ids;
+}
+
+function statementsOfRole(roleId: string): Statement[] {
+  return entries('AWS::IAM::Policy')
+    .filter(([, p]) => refersTo(p.Properties.Roles, roleId))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+describe('asynchronous invocations', () => {
+  it('finds the functions the issue names among the asynchronously invoked ones', () => {
+    const names = [...asyncInvokedFunctionIds()].map((id) => serviceName(resources[id]!));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'start-journey',
+        'resume-journeys',
+        'record-conversion',
+        'score-profiles',
+        'provider-feedback',
+        'train-models',
+        'measurement-report',
+        'monitor-models',
+      ]),
+    );
+  });
+
+  it('gives every asynchronously invoked function an on-failure SQS destination with bounded retries and age', () => {
+    const configs = entries('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+    for (const fnId of asyncInvokedFunctionIds()) {
+      const config = configs.find((c) => refersTo(c.FunctionName, fnId));
+      expect(config, serviceName(resources[fnId]!)).toBeDefined();
+      expect(config!.Qualifier).toBe('$LATEST');
+      expect(config!.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(config!.MaximumRetryAttempts).toBeLessThanOrEqual(2);
+      expect(config!.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(60);
+      expect(config!.MaximumEventAgeInSeconds).toBeLessThanOrEqual(6 * 3600);
+      const destination = (config!.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure
+        .Destination;
+      const queueId = getAttId(destination);
+      expect(resources[queueId!]?.Type).toBe('AWS::SQS::Queue');
+      // Each function has its own queue, named for `feltfit dlq`.
+      expect(resources[queueId!]!.Properties.QueueName).toBe(
+        `${FAILURE_QUEUE_PREFIX}${serviceName(resources[fnId]!)}`,
+      );
+      // The function's role may send to it (Lambda sends the record as the function).
+      const roleId = getAttId(resources[fnId]!.Properties.Role)!;
+      const send = statementsOfRole(roleId).find(
+        (s) => refersTo(s.Resource, queueId!) && [s.Action].flat().includes('sqs:SendMessage'),
+      );
+      expect(send).toBeDefined();
+    }
+  });
+
+  it('keeps the rule targets’ dead-letter queues for events EventBridge could not deliver', () => {
+    for (const [id, rule] of entries('AWS::Events::Rule')) {
+      for (const t of (rule.Properties.Targets as Record<string, unknown>[] | undefined) ?? []) {
+        expect(t.DeadLetterConfig, id).toBeDefined();
+      }
+    }
+  });
+
+  it('encrypts every queue with the data key, refuses plain HTTP, names it and alarms when it holds a message', () => {
+    const queues = entries('AWS::SQS::Queue');
+    expect(queues.length).toBeGreaterThanOrEqual(14);
+    const policies = entries('AWS::SQS::QueuePolicy').map(([, p]) => p.Properties);
+    const alarms = entries('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const [id, q] of queues) {
+      expect(q.Properties.KmsMasterKeyId, id).toBeDefined();
+      expect(String(q.Properties.QueueName)).toMatch(new RegExp(`^${FAILURE_QUEUE_PREFIX}[a-z-]+$`));
+      const policy = policies.find((p) => refersTo(p.Queues, id));
+      const denies = (policy?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement.find(
+        (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
+      );
+      expect(denies, `${id} enforces SSL`).toBeDefined();
+      const alarm = alarms.find(
+        (a) =>
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Dimensions).includes(`"${id}"`),
+      );
+      expect(alarm, `${id} has an alarm`).toMatchObject({
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(JSON.stringify(alarm!.AlarmActions)).toContain('ObservabilityAlarms');
+    }
+  });
+});
+
+describe('the send role', () => {
+  const sendStatements = () => {
+    const [fnId] = entries('AWS::Lambda::Function').find(([, r]) => serviceName(r) === 'send')!;
+    return statementsOfRole(getAttId(resources[fnId]!.Properties.Role)!);
+  };
+
+  it('publishes to push endpoints and phone numbers only, never to a topic', () => {
+    const publish = sendStatements().filter((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(publish).toHaveLength(2);
+    for (const s of publish) expect(s.Effect).toBe('Allow');
+    const byResource = publish.find((s) => s.Resource !== undefined)!;
+    expect(JSON.stringify(byResource.Resource)).toMatch(/:endpoint\/\*"/);
+    expect(JSON.stringify(byResource.Resource)).not.toContain('"*"');
+    // Direct-to-phone publishes have no resource ARN: allowed by excluding every SNS ARN.
+    const phone = publish.find((s) => s.Resource === undefined)!;
+    expect(phone.NotResource).toBe('arn:aws:sns:*:*:*');
+  });
+
+  it('creates platform endpoints only under this account’s platform applications', () => {
+    const create = sendStatements().filter((s) => [s.Action].flat().includes('sns:CreatePlatformEndpoint'));
+    expect(create).toHaveLength(1);
+    expect(JSON.stringify(create[0]!.Resource)).toMatch(/:app\/\*"/);
+  });
+});
