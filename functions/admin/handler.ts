@@ -1,6 +1,7 @@
 /** Lambda entry point: wires DynamoDB adapters once per cold start. */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import * as z from 'zod/mini';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { listConsoleUsers } from '../../shared/adapters/cognito/console-directory.js';
 import {
   DynamoDbCustomerCounters,
@@ -115,7 +116,9 @@ function consoleDeps(): ConsoleRoutesDeps {
   return {
     sources: { sources: sourceStore, seen: sourceSeen, now: () => new Date() },
     users: () =>
-      consoleUsers(privacyEnv, (pool) => listConsoleUsers(new CognitoIdentityProviderClient({}), pool)),
+      consoleUsers(privacyEnv, (pool) =>
+        listConsoleUsers(awsClient(CognitoIdentityProviderClient, 'cognito'), pool),
+      ),
     ...(PROFILES_TABLE && log && measurement
       ? {
           activity: {

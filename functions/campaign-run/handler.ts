@@ -4,6 +4,7 @@
  * progress).
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { DynamoDbRunStore } from '../../shared/adapters/dynamodb/campaign-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { EventBridgeCampaignEvents } from '../../shared/adapters/journey-ports/campaign.js';
@@ -19,7 +20,7 @@ export const handler = createCampaignRunHandler(
     journeys: config.journeys,
     audience: audienceSourceFromEnv(process.env),
     events: new EventBridgeCampaignEvents({
-      client: new EventBridgeClient({}),
+      client: awsClient(EventBridgeClient, 'eventbridge'),
       busName: process.env.EVENT_BUS_NAME ?? 'feltfit',
     }),
     ...(process.env.JOURNEYS_TABLE

@@ -6,6 +6,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import {
   DynamoDbAssignmentLookup,
   DynamoDbAudienceStore,
@@ -63,7 +64,7 @@ export const handler = createCampaignsHandler(
     timeScale,
     runs: new DynamoDbRunStore(journeysTable),
     executions: new StepFunctionsRunExecutions({
-      client: new SFNClient({}),
+      client: awsClient(SFNClient, 'sfn'),
       stateMachineArn: env.CAMPAIGN_STATE_MACHINE_ARN,
     }),
     assignments: new DynamoDbAssignmentLookup(journeysTable),

@@ -1,5 +1,6 @@
 /** Lambda entry point. Env: JOURNEYS_TABLE, JOURNEYS_CONFIG (JSON, optional), plus what the wired ports need. */
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
 import { StepFunctionsJourneyRunner } from '../../shared/adapters/sfn/journey-runner.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
@@ -15,7 +16,7 @@ export const handler = createJourneyStepHandler(
   {
     tokens: stores.tokens,
     occurrences: stores.occurrences,
-    runner: new StepFunctionsJourneyRunner(new SFNClient({})),
+    runner: new StepFunctionsJourneyRunner(awsClient(SFNClient, 'sfn')),
     profiles: ports.profiles,
     profileWriter: ports.profileWriter,
     bandit: stores.bandit,

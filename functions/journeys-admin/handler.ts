@@ -4,6 +4,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbJourneyPauses } from '../../shared/adapters/dynamodb/journey-pauses.js';
 import { journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
@@ -35,7 +36,7 @@ export const handler = createJourneysAdminHandler(
   {
     journeys: config.journeys,
     stateMachines: parseStateMachinesEnv(process.env, config.journeys),
-    executions: new StepFunctionsJourneyExecutions(new SFNClient({})),
+    executions: new StepFunctionsJourneyExecutions(awsClient(SFNClient, 'sfn')),
     counters: {
       arms: async (journey) => (await measurement.journeyCounters(journey)).arms,
     },

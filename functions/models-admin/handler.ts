@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
 import { EventBridgeTrainingRequests } from '../../shared/adapters/eventbridge/training-requests.js';
 import { jsonLogger } from '../../shared/http/logger.js';
@@ -17,7 +18,7 @@ export const handler = createModelsAdminHandler(
     registry: modelRegistryFromEnv(process.env),
     training: {
       requests: new EventBridgeTrainingRequests({
-        client: new EventBridgeClient({}),
+        client: awsClient(EventBridgeClient, 'eventbridge'),
         eventBusName: env.EVENT_BUS_NAME,
       }),
       now: () => new Date(),

@@ -5,6 +5,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbModelMonitorStore } from '../../shared/adapters/dynamodb/model-monitor-store.js';
 import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
@@ -22,7 +23,7 @@ const store = new DynamoDbModelMonitorStore({
   tableName: process.env.MODELS_TABLE ?? '',
   horizonDays: config.horizonDays,
 });
-const events = new EventBridgeClient({});
+const events = awsClient(EventBridgeClient, 'eventbridge');
 const busName = process.env.EVENT_BUS_NAME ?? 'feltfit';
 const metrics = new Metrics({ namespace: 'Feltfit/Measurement', serviceName: 'feltfit-monitor-models' });
 

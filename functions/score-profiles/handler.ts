@@ -4,6 +4,7 @@
  * plus what the profiles adapters need.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
 import { sageMakerWrappers } from '../../shared/adapters/sagemaker/wiring.js';
 import { parseModelsConfigEnv } from '../../shared/config/models.js';
@@ -29,7 +30,7 @@ export const handler = createScoreProfilesHandler(
     source: profiles.source,
     sink: profiles.sink,
     events: new EventBridgeScoreEvents({
-      client: new EventBridgeClient({}),
+      client: awsClient(EventBridgeClient, 'eventbridge'),
       busName: process.env.EVENT_BUS_NAME ?? 'feltfit',
     }),
     now,

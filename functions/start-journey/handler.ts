@@ -5,6 +5,7 @@
  * the console (`JOURNEY#<id>`/`STATE` on the journeys table) starts no new executions.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbJourneyPauses } from '../../shared/adapters/dynamodb/journey-pauses.js';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
@@ -37,7 +38,7 @@ export const handler = createStartJourneyHandler(
     journeys: config.journeys,
     stateMachines: parseStateMachinesEnv(process.env, config.journeys),
     control: config.experiments.globalControl,
-    runner: new StepFunctionsJourneyRunner(new SFNClient({})),
+    runner: new StepFunctionsJourneyRunner(awsClient(SFNClient, 'sfn')),
     assignments: stores.assignments,
     now: () => new Date(),
     pauses,

@@ -13,6 +13,7 @@ import { ContentConfig, defaultContentConfig } from '../../config/content.js';
 import { LocalGuardrail } from '../../domain/content/local-guardrail.js';
 import { OfflineGenerator } from '../../domain/content/offline.js';
 import type { Generator, OutputGuardrail } from '../../ports/content.js';
+import { awsClient } from '../aws/clients.js';
 import { documentClient } from '../dynamodb/client.js';
 import { DynamoDbContentStore, DynamoDbTokenBudgetStore } from '../dynamodb/content-store.js';
 import { BedrockGenerator } from './generator.js';
@@ -88,7 +89,7 @@ export function contentAdapters(env: ContentEnv, dynamo = documentClient()) {
     timeoutMs: g.timeoutMs,
   };
   // The SDK's own retries are off: withRetry owns backoff so attempts are counted once.
-  const bedrock = env.modelId || env.guardrail ? new BedrockRuntimeClient({ maxAttempts: 1 }) : undefined;
+  const bedrock = env.modelId || env.guardrail ? awsClient(BedrockRuntimeClient, 'bedrock') : undefined;
   const generator: Generator =
     env.modelId && bedrock
       ? new BedrockGenerator({

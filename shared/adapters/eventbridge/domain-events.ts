@@ -7,6 +7,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DomainEventsPublishError } from '../../domain/profiles/errors.js';
 import type { DomainEvent, DomainEvents, OutboxEvent } from '../../ports/domain-events.js';
+import { awsClient } from '../aws/clients.js';
 
 export const PROFILES_SOURCE = 'feltfit.profiles';
 const CHUNK = 10;
@@ -24,7 +25,7 @@ export class EventBridgeDomainEvents implements DomainEvents {
   private readonly client: EventBridgeClient;
 
   constructor(private readonly options: EventBridgeOptions) {
-    this.client = options.client ?? new EventBridgeClient({});
+    this.client = options.client ?? awsClient(EventBridgeClient, 'eventbridge');
   }
 
   /** Publishes events (OutboxEvents keep their `eventId` in the detail), in order, 10 per call. */

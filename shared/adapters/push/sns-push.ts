@@ -5,6 +5,7 @@
  */
 import { CreatePlatformEndpointCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { ProviderResult, PushMessage, PushSender } from '../../ports/channels.js';
+import { awsClient } from '../aws/clients.js';
 import { providerFailure } from '../ses/provider-error.js';
 
 /** The `MessageStructure: json` payload for APNS (or APNS_SANDBOX) and FCM (GCM key). */
@@ -30,7 +31,7 @@ export class SnsPushSender implements PushSender {
       readonly platformApplicationArns: { ios?: string; android?: string };
       readonly apnsSandbox?: boolean;
     },
-    private readonly client = options.client ?? new SNSClient({}),
+    private readonly client = options.client ?? awsClient(SNSClient, 'sns'),
   ) {}
 
   private async endpointArn(token: string, applicationArn: string): Promise<string> {

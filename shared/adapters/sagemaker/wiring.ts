@@ -3,6 +3,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { ModelsConfig } from '../../config/models.js';
 import type { PredictorWrappers } from '../../domain/models/scoring.js';
 import type { Logger } from '../../http/logger.js';
+import { awsClient } from '../aws/clients.js';
 import { ClvPredictionSchema, PropensityPrediction, sageMakerPredictor } from './predictor.js';
 
 /**
@@ -12,7 +13,7 @@ import { ClvPredictionSchema, PropensityPrediction, sageMakerPredictor } from '.
 export function sageMakerWrappers(
   config: Pick<ModelsConfig, 'clv' | 'propensity' | 'sagemaker'>,
   logger: Logger,
-  client: Pick<SageMakerRuntimeClient, 'send'> = new SageMakerRuntimeClient({}),
+  client: Pick<SageMakerRuntimeClient, 'send'> = awsClient(SageMakerRuntimeClient, 'sagemaker'),
 ): PredictorWrappers {
   const timeoutMs = config.sagemaker.timeoutMs;
   const clvEndpoint = config.clv.sagemakerEndpoint;

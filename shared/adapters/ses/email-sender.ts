@@ -4,6 +4,7 @@
  */
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import type { EmailMessage, EmailSender, ProviderResult } from '../../ports/channels.js';
+import { awsClient } from '../aws/clients.js';
 import { buildMime } from '../outbox/mime.js';
 import { providerFailure } from './provider-error.js';
 
@@ -70,7 +71,7 @@ export class SesEmailSender implements EmailSender {
       readonly configurationSet?: string;
       readonly mode?: 'simple' | 'raw';
     } = {},
-    private readonly client = options.client ?? new SESv2Client({}),
+    private readonly client = options.client ?? awsClient(SESv2Client, 'ses'),
   ) {}
 
   async sendEmail(message: EmailMessage): Promise<ProviderResult> {

@@ -11,6 +11,7 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { ExecutionReader, ExecutionState } from '../../ports/activity.js';
+import { awsClient } from '../aws/clients.js';
 
 /** `arn:…:stateMachine:<name>` + execution name → `arn:…:execution:<name>:<execution>`. */
 export function executionArnOf(stateMachineArn: string, executionName: string): string {
@@ -21,7 +22,7 @@ export class StepFunctionsExecutionReader implements ExecutionReader {
   constructor(
     /** Journey id → state machine ARN (the journeys construct's `JOURNEY_STATE_MACHINES`). */
     private readonly stateMachines: Readonly<Record<string, string>>,
-    private readonly client: SFNClient = new SFNClient({}),
+    private readonly client: SFNClient = awsClient(SFNClient, 'sfn'),
   ) {}
 
   async describe(journey: string, executionName: string): Promise<ExecutionState | undefined> {

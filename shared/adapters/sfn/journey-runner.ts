@@ -11,6 +11,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { JourneyRunner, StartOutcome } from '../../ports/journeys.js';
+import { awsClient } from '../aws/clients.js';
 
 /** Error names that mean the token can no longer be completed. */
 export const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
@@ -24,7 +25,7 @@ const errorName = (err: unknown) => (err instanceof Error ? err.name : '');
 
 /** Step Functions implementation of JourneyRunner. */
 export class StepFunctionsJourneyRunner implements JourneyRunner {
-  constructor(private readonly client: SFNClient = new SFNClient({})) {}
+  constructor(private readonly client: SFNClient = awsClient(SFNClient, 'sfn')) {}
 
   async start(request: { stateMachineArn: string; name: string; input: unknown }): Promise<StartOutcome> {
     try {

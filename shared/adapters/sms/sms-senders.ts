@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import type { ProviderResult, SmsMessage, SmsSender } from '../../ports/channels.js';
+import { awsClient } from '../aws/clients.js';
 import { providerFailure } from '../ses/provider-error.js';
 
 const SNS_REJECTIONS = {
@@ -49,7 +50,7 @@ export class SnsSmsSender implements SmsSender {
       readonly senderId?: string;
       readonly originationNumber?: string;
     } = {},
-    private readonly client = options.client ?? new SNSClient({}),
+    private readonly client = options.client ?? awsClient(SNSClient, 'sms'),
   ) {}
 
   async sendSms(message: SmsMessage): Promise<ProviderResult> {
@@ -100,7 +101,7 @@ export class EumSmsSender implements SmsSender {
       readonly originationIdentity: string;
       readonly configurationSet?: string;
     },
-    private readonly client = options.client ?? new PinpointSMSVoiceV2Client({}),
+    private readonly client = options.client ?? awsClient(PinpointSMSVoiceV2Client, 'sms'),
   ) {}
 
   async sendSms(message: SmsMessage): Promise<ProviderResult> {
