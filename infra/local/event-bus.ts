@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { type LocalQueueStore, queueNameOfArn } from './async-invoke.js';
 import { matchesPattern } from './event-pattern.js';
 import type { FaultInjector } from './faults.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver } from './template.js';
@@ -23,7 +24,7 @@ interface LocalRule {
   id: string;
   bus: string;
   pattern: Record<string, unknown>;
-  targets: { id: string; arn: string; input?: string; inputPath?: string }[];
+  targets: { id: string; arn: string; input?: string; inputPath?: string; deadLetterQueue?: string }[];
 }
 
 /** Something a rule target ARN can be delivered to (a local function, a state machine, …). */
@@ -33,7 +34,10 @@ export type TargetInvoker = (arn: string, payload: unknown) => Promise<void> | u
  * The template's EventBridge buses and rules, in process, behind a PutEvents endpoint the unchanged
  * AWS SDK reaches through AWS_ENDPOINT_URL_EVENTBRIDGE. Delivery is asynchronous, as in AWS; each
  * event is matched against every enabled rule on its bus, and targets are retried twice before the
- * event is written to the dead-letter file.
+ * event goes to the target's dead-letter queue (the local queue store, with the attributes EventBridge
+ * sets: RULE_ARN, TARGET_ARN, ERROR_MESSAGE, …), or to `dead-letters/eventbridge.jsonl` for a target
+ * without one. A function target with an EventInvokeConfig resolves once its own retries and
+ * on-failure destination are done (infra/local/async-invoke.ts), as Lambda accepts the event at once.
  */
 export class LocalEventBus {
   private readonly rules: LocalRule[] = [];
@@ -48,6 +52,8 @@ export class LocalEventBus {
     private readonly deadLetterDir: string,
     /** Injected PutEvents failures (FELTFIT_FAULTS), on the HTTP endpoint only. */
     private readonly faults?: FaultInjector,
+    /** Where targets' dead-letter queues keep their messages. */
+    private readonly queues?: LocalQueueStore,
   ) {
     for (const [id, bus] of resolver.ofType('AWS::Events::EventBus')) {
       const name = String(bus.Properties?.Name ?? id);
@@ -77,12 +83,17 @@ export class LocalEventBus {
     this.bindTargets = () => {
       for (const rule of this.rules) {
         const p = resolver.template.Resources[rule.id]?.Properties ?? {};
-        rule.targets = ((p.Targets as Record<string, unknown>[] | undefined) ?? []).map((t) => ({
-          id: String(t.Id),
-          arn: String(resolver.resolve(t.Arn)),
-          ...(t.Input ? { input: String(resolver.resolve(t.Input)) } : {}),
-          ...(t.InputPath ? { inputPath: String(t.InputPath) } : {}),
-        }));
+        rule.targets = ((p.Targets as Record<string, unknown>[] | undefined) ?? []).map((t) => {
+          const dlqArn = (t.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn;
+          const deadLetterQueue = dlqArn ? queueNameOfArn(String(resolver.resolve(dlqArn))) : undefined;
+          return {
+            id: String(t.Id),
+            arn: String(resolver.resolve(t.Arn)),
+            ...(deadLetterQueue ? { deadLetterQueue } : {}),
+            ...(t.Input ? { input: String(resolver.resolve(t.Input)) } : {}),
+            ...(t.InputPath ? { inputPath: String(t.InputPath) } : {}),
+          };
+        });
       }
     };
   }
@@ -151,12 +162,33 @@ export class LocalEventBus {
             lastError = err;
           }
         }
-        if (lastError) await this.deadLetter(rule.id, target.id, event, lastError);
+        if (lastError) await this.deadLetter(rule.id, target, event, lastError);
       }
     }
   }
 
-  private async deadLetter(rule: string, target: string, event: BusEvent, err: unknown): Promise<void> {
+  private async deadLetter(
+    rule: string,
+    t: LocalRule['targets'][number],
+    event: BusEvent,
+    err: unknown,
+  ): Promise<void> {
+    const target = t.id;
+    if (t.deadLetterQueue && this.queues) {
+      // The message EventBridge sends to a target's DLQ: the event as the body, why in the attributes.
+      await this.queues.send(t.deadLetterQueue, JSON.stringify(event), {
+        RULE_ARN: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${rule}`,
+        TARGET_ARN: t.arn,
+        ERROR_CODE: 'INVOCATION_FAILED',
+        ERROR_MESSAGE: err instanceof Error ? err.message : String(err),
+        EXHAUSTED_RETRY_CONDITION: 'MaximumRetryAttemptsExhausted',
+        RETRY_ATTEMPTS: '2',
+      });
+      console.error(
+        `local bus: delivery to ${target} failed after retries (rule ${rule}); event in queue ${t.deadLetterQueue}`,
+      );
+      return;
+    }
     await mkdir(this.deadLetterDir, { recursive: true });
     const line = JSON.stringify({
       rule,

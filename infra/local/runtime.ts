@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LocalAsyncInvoker, LocalLambdaApi, LocalQueueStore } from './async-invoke.js';
 import { consoleAssetDir } from './console.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTemplateTables } from './dynamodb-tables.js';
@@ -77,6 +78,12 @@ export interface Runtime {
   readonly streams: LocalStreamMappings;
   /** The template's state machines and their executions. */
   readonly stepFunctions: LocalStepFunctions;
+  /** Local SQS queues (failure destinations, rule DLQs), durable under `dataDir/queues`. */
+  readonly queues: LocalQueueStore;
+  /** Asynchronous invocations with the template's retries and on-failure destinations; `stats` counts them. */
+  readonly asyncInvoker: LocalAsyncInvoker;
+  /** The local Lambda Invoke endpoint (AWS_ENDPOINT_URL_LAMBDA for an SDK client). */
+  readonly lambdaEndpoint: string;
   /** The template's EventBridge Scheduler schedules on the scaled clock (`list()`: name, expression, nextRun). */
   readonly schedules: LocalSchedules;
   /** Resolves when streams and the bus have nothing left in flight (tests wait on it). */
@@ -122,6 +129,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     let functions = new Map<string, LocalFunction>();
     const byArn = (arn: string) =>
       [...functions.values()].find((f) => arn.endsWith(`:function:${f.logicalId}`));
+    // Rule targets and schedules invoke functions asynchronously: the template's EventInvokeConfig
+    // retries and on-failure queues apply (kept in dataDir/queues, read by `feltfit dlq`).
+    const queues = new LocalQueueStore(join(dataDir, 'queues'));
+    const asyncInvoker = new LocalAsyncInvoker(resolver, queues, options.timeScale ?? 1);
+    const invokeAsync = (arn: string, payload: unknown) => {
+      const fn = byArn(arn);
+      return fn ? asyncInvoker.invoke(fn, payload) : undefined;
+    };
+    const lambdaApi = new LocalLambdaApi(() => functions, asyncInvoker);
+    const lambdaEndpoint = await lambdaApi.listen();
+    cleanups.push(() => lambdaApi.close());
     const stepFunctions = new LocalStepFunctions(resolver, () => functions, options.timeScale ?? 1);
     const sfnEndpoint = await stepFunctions.listen();
     cleanups.push(() => stepFunctions.close());
@@ -133,25 +151,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           stepFunctions.startExecution(arn, JSON.stringify(payload));
           return Promise.resolve();
         }
-        return byArn(arn)
-          ?.invoke(payload)
-          .then(() => undefined);
+        return invokeAsync(arn, payload);
       },
       deadLetterDir,
       faults,
+      queues,
     );
     const busEndpoint = await bus.listen();
     cleanups.push(() => bus.close());
     // Schedules invoke functions asynchronously, as Scheduler's Lambda target does.
-    const schedules = new LocalSchedules(
-      resolver,
-      (arn, payload) =>
-        byArn(arn)
-          ?.invoke(payload)
-          .then(() => undefined),
-      deadLetterDir,
-      options.timeScale ?? 1,
-    );
+    const schedules = new LocalSchedules(resolver, invokeAsync, deadLetterDir, options.timeScale ?? 1);
 
     const secrets = new LocalSecrets(resolver, join(dataDir, 'secrets'));
     const secretsPort = await secrets.listen();
@@ -235,6 +244,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           sfnEndpoint,
           // The CLI puts events (e.g. `feltfit models train`) on the local bus through this endpoint.
           busEndpoint,
+          // `feltfit dlq`: the local failure queues and the Lambda Invoke endpoint it redrives through.
+          queuesDir: queues.dir,
+          lambdaEndpoint,
           eventBusName: [...functions.values()].map((f) => f.env.EVENT_BUS_NAME).find(Boolean),
           stateMachines: Object.fromEntries(
             stepFunctions.stateMachineArns.map((a) => [a.split(':').pop(), a]),
@@ -272,6 +284,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       streams,
       stepFunctions,
       schedules,
+      queues,
+      asyncInvoker,
+      lambdaEndpoint,
       settle,
       stop,
     };

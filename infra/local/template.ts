@@ -132,12 +132,16 @@ export function bindPassiveResources(resolver: Resolver): void {
       case 'AWS::SES::ConfigurationSet':
         resolver.bind(id, { ref: String(p.Name ?? id) });
         break;
-      case 'AWS::SQS::Queue':
+      case 'AWS::SQS::Queue': {
+        // Named as in AWS, so the local failure queues (infra/local/async-invoke.ts) carry the names
+        // `feltfit dlq` shows for a deployed stack.
+        const name = String(p.QueueName ?? id);
         resolver.bind(id, {
-          ref: `http://localhost/queue/${id}`,
-          attrs: { Arn: arn('sqs', id), QueueName: id, QueueUrl: `http://localhost/queue/${id}` },
+          ref: `http://localhost/queue/${name}`,
+          attrs: { Arn: arn('sqs', name), QueueName: name, QueueUrl: `http://localhost/queue/${name}` },
         });
         break;
+      }
       case 'AWS::SNS::Topic':
         resolver.bind(id, {
           ref: arn('sns', String(p.TopicName ?? id)),
