@@ -3,6 +3,7 @@
  * after the handler ran, drawn from seeded generators so a test run is reproducible.
  */
 import { z } from 'zod';
+import { parseSdkFaults, SDK_CLIENT_KINDS } from '../../shared/adapters/aws/fault-middleware.js';
 import { seededRandom } from '../../shared/domain/experiments/bandit.js';
 
 export { seededRandom };
@@ -14,6 +15,18 @@ export const Faults = z
     putEventsFailureRate: z.number().min(0).max(1).optional(),
     /** Per function (its folder name under functions/): share of invocations that fail after the handler ran. */
     crashRate: z.record(z.string().min(1), z.number().min(0).max(1)).optional(),
+    /**
+     * Per AWS SDK client kind, inside every function: a share of calls throttled, failed with a 500,
+     * or carried out with their answer lost (timeout). See shared/adapters/aws/fault-middleware.ts.
+     */
+    sdk: z
+      .partialRecord(
+        z.enum(SDK_CLIENT_KINDS),
+        z
+          .object({ fault: z.enum(['throttle', 'error', 'timeout']), rate: z.number().min(0).max(1) })
+          .strict(),
+      )
+      .optional(),
     /** Seed of the generators (default 1). */
     seed: z.number().int().optional(),
   })
@@ -28,14 +41,35 @@ export class FaultsConfigError extends Error {
   }
 }
 
-/** Parses FELTFIT_FAULTS (JSON); undefined when unset or empty. */
-export function parseFaults(json: string | undefined): Faults | undefined {
-  if (!json?.trim()) return undefined;
+/**
+ * Parses FELTFIT_FAULTS; undefined when unset or empty. Two forms: JSON (every option), or the
+ * compact list of SDK faults `dynamodb=throttle:0.1,eventbridge=error:0.05,ses=timeout:0.02[,seed=7]`.
+ */
+export function parseFaults(text: string | undefined): Faults | undefined {
+  const json = text?.trim();
+  if (!json) return undefined;
   let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (cause) {
-    throw new FaultsConfigError('FELTFIT_FAULTS must be JSON, e.g. {"putEventsFailureRate":0.2}', { cause });
+  if (json.startsWith('{')) {
+    try {
+      raw = JSON.parse(json);
+    } catch (cause) {
+      throw new FaultsConfigError('FELTFIT_FAULTS must be JSON, e.g. {"putEventsFailureRate":0.2}', {
+        cause,
+      });
+    }
+  } else {
+    const seed = /(?:^|,)\s*seed=(-?\d+)\s*(?=,|$)/.exec(json);
+    try {
+      raw = {
+        sdk: parseSdkFaults(json.replace(/(?:^|,)\s*seed=-?\d+\s*(?=,|$)/, '')),
+        ...(seed ? { seed: Number(seed[1]) } : {}),
+      };
+    } catch (cause) {
+      throw new FaultsConfigError(
+        `FELTFIT_FAULTS must be JSON or a list like dynamodb=throttle:0.1,ses=timeout:0.02: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
   }
   const parsed = Faults.safeParse(raw);
   if (!parsed.success)
@@ -43,6 +77,15 @@ export function parseFaults(json: string | undefined): Faults | undefined {
       `FELTFIT_FAULTS: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
   return parsed.data;
+}
+
+/** The FELTFIT_SDK_FAULTS value the local runtime gives every function; undefined without SDK faults. */
+export function sdkFaultsEnv(faults: Faults | undefined): string | undefined {
+  const entries = Object.entries(faults?.sdk ?? {});
+  if (entries.length === 0) return undefined;
+  return [...entries.map(([kind, f]) => `${kind}=${f!.fault}:${f!.rate}`), `seed=${faults?.seed ?? 1}`].join(
+    ',',
+  );
 }
 
 /** FNV-1a, so each fault stream (the bus, each function) gets its own seed. */

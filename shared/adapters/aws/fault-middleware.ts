@@ -25,12 +25,30 @@ export type SdkFaults = Readonly<Record<string, SdkFault>>;
 
 const FAULTS = new Set(['throttle', 'error', 'timeout']);
 
+/** The client kinds awsClient builds (its ClientKind), the names a fault list may use. */
+export const SDK_CLIENT_KINDS = [
+  'dynamodb',
+  'eventbridge',
+  'sfn',
+  'ses',
+  'sns',
+  'sms',
+  'sqs',
+  'bedrock',
+  'sagemaker',
+  'cognito',
+  'secrets',
+] as const;
+
+/** The variable the local runtime gives its functions: `client=fault:rate,…[,seed=N]`. */
+export const SDK_FAULTS_ENV = 'FELTFIT_SDK_FAULTS';
+
 /**
  * Parses `dynamodb=throttle:0.1,eventbridge=error:0.05,ses=timeout:0.02`; throws an Error naming
  * the bad part. Kinds are those of awsClient (dynamodb, eventbridge, sfn, ses, sns, sms, sqs,
  * bedrock, sagemaker, cognito, secrets).
  */
-export function parseSdkFaults(spec: string, kinds: readonly string[]): SdkFaults {
+export function parseSdkFaults(spec: string, kinds: readonly string[] = SDK_CLIENT_KINDS): SdkFaults {
   const out: Record<string, SdkFault> = {};
   for (const part of spec
     .split(',')
@@ -99,4 +117,29 @@ export function addSdkFault(
     },
     { step: 'deserialize', name: 'feltfitInjectedFault', priority: 'low' },
   );
+}
+
+/** FNV-1a, so each function and client kind draws from its own stream. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The fault of one client kind from FELTFIT_SDK_FAULTS, with a generator seeded per function
+ * (AWS_LAMBDA_FUNCTION_NAME) and kind; undefined when the variable is unset or names no such kind.
+ */
+export function sdkFaultFromEnv(
+  kind: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { fault: SdkFault; random: () => number } | undefined {
+  const spec = env[SDK_FAULTS_ENV];
+  if (!spec) return undefined;
+  const seedPart = /(?:^|,)\s*seed=(-?\d+)\s*(?:,|$)/.exec(spec);
+  const faults = parseSdkFaults(spec.replace(/(?:^|,)\s*seed=-?\d+\s*(?=,|$)/, ''));
+  const fault = faults[kind];
+  if (!fault) return undefined;
+  const seed = Number(seedPart?.[1] ?? 1);
+  return { fault, random: seededRandom(seed ^ hash(`${env.AWS_LAMBDA_FUNCTION_NAME ?? ''}:${kind}`)) };
 }

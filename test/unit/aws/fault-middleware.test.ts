@@ -1,7 +1,12 @@
 import { Readable } from 'node:stream';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { addSdkFault, injected, parseSdkFaults } from '../../../shared/adapters/aws/fault-middleware.js';
+import {
+  addSdkFault,
+  injected,
+  parseSdkFaults,
+  sdkFaultFromEnv,
+} from '../../../shared/adapters/aws/fault-middleware.js';
 
 const KINDS = ['dynamodb', 'eventbridge', 'ses'];
 
@@ -86,5 +91,21 @@ describe('addSdkFault', () => {
     expect(failed).toBeGreaterThan(60);
     expect(failed).toBeLessThan(140);
     expect(sent).toHaveLength(400 - failed);
+  });
+});
+
+describe('sdkFaultFromEnv', () => {
+  it('reads the kind from FELTFIT_SDK_FAULTS with a seeded stream per function and kind', () => {
+    const env = {
+      FELTFIT_SDK_FAULTS: 'seed=7,dynamodb=throttle:0.5,ses=timeout:0.1',
+      AWS_LAMBDA_FUNCTION_NAME: 'f',
+    };
+    expect(sdkFaultFromEnv('ses', env)?.fault).toEqual({ fault: 'timeout', rate: 0.1 });
+    expect(sdkFaultFromEnv('sns', env)).toBeUndefined();
+    expect(sdkFaultFromEnv('dynamodb', {})).toBeUndefined();
+    const draws = (e: Record<string, string>) =>
+      Array.from({ length: 10 }, sdkFaultFromEnv('dynamodb', e)!.random);
+    expect(draws(env)).toEqual(draws(env));
+    expect(draws(env)).not.toEqual(draws({ ...env, AWS_LAMBDA_FUNCTION_NAME: 'g' }));
   });
 });

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../../../infra/local/event-bus.js';
-import { FaultInjector, FaultsConfigError, parseFaults, seededRandom } from '../../../infra/local/faults.js';
+import {
+  FaultInjector,
+  FaultsConfigError,
+  parseFaults,
+  sdkFaultsEnv,
+  seededRandom,
+} from '../../../infra/local/faults.js';
 import { LocalFunction } from '../../../infra/local/lambda.js';
 import { Resolver } from '../../../infra/local/template.js';
 
@@ -28,7 +34,27 @@ describe('fault injection: configuration', () => {
     expect(() => parseFaults('{"putEventsFailureRate":2}')).toThrow(FaultsConfigError);
     expect(() => parseFaults('{"putEventsFailureRate":2}')).toThrow(/FELTFIT_FAULTS: putEventsFailureRate/);
     expect(() => parseFaults('{"crashrate":{}}')).toThrow(/FELTFIT_FAULTS/);
-    expect(() => parseFaults('not json')).toThrow(/FELTFIT_FAULTS must be JSON/);
+    expect(() => parseFaults('not json')).toThrow(/FELTFIT_FAULTS must be JSON or a list/);
+    expect(() => parseFaults('{not json')).toThrow(/FELTFIT_FAULTS must be JSON/);
+  });
+
+  it('reads the compact list of SDK faults and hands it to the functions', () => {
+    const faults = parseFaults('dynamodb=throttle:0.1,eventbridge=error:0.05,ses=timeout:0.02,seed=9');
+    expect(faults).toEqual({
+      sdk: {
+        dynamodb: { fault: 'throttle', rate: 0.1 },
+        eventbridge: { fault: 'error', rate: 0.05 },
+        ses: { fault: 'timeout', rate: 0.02 },
+      },
+      seed: 9,
+    });
+    expect(sdkFaultsEnv(faults)).toBe('dynamodb=throttle:0.1,eventbridge=error:0.05,ses=timeout:0.02,seed=9');
+    expect(sdkFaultsEnv({ putEventsFailureRate: 0.1 })).toBeUndefined();
+    expect(() => parseFaults('dynamodb=slow:0.1')).toThrow(/'slow' is not a fault/);
+    expect(parseFaults('{"sdk":{"bedrock":{"fault":"error","rate":0.3}}}')).toEqual({
+      sdk: { bedrock: { fault: 'error', rate: 0.3 } },
+    });
+    expect(() => parseFaults('{"sdk":{"s3":{"fault":"error","rate":0.3}}}')).toThrow(/FELTFIT_FAULTS: sdk/);
   });
 
   it('draws the same faults from the same seed, and other faults from another', () => {
