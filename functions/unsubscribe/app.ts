@@ -1,14 +1,22 @@
 /**
  * `GET /v1/unsubscribe?token=…` shows a confirmation page with a POST form (link scanners prefetch GETs,
  * so a GET never unsubscribes). `POST /v1/unsubscribe?token=…` unsubscribes: the RFC 8058 one-click post
- * (body `List-Unsubscribe=One-Click`) or the page's form. Invalid or expired tokens answer 400 with a code.
+ * (body `List-Unsubscribe=One-Click`) or the page's form. `GET /v1/preferences?token=…` lists the
+ * person's marketing channels, each subscribed one with an unsubscribe form. Invalid or expired tokens
+ * answer 400 with a code.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { claimsOf, type UnsubscribeDeps, unsubscribe } from '../../shared/domain/channels/unsubscribe.js';
+import {
+  claimsOf,
+  preferencesOf,
+  type UnsubscribeDeps,
+  unsubscribe,
+} from '../../shared/domain/channels/unsubscribe.js';
 import { ClientError, NotFoundError } from '../../shared/domain/errors.js';
 import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
+import type { RecipientSource } from '../../shared/ports/channels.js';
 
 const CHANNEL_NAMES = {
   email: 'marketing email',
@@ -39,14 +47,59 @@ function bodyText(event: APIGatewayProxyEventV2): string {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
-/** Builds the handler from its dependencies. */
-export function createUnsubscribeHandler(deps: UnsubscribeDeps, logger: Logger) {
+function rejected(err: unknown, logger: Logger, what: string): APIGatewayProxyStructuredResultV2 {
+  if (!(err instanceof ClientError)) throw err;
+  logger.info(`${what} link rejected`, { code: err.code });
+  return page(
+    400,
+    'This link does not work',
+    `<p>${escapeHtml(err.message)}.</p><p data-code="${err.code}">Code: ${err.code}</p>`,
+    err.code,
+  );
+}
+
+/** The preference page: each marketing channel, subscribed ones with a form posting to unsubscribe. */
+async function preferencesPage(
+  deps: UnsubscribeDeps & { recipients: RecipientSource },
+  token: string | undefined,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const prefs = await preferencesOf(deps, token);
+  if (!prefs.found) {
+    return page(200, 'Your preferences', '<p>We hold no marketing preferences for you.</p>');
+  }
+  const rows = prefs.channels.map((c) => {
+    const name = escapeHtml(CHANNEL_NAMES[c.channel]);
+    if (!c.unsubscribeToken) {
+      return `<li data-channel="${c.channel}" data-subscribed="false">${name}: not subscribed</li>`;
+    }
+    // Relative to /v1/preferences, so it posts to this API's /v1/unsubscribe whatever its host.
+    const action = `unsubscribe?token=${encodeURIComponent(c.unsubscribeToken)}`;
+    return `<li data-channel="${c.channel}" data-subscribed="true">${name}: subscribed <form method="post" action="${escapeHtml(action)}" style="display:inline"><input type="hidden" name="token" value="${escapeHtml(c.unsubscribeToken)}"><button type="submit">Unsubscribe</button></form></li>`;
+  });
+  return page(200, 'Your preferences', `<ul>${rows.join('')}</ul>`);
+}
+
+/** Builds the handler from its dependencies; `recipients` serves the preference page. */
+export function createUnsubscribeHandler(
+  deps: UnsubscribeDeps & { readonly recipients?: RecipientSource },
+  logger: Logger,
+) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpErrorHandler(logger))
     .handler(async (event) => {
       const method = event.requestContext?.http?.method ?? 'GET';
       const form = new URLSearchParams(bodyText(event));
       const token = event.queryStringParameters?.token ?? form.get('token') ?? undefined;
+      if ((event.rawPath ?? '').endsWith('/preferences')) {
+        if (method !== 'GET' || !deps.recipients) {
+          throw new NotFoundError('unknown_route', 'no such preferences route');
+        }
+        try {
+          return await preferencesPage({ ...deps, recipients: deps.recipients }, token);
+        } catch (err) {
+          return rejected(err, logger, 'preferences');
+        }
+      }
       if (method === 'GET') {
         try {
           const claims = claimsOf(deps.secret, token, deps.now());
@@ -57,14 +110,7 @@ export function createUnsubscribeHandler(deps: UnsubscribeDeps, logger: Logger) 
             `<p>Stop receiving ${CHANNEL_NAMES[claims.channel]} from us?</p><form method="post" action="${escapeHtml(action)}"><input type="hidden" name="token" value="${escapeHtml(token ?? '')}"><button type="submit">Unsubscribe</button></form>`,
           );
         } catch (err) {
-          if (!(err instanceof ClientError)) throw err;
-          logger.info('unsubscribe link rejected', { code: err.code });
-          return page(
-            400,
-            'This link does not work',
-            `<p>${escapeHtml(err.message)}.</p><p data-code="${err.code}">Code: ${err.code}</p>`,
-            err.code,
-          );
+          return rejected(err, logger, 'unsubscribe');
         }
       }
       if (method !== 'POST') throw new NotFoundError('unknown_route', 'no such unsubscribe route');

@@ -1,13 +1,17 @@
 /**
  * Lambda entry point of the unsubscribe function. Withdrawals become consent events on the events table
  * (env EVENTS_TABLE, PROFILES_TABLE, PROFILES_CONFIG optional, RETENTION_DAYS optional), which the
- * profile projector applies; the use case also writes the suppression entry.
+ * profile projector applies; the use case also writes the suppression entry. The preference page reads
+ * the person's consent from the profiles table.
  */
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSuppressionList } from '../../shared/adapters/dynamodb/message-suppression.js';
 import { parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
 import { loadSecret } from '../../shared/adapters/outbox/channel-wiring.js';
-import { profileConsentRecorderFromEnv } from '../../shared/adapters/profiles/wiring.js';
+import {
+  profileConsentRecorderFromEnv,
+  profileRecipientSourceFromEnv,
+} from '../../shared/adapters/profiles/wiring.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createUnsubscribeHandler } from './app.js';
 
@@ -17,6 +21,7 @@ const client = documentClient();
 export const handler = createUnsubscribeHandler(
   {
     consent: profileConsentRecorderFromEnv(process.env, client),
+    recipients: profileRecipientSourceFromEnv(process.env, client),
     suppressions: new DynamoDbSuppressionList({ client, tableName: env.MESSAGES_TABLE }),
     secret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),
     now: () => new Date(),

@@ -64,6 +64,8 @@ export const ChannelsConfig = z.object({
     postalAddress: z.string().min(1),
     /** Public base URL of the unsubscribe endpoint, e.g. https://api.example.com/v1/unsubscribe. */
     unsubscribeUrl: z.url(),
+    /** Public URL of the preference page; default: `preferences` beside `unsubscribeUrl`. */
+    preferencesUrl: z.url().optional(),
     /** Mailbox for `List-Unsubscribe: <mailto:…>`; optional. */
     unsubscribeMailto: z.string().min(3).optional(),
     /** How long an unsubscribe link keeps working (CAN-SPAM asks for at least 30 days). */

@@ -11,6 +11,8 @@ export interface RenderScope {
   readonly traits: Readonly<Record<string, unknown>>;
   readonly features: Readonly<Record<string, unknown>>;
   readonly message: Readonly<Record<string, string>>;
+  /** Top-level variables (`unsubscribe_url`, `preferences_url`, `product`, …; ./variables.ts). */
+  readonly variables?: Readonly<Record<string, unknown>>;
 }
 
 export type RenderResult =
@@ -70,8 +72,10 @@ export function renderTemplate(
     const { templates, variables } = compile(kind, source);
     // Content is written against `profile.traits.*` / `profile.features.*` (the content checks'
     // allowed variables); the short forms `traits.*` / `features.*` work too.
+    const { variables: topLevel, ...named } = scope;
     const context = {
-      ...scope,
+      ...topLevel,
+      ...named,
       profile: { ...scope.profile, traits: scope.traits, features: scope.features },
     };
     const output = engines[kind].renderSync(templates, context) as unknown;

@@ -1,6 +1,7 @@
 /** Send request and outcome: the contract between journeys (Step Functions) and the send function. */
 import { z } from 'zod';
 import { Channel } from '../../config/channels.js';
+import { TemplateContext } from './variables.js';
 
 /** An approved content variant, as the content context hands it over. */
 export const ContentVariant = z.object({
@@ -62,6 +63,8 @@ export const SendRequest = z.object({
     .string()
     .regex(/^[a-z][A-Za-z0-9]{0,39}$/)
     .optional(),
+  /** What the copy's `product.*`, `order.*` and `offer.*` variables render (docs/channels.md). */
+  context: TemplateContext.optional(),
 });
 export type SendRequest = z.infer<typeof SendRequest>;
 export type SendRequestInput = z.input<typeof SendRequest>;

@@ -37,14 +37,15 @@ import type {
   SuppressionList,
 } from '../../ports/channels.js';
 import { recordOutcome } from '../activity/counters.js';
+import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { evaluateCaps, nextPressureSends } from './caps.js';
-import { addressHash } from './hashing.js';
+import { addressHashes as hashesOf } from './hashing.js';
 import { isValidTimeZone, weeklyWindow } from './quiet-hours.js';
-import { type RenderScope, renderParts } from './render.js';
+import { renderParts } from './render.js';
 import { REASONS, type SendOutcome, type SendRequest, type SkipReason } from './schemas.js';
 import { smsSegments } from './sms-segments.js';
 import { checkQuietHoursAtSpeed, journeyTime } from './time-scale.js';
-import { signUnsubscribeToken } from './tokens.js';
+import { signTemplateLinks, templateScope } from './variables.js';
 
 export interface SendDeps {
   readonly recipients: RecipientSource;
@@ -58,6 +59,8 @@ export interface SendDeps {
   readonly inbox: Pick<InboxStore, 'put'>;
   readonly config: ChannelsConfig;
   readonly unsubscribeSecret: string;
+  /** Hashes the recipient's address for the suppression lookup (every key of a rotation). */
+  readonly hasher: KeyedHasher;
   readonly metrics: ChannelMetrics;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly now: () => Date;
@@ -124,9 +127,9 @@ function hasAddress(recipient: Recipient, channel: Channel): boolean {
   }
 }
 
-function addressHashes(recipient: Recipient, channel: Channel): string[] {
-  if (channel === 'email' && recipient.email) return [addressHash('email', recipient.email)];
-  if (channel === 'sms' && recipient.phone) return [addressHash('phone', recipient.phone)];
+function addressHashes(hasher: KeyedHasher, recipient: Recipient, channel: Channel): string[] {
+  if (channel === 'email' && recipient.email) return hashesOf(hasher, 'email', recipient.email);
+  if (channel === 'sms' && recipient.phone) return hashesOf(hasher, 'phone', recipient.phone);
   return [];
 }
 
@@ -241,7 +244,7 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
 
   // 2. Suppression.
   const entries = await deps.suppressions.find({
-    addressHashes: addressHashes(recipient, channel),
+    addressHashes: addressHashes(deps.hasher, recipient, channel),
     profileId: recipient.profileId,
     channel,
   });
@@ -440,28 +443,18 @@ function prepare(
   const { content, channel } = request;
   const marketing = request.purpose === 'marketing';
   const cfg = deps.config;
-  const message: Record<string, string> = { messageId };
-  let unsubscribeUrl: string | undefined;
-  if (marketing && channel === 'email') {
-    const exp = Math.floor(now.getTime() / 1000) + cfg.email.unsubscribeTokenDays * 86_400;
-    const token = signUnsubscribeToken(deps.unsubscribeSecret, {
-      profileId: recipient.profileId,
-      channel,
-      exp,
-    });
-    unsubscribeUrl = `${cfg.email.unsubscribeUrl}?token=${encodeURIComponent(token)}`;
-    message.unsubscribeUrl = unsubscribeUrl;
-  }
-  const scope: RenderScope = {
-    profile: {
-      profileId: recipient.profileId,
-      ...(recipient.locale ? { locale: recipient.locale } : {}),
-      ...(recipient.timeZone ? { timeZone: recipient.timeZone } : {}),
-    },
-    traits: recipient.traits,
-    features: recipient.features,
-    message,
-  };
+  // The same signed links go into the copy's variables and, for marketing email, the footer and headers.
+  const links = signTemplateLinks(deps.unsubscribeSecret, cfg.email, recipient.profileId, channel, now);
+  const unsubscribeUrl = marketing && channel === 'email' ? links.unsubscribeUrl : undefined;
+  const scope = templateScope({
+    recipient,
+    messageId,
+    links,
+    context: request.context,
+    action: request.action,
+    discount: request.discount,
+    now,
+  });
   const text = (source: string | undefined) =>
     source === undefined ? undefined : { source, kind: 'text' as const };
 

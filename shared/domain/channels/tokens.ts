@@ -1,6 +1,7 @@
 /**
  * HMAC-signed tokens: `base64url(payload).base64url(HMAC-SHA256(secret, base64url(payload)))`, verified in
- * constant time. Unsubscribe links carry `u1.<channel>.<exp>.<profileId>`; the in-app inbox token, which
+ * constant time. Unsubscribe links carry `u1.<channel>.<exp>.<profileId>`, preference-page links
+ * `p1.<exp>.<profileId>` (the page signs per-channel unsubscribe tokens itself); the in-app inbox token, which
  * the customer's backend signs, carries `<profileId>.<exp>` (exp in epoch seconds).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -68,6 +69,32 @@ export function verifyUnsubscribeToken(
   const exp = Number(match[2]);
   if (exp * 1000 <= now.getTime()) return { ok: false, code: 'expired' };
   return { ok: true, value: { profileId: match[3]!, channel: channel.data, exp } };
+}
+
+/** Claims of a preference-page link: whose preferences, until when (epoch seconds). */
+export interface PreferencesClaims {
+  readonly profileId: string;
+  readonly exp: number;
+}
+
+/** The signed token of a preference-page link. */
+export function signPreferencesToken(secret: string, claims: PreferencesClaims): string {
+  return signPayload(secret, `p1.${claims.exp}.${claims.profileId}`);
+}
+
+/** Verifies a preference-page token: signature, shape and expiry. */
+export function verifyPreferencesToken(
+  secret: string,
+  token: string,
+  now: Date,
+): Verified<PreferencesClaims> {
+  const payload = verifyPayload(secret, token);
+  if (!payload.ok) return payload;
+  const match = /^p1\.(\d{1,12})\.(.+)$/s.exec(payload.value);
+  if (!match) return { ok: false, code: 'malformed' };
+  const exp = Number(match[1]);
+  if (exp * 1000 <= now.getTime()) return { ok: false, code: 'expired' };
+  return { ok: true, value: { profileId: match[2]!, exp } };
 }
 
 /** Signs an inbox token (what the customer's backend does; used by tests and tools). */

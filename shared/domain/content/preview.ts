@@ -2,8 +2,9 @@
  * A variant rendered for one person (or a sample person) the way the send function would render it:
  * the same Liquid renderer and scope (shared/domain/channels/render.ts — `profile`, `traits`,
  * `features`, `message`), the same additions (preheader, the marketing email's postal-address and
- * unsubscribe footer, the SMS opt-out line). The unsubscribe link is a placeholder: a preview signs
- * no token. Nothing is sent or recorded.
+ * unsubscribe footer, the SMS opt-out line). The template variables are the send's
+ * (shared/domain/channels/variables.ts); the unsubscribe and preference links are placeholders, as a
+ * preview signs no token. Nothing is sent or recorded.
  */
 import { z } from 'zod';
 import type { ChannelsConfig } from '../../config/channels.js';
@@ -12,6 +13,7 @@ import type { ContentStore } from '../../ports/content.js';
 import { type RenderScope, renderParts } from '../channels/render.js';
 import { withHtmlFooter, withOptOut, withPreheader } from '../channels/send.js';
 import { smsEncoding, smsSegments } from '../channels/sms-segments.js';
+import { preferencesBaseUrl, templateScope } from '../channels/variables.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
 import { ContentBody, textFields } from './schemas.js';
 
@@ -33,6 +35,11 @@ export const SAMPLE_PERSON = {
   profileId: 'sample',
   traits: { firstName: 'Alex', lastName: 'Sample', city: 'Leeds' },
   features: { cart: { value: 64.5, items: 2 }, rfm: { segment: 'loyal' } },
+  context: {
+    product: { name: 'Merino DK', url: 'https://example.com/products/merino-dk', price: 12.5 },
+    order: { id: 'SAMPLE-1001', eta: 'Thursday' },
+    offer: { code: 'SAMPLE10', percent: 10 },
+  },
 } as const;
 
 /** A rendered preview, or why the copy does not render (as the send would skip it: `render_failed`). */
@@ -82,34 +89,36 @@ export async function previewVariant(deps: PreviewDeps, id: string, raw: unknown
   const content = request.edited ?? variant.content;
   if (!content)
     throw new NotFoundError('no_content', 'the guardrail blocked this variant: nothing to render');
+  // A preview signs no token: the links are placeholders that show where they point.
+  const marketing = request.purpose === 'marketing';
+  const unsubscribeUrl = `${deps.channels.email.unsubscribeUrl}?token=preview`;
+  const links = {
+    unsubscribeUrl,
+    preferencesUrl: `${preferencesBaseUrl(deps.channels.email)}?token=preview`,
+  };
+  const now = new Date();
   let scope: RenderScope;
   let person: Preview['person'];
   if (request.profileId) {
     const recipient = await deps.recipients.getRecipient(request.profileId);
     if (!recipient) throw new NotFoundError('profile_not_found', 'no such person');
     person = { kind: 'profile', profileId: recipient.profileId };
-    scope = {
-      profile: {
-        profileId: recipient.profileId,
-        ...(recipient.locale ? { locale: recipient.locale } : {}),
-        ...(recipient.timeZone ? { timeZone: recipient.timeZone } : {}),
-      },
-      traits: recipient.traits,
-      features: recipient.features,
-      message: {},
-    };
+    scope = templateScope({ recipient, messageId: 'preview', links, now });
   } else {
     person = { kind: 'sample' };
-    scope = {
-      profile: { profileId: SAMPLE_PERSON.profileId },
-      traits: SAMPLE_PERSON.traits,
-      features: SAMPLE_PERSON.features,
-      message: {},
-    };
+    scope = templateScope({
+      recipient: {
+        profileId: SAMPLE_PERSON.profileId,
+        consent: {},
+        traits: SAMPLE_PERSON.traits,
+        features: SAMPLE_PERSON.features,
+      },
+      messageId: 'preview',
+      links,
+      context: SAMPLE_PERSON.context,
+      now,
+    });
   }
-  const marketing = request.purpose === 'marketing';
-  const unsubscribeUrl = `${deps.channels.email.unsubscribeUrl}?token=preview`;
-  if (marketing && content.type === 'email') scope = { ...scope, message: { unsubscribeUrl } };
   const head = { variantId: variant.id, channel: variant.channel, person, purpose: request.purpose };
   const text = (source: string) => ({ source, kind: 'text' as const });
 

@@ -169,8 +169,11 @@ describe('a preview for a person', () => {
     expect(res.body.email.html).toContain(defaultChannelsConfig.email.postalAddress);
     expect(res.body.email.html).toContain('>Unsubscribe</a>');
     expect(res.body.email.text).toContain('Hello Ann, cart 42');
-    // The send's scope has no `unsubscribe_url`: the preview says so rather than hiding it.
-    expect(res.body.missing).toContain('unsubscribe_url');
+    // The copy's own link renders like the send's, with the preview's placeholder token.
+    expect(res.body.email.html).toContain(
+      `<a href="${defaultChannelsConfig.email.unsubscribeUrl}?token=preview">x</a>`,
+    );
+    expect(res.body.missing).not.toContain('unsubscribe_url');
   });
 
   it('uses a sample person without a profile id, and escapes traits in HTML', async () => {
