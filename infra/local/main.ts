@@ -32,6 +32,12 @@ async function main(): Promise<void> {
     ...(faults ? { faults } : {}),
   });
   if (faults) console.log(`feltfit: fault injection on: ${JSON.stringify(faults)}`);
+  const { loaded, resumed, unreadable } = runtime.resumed;
+  if (loaded || unreadable.length)
+    console.log(
+      `feltfit: ${resumed} running journey execution(s) resumed, ${loaded - resumed} ended kept` +
+        (unreadable.length ? `; ${unreadable.length} unreadable file(s) skipped (see above)` : ''),
+    );
 
   console.log(`feltfit: write key (source "local"): ${writeKey}`);
   console.log(`feltfit: admin token: ${adminToken}`);

@@ -13,7 +13,7 @@ import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
 import { LocalSchedules } from './schedules.js';
 import { LocalSecrets } from './secrets.js';
-import { LocalStepFunctions } from './step-functions.js';
+import { LocalStepFunctions, type ResumeReport } from './step-functions.js';
 import { LocalStreamMappings } from './stream-mappings.js';
 import { type Assembly, readAssembly, synthesize } from './synth.js';
 import { bindPassiveResources, Resolver } from './template.js';
@@ -78,6 +78,8 @@ export interface Runtime {
   readonly streams: LocalStreamMappings;
   /** The template's state machines and their executions. */
   readonly stepFunctions: LocalStepFunctions;
+  /** What was read back from the data directory on start (executions resumed, files skipped). */
+  readonly resumed: ResumeReport;
   /** Local SQS queues (failure destinations, rule DLQs), durable under `dataDir/queues`. */
   readonly queues: LocalQueueStore;
   /** Asynchronous invocations with the template's retries and on-failure destinations; `stats` counts them. */
@@ -140,7 +142,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const lambdaApi = new LocalLambdaApi(() => functions, asyncInvoker);
     const lambdaEndpoint = await lambdaApi.listen();
     cleanups.push(() => lambdaApi.close());
-    const stepFunctions = new LocalStepFunctions(resolver, () => functions, options.timeScale ?? 1);
+    // Executions are kept in the data directory and resume on the next start, unless DynamoDB is in
+    // memory: the data they refer to would be gone.
+    const stepFunctions = new LocalStepFunctions(
+      resolver,
+      () => functions,
+      options.timeScale ?? 1,
+      options.inMemory ? {} : { stateDir: join(dataDir, 'step-functions') },
+    );
     const sfnEndpoint = await stepFunctions.listen();
     cleanups.push(() => stepFunctions.close());
     // Rule targets: functions are invoked asynchronously, state machines get a new execution.
@@ -200,6 +209,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await fn.start(options.functionLogs === 'files' ? join(logDir, `${fn.logicalId}.log`) : undefined);
       cleanups.push(() => fn.stop());
     }
+    // Executions kept from the last run carry on where they were, now that their functions answer;
+    // on stop, durable ones stay RUNNING on disk (see step-functions.ts).
+    const resumed = stepFunctions.resume();
     // On stop (cleanups run in reverse): after the stream pollers, before the functions, let events
     // already on the bus reach their targets (at most a few seconds) instead of dead-lettering them
     // against stopped functions; then end the executions still running, while their functions can
@@ -219,7 +231,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     cleanups.push(async () => streamsClient.destroy());
-    const streams = new LocalStreamMappings(resolver, functions, streamsClient, deadLetterDir);
+    // Checkpoints live with the streams they index: not kept when DynamoDB is in memory.
+    const streams = new LocalStreamMappings(
+      resolver,
+      functions,
+      streamsClient,
+      deadLetterDir,
+      options.inMemory ? undefined : join(dataDir, 'stream-checkpoints'),
+    );
     streams.start();
     cleanups.push(() => streams.stop());
 
@@ -283,6 +302,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       bus,
       streams,
       stepFunctions,
+      resumed,
       schedules,
       queues,
       asyncInvoker,

@@ -1,7 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { z } from 'zod';
 import { LambdaInvocationError, type LocalFunction } from './lambda.js';
+import { readJsonDir, readJsonFile, type UnreadableStateFile, writeJsonAtomic } from './state-files.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver } from './template.js';
 
 // aws-local-stepfunctions uses Promise.withResolvers, which Node.js 20 lacks.
@@ -51,6 +55,93 @@ interface LocalStateMachine {
   /** The definition as deployed (DescribeStateMachine's `definition`). */
   text: string;
   createdAt: Date;
+  /** sha256 of `text`: the name its definition is kept under in the state directory. */
+  hash: string;
+}
+
+/**
+ * Where a durable execution is: the top-level state it last entered, that state's raw input, and
+ * for a wait (Wait, computed Wait, task-token wait) the wall-clock time it ends.
+ */
+interface Cursor {
+  state: string;
+  input: Json;
+  enteredAt: string;
+  deadline?: number;
+}
+
+/** An execution as kept in `<stateDir>/executions/<state machine>/<name>.json`. */
+const StoredExecution = z.object({
+  version: z.literal(1),
+  executionArn: z.string(),
+  stateMachineArn: z.string(),
+  name: z.string(),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']),
+  startDate: z.iso.datetime(),
+  stopDate: z.iso.datetime().optional(),
+  input: z.string(),
+  output: z.string().optional(),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+  states: z.array(z.string()),
+  history: z.array(
+    z.object({
+      id: z.number().int(),
+      previousEventId: z.number().int(),
+      timestamp: z.iso.datetime(),
+      type: z.string(),
+      name: z.string().optional(),
+      error: z.string().optional(),
+      cause: z.string().optional(),
+    }),
+  ),
+  /** sha256 of the deployed definition it runs (`<stateDir>/definitions/<hash>.json`). */
+  definition: z.string().regex(/^[0-9a-f]{64}$/),
+  cursor: z
+    .object({
+      state: z.string(),
+      input: z.json(),
+      enteredAt: z.iso.datetime(),
+      deadline: z.number().optional(),
+    })
+    .optional(),
+});
+type StoredExecution = z.infer<typeof StoredExecution>;
+
+const StoredDefinition = z.looseObject({
+  StartAt: z.string(),
+  States: z.record(z.string(), z.looseObject({ Type: z.string() })),
+});
+
+/** What the local Step Functions keep about an execution besides what DescribeExecution shows. */
+interface Durable {
+  definition: AslDefinition;
+  hash: string;
+  cursor?: Cursor;
+  /** Stopped by the runtime stopping (not StopExecution): stays RUNNING on disk and resumes on start. */
+  suspended: boolean;
+  /** The end a computed wait computed for the state it runs (see localWait). */
+  waitDeadline?: { state: string; deadline: number };
+}
+
+/** What `resume()` found in the state directory. */
+export interface ResumeReport {
+  /** Executions read back (every status). */
+  readonly loaded: number;
+  /** RUNNING executions restarted at the state they were in. */
+  readonly resumed: number;
+  /** Files that could not be read: reported and skipped. */
+  readonly unreadable: readonly UnreadableStateFile[];
+}
+
+/** Options of the local Step Functions. */
+export interface LocalStepFunctionsOptions {
+  /**
+   * Folder executions are kept in (`npm start`: `<data dir>/step-functions`). Set, every execution
+   * is written on start, on each state it enters and on its end, and `resume()` restarts those still
+   * running; unset, executions live in memory only.
+   */
+  readonly stateDir?: string;
 }
 
 /**
@@ -94,6 +185,12 @@ class ServiceError extends Error {
  *   timestamp or a path (Timestamp, TimestampPath, SecondsPath) runs as a local task that sleeps the
  *   remaining time × `timeScale`, so a journey waiting until its reorder window still waits, only
  *   shorter.
+ * - Durable with `stateDir` (docs/operations.md#durable-local-journeys): an execution is written to
+ *   disk (tmp + rename) when it starts, enters a top-level state and ends; `resume()` reads them
+ *   back. The interpreter cannot start at a state, so a RUNNING execution resumes on a copy of its
+ *   definition whose StartAt is the state it was in, run with that state's input: a Wait waits what
+ *   was left of it by the wall clock (a wait that ended while stopped fires at once), a task-token
+ *   wait keeps its deadline, any other Task runs again (at least once, as Lambda tasks are retried).
  */
 /** The resource of the local task a computed Wait state becomes. */
 const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::feltfit-local:wait';
@@ -102,13 +199,17 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, LocalStateMachine>();
   readonly executions = new Map<string, LocalExecution>();
   private readonly tokens = new Map<string, { resolve: (v: Json) => void; reject: (e: Error) => void }>();
+  private readonly durable = new Map<string, Durable>();
+  private readonly stateDir: string | undefined;
   private server?: Server;
 
   constructor(
     resolver: Resolver,
     private readonly functions: () => Map<string, LocalFunction>,
     private readonly timeScale = 1,
+    options: LocalStepFunctionsOptions = {},
   ) {
+    this.stateDir = options.stateDir;
     for (const [id, res] of resolver.ofType('AWS::StepFunctions::StateMachine')) {
       const name = String(res.Properties?.StateMachineName ?? id);
       const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
@@ -121,13 +222,21 @@ export class LocalStepFunctions {
         const subs = (resolver.resolve(p.DefinitionSubstitutions ?? {}) ?? {}) as Record<string, string>;
         text = text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (m, k: string) => (k in subs ? String(subs[k]) : m));
         const arn = resolver.ref(id);
+        const definition = JSON.parse(text) as AslDefinition;
+        const hash = createHash('sha256').update(text).digest('hex');
         this.machines.set(arn, {
           arn,
           name: arn.split(':').pop()!,
-          definition: JSON.parse(text) as AslDefinition,
+          definition,
           text,
           createdAt: new Date(),
+          hash,
         });
+        // Executions run on the definition they started with, as in AWS, also after a redeploy.
+        if (this.stateDir) {
+          const file = join(this.stateDir, 'definitions', `${hash}.json`);
+          if (!existsSync(file)) writeJsonAtomic(file, definition);
+        }
       }
     };
   }
@@ -165,8 +274,105 @@ export class LocalStepFunctions {
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, execution);
-    execution.done = this.run(machine, execution);
+    this.durable.set(executionArn, { definition: machine.definition, hash: machine.hash, suspended: false });
+    // On disk before it runs: the name stays taken across a restart.
+    this.persist(execution);
+    execution.done = this.run(execution);
     return execution;
+  }
+
+  /**
+   * Reads the executions kept in the state directory and restarts those still RUNNING at the state
+   * they were in. Call once, after `load()` and once the functions answer.
+   */
+  resume(): ResumeReport {
+    if (!this.stateDir) return { loaded: 0, resumed: 0, unreadable: [] };
+    const { values, unreadable } = readJsonDir(join(this.stateDir, 'executions'), StoredExecution);
+    for (const u of unreadable) console.error(`local step functions: skipped ${u.path}: ${u.reason}`);
+    let resumed = 0;
+    // Oldest first, so ListExecutions (newest first) keeps its order.
+    values.sort((a, b) => Date.parse(a.startDate) - Date.parse(b.startDate));
+    for (const stored of values) {
+      if (this.executions.has(stored.executionArn)) continue;
+      const execution = fromStored(stored);
+      this.executions.set(execution.executionArn, execution);
+      let definition = this.definitionByHash(stored.definition);
+      if (!definition) {
+        const machine = this.machines.get(stored.stateMachineArn);
+        if (machine && stored.status === 'RUNNING')
+          console.error(
+            `local step functions: ${stored.name}: its definition is gone, resuming on the deployed one`,
+          );
+        definition = machine?.definition;
+      }
+      if (!definition) {
+        if (stored.status === 'RUNNING') {
+          this.end(execution, 'States.Runtime', `state machine ${stored.stateMachineArn} is not deployed`);
+          this.durable.set(execution.executionArn, {
+            definition: { StartAt: '', States: {} },
+            hash: stored.definition,
+            suspended: false,
+          });
+          this.persist(execution);
+        }
+        continue;
+      }
+      this.durable.set(execution.executionArn, {
+        definition,
+        hash: stored.definition,
+        ...(stored.cursor ? { cursor: stored.cursor as Cursor } : {}),
+        suspended: false,
+      });
+      if (stored.status !== 'RUNNING') continue;
+      resumed++;
+      execution.done = this.run(execution, stored.cursor as Cursor | undefined);
+    }
+    return { loaded: values.length, resumed, unreadable };
+  }
+
+  private definitionByHash(hash: string): AslDefinition | undefined {
+    for (const m of this.machines.values()) if (m.hash === hash) return m.definition;
+    if (!this.stateDir) return undefined;
+    const read = readJsonFile(join(this.stateDir, 'definitions', `${hash}.json`), StoredDefinition);
+    if (read && 'unreadable' in read)
+      console.error(`local step functions: skipped ${read.unreadable.path}: ${read.unreadable.reason}`);
+    return read && 'value' in read ? (read.value as unknown as AslDefinition) : undefined;
+  }
+
+  /** Marks an execution FAILED with `error` (used when it cannot be resumed). */
+  private end(execution: LocalExecution, error: string, cause: string): void {
+    execution.status = 'FAILED';
+    execution.error = error;
+    execution.cause = cause;
+    execution.stopDate = new Date();
+    const id = execution.history.length + 1;
+    execution.history.push({
+      id,
+      previousEventId: id - 1,
+      timestamp: execution.stopDate,
+      type: 'ExecutionFailed',
+      error,
+      cause,
+    });
+    console.error(`local step functions: ${execution.name} failed: ${error}: ${cause}`);
+  }
+
+  /** Writes the execution to the state directory (nothing without one, or once suspended). */
+  private persist(execution: LocalExecution): void {
+    const d = this.durable.get(execution.executionArn);
+    if (!this.stateDir || !d || d.suspended) return;
+    const machine = execution.stateMachineArn.split(':').pop()!;
+    try {
+      writeJsonAtomic(
+        join(this.stateDir, 'executions', machine, `${execution.name}.json`),
+        toStored(execution, d),
+      );
+    } catch (err) {
+      // A full disk must not fail the journey; the next write tries again.
+      console.error(
+        `local step functions: could not save ${execution.name}: ${err instanceof Error ? err.message : err}`,
+      );
+    }
   }
 
   private scaledDefinition(def: AslDefinition): { definition: AslDefinition; waits: Record<string, number> } {
@@ -209,25 +415,32 @@ export class LocalStepFunctions {
     return { definition: { ...def, States: states }, waits };
   }
 
-  /** Sleeps the scaled time until `timestamp`, or for `seconds` scaled; returns the state unchanged. */
-  private async localWait(input: Json): Promise<Json> {
-    const { timestamp, seconds, state } = (input ?? {}) as {
+  /**
+   * Sleeps the scaled time until `timestamp`, or for `seconds` scaled, or (a resumed wait) until the
+   * wall-clock `deadline` in epoch ms; tells `onDeadline` when it ends; returns the state unchanged.
+   */
+  private async localWait(input: Json, onDeadline: (deadline: number) => void): Promise<Json> {
+    const { timestamp, seconds, deadline, state } = (input ?? {}) as {
       timestamp?: string;
       seconds?: number;
+      deadline?: number;
       state: Json;
     };
     const ms =
-      typeof seconds === 'number'
-        ? seconds * 1000
-        : typeof timestamp === 'string'
-          ? Date.parse(timestamp) - Date.now()
-          : Number.NaN;
+      typeof deadline === 'number'
+        ? (deadline - Date.now()) / this.timeScale
+        : typeof seconds === 'number'
+          ? seconds * 1000
+          : typeof timestamp === 'string'
+            ? Date.parse(timestamp) - Date.now()
+            : Number.NaN;
     if (!Number.isFinite(ms)) {
       throw Object.assign(new Error(`wait needs a timestamp or seconds, got ${JSON.stringify(input)}`), {
         name: 'States.Runtime',
       });
     }
     let left = Math.max(0, ms * this.timeScale);
+    onDeadline(Date.now() + left);
     // setTimeout holds at most 2^31 − 1 ms; unref'd so a long wait never keeps the process alive.
     while (left > 0) {
       const step = Math.min(left, 2_000_000_000);
@@ -237,19 +450,30 @@ export class LocalStepFunctions {
     return state;
   }
 
-  private taskHandlers(def: AslDefinition, execution: LocalExecution) {
+  private taskHandlers(def: AslDefinition, execution: LocalExecution, display: (name: string) => string) {
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     let entries = 0;
+    // Tokens of a resumed run differ from those handed out before the restart: an old one is stale.
+    const run = randomBytes(3).toString('hex');
     for (const [name, state] of Object.entries(def.States)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
       if (resource === LOCAL_WAIT_RESOURCE) {
-        handlers[name] = (input: Json) => this.localWait(input);
+        handlers[name] = (input: Json) =>
+          this.localWait(input, (deadline) => {
+            const d = this.durable.get(execution.executionArn);
+            if (!d) return;
+            // The state's entry may be recorded before or after this (the event log is read async).
+            d.waitDeadline = { state: display(name), deadline };
+            if (d.cursor?.state !== display(name) || d.cursor.deadline === deadline) return;
+            d.cursor.deadline = deadline;
+            this.persist(execution);
+          });
         continue;
       }
       const waitForToken = resource.endsWith('.waitForTaskToken');
       handlers[name] = async (input: Json) => {
-        execution.states.push(name);
+        execution.states.push(display(name));
         let fnName: string;
         let payload: Json;
         if (resource.startsWith('arn:aws:states:::lambda:invoke')) {
@@ -271,7 +495,7 @@ export class LocalStepFunctions {
           });
         let waiting: Promise<Json> | undefined;
         if (waitForToken) {
-          const token = `${execution.executionArn}#${++entries}`;
+          const token = `${execution.executionArn}#${run}-${++entries}`;
           payload = JSON.parse(JSON.stringify(payload).replaceAll(TOKEN_PLACEHOLDER, token)) as Json;
           waiting = new Promise<Json>((resolve, reject) => this.tokens.set(token, { resolve, reject }));
         }
@@ -292,11 +516,60 @@ export class LocalStepFunctions {
     return handlers;
   }
 
-  private async run(machine: LocalStateMachine, execution: LocalExecution): Promise<void> {
-    const { definition, waits } = this.scaledDefinition(machine.definition);
-    const sm = new StateMachine(definition as never, {
-      validationOptions: { checkArn: false, checkPaths: false },
-    });
+  /**
+   * Runs an execution on the interpreter: from its StartAt, or (resumed after a restart) from the
+   * state in `resume` on a copy of its definition that starts there (see the class comment).
+   */
+  private async run(execution: LocalExecution, resume?: Cursor): Promise<void> {
+    const durable = this.durable.get(execution.executionArn)!;
+    const deployed = durable.definition;
+    const { definition, waits } = this.scaledDefinition(deployed);
+    const aliases = new Map<string, string>();
+    let input = JSON.parse(execution.input) as Json;
+    if (resume) {
+      const state = definition.States[resume.state];
+      if (!state) {
+        this.end(execution, 'States.Runtime', `cannot resume: no state '${resume.state}' in its definition`);
+        this.persist(execution);
+        return;
+      }
+      // A Task that was running when the runtime stopped runs again; its first entry is recorded.
+      if (state.Type === 'Task' && execution.states.at(-1) === resume.state) execution.states.pop();
+      input = resume.input;
+      const left = resume.deadline === undefined ? undefined : Math.max(0, resume.deadline - Date.now());
+      let startAt = resume.state;
+      if (left !== undefined) {
+        // A wait resumes under another name with what is left of it; re-entering it later waits in full.
+        startAt = `${resume.state}${RESUMED_SUFFIX}`;
+        aliases.set(startAt, resume.state);
+        if (state.Type === 'Wait') {
+          definition.States[startAt] = { ...state };
+          waits[startAt] = left;
+        } else if (state.Resource === LOCAL_WAIT_RESOURCE) {
+          definition.States[startAt] = {
+            ...state,
+            Parameters: { 'state.$': '$', deadline: resume.deadline },
+          };
+        } else {
+          definition.States[startAt] = { ...state, TimeoutSeconds: Math.max(1, Math.ceil(left / 1000)) };
+        }
+      }
+      definition.StartAt = startAt;
+    }
+    const display = (name: string) => aliases.get(name) ?? name;
+    let sm: StateMachine;
+    try {
+      sm = new StateMachine(definition as never, {
+        // A resumed copy leaves the states before its StartAt unreachable, which validation refuses;
+        // the definition was validated when the execution started.
+        validationOptions: resume ? { noValidate: true } : { checkArn: false, checkPaths: false },
+      });
+    } catch (err) {
+      this.end(execution, 'States.Runtime', err instanceof Error ? err.message : String(err));
+      this.persist(execution);
+      return;
+    }
+    const machine = this.machines.get(execution.stateMachineArn);
     const context = {
       Execution: {
         Id: execution.executionArn,
@@ -305,7 +578,7 @@ export class LocalStepFunctions {
         StartTime: execution.startDate.toISOString(),
         RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
       },
-      StateMachine: { Id: machine.arn, Name: machine.name },
+      StateMachine: { Id: execution.stateMachineArn, Name: machine?.name ?? execution.stateMachineArn },
       // Replaced per task entry by a real token (see taskHandlers).
       Task: { Token: TOKEN_PLACEHOLDER },
       // aws-local-stepfunctions keeps one context object per execution: the time a state is entered
@@ -316,31 +589,36 @@ export class LocalStepFunctions {
         RetryCount: { enumerable: true, value: 0 },
       }),
     };
-    const handle = sm.run(JSON.parse(execution.input) as Json, {
+    const handle = sm.run(input, {
       overrides: {
-        taskResourceLocalHandlers: this.taskHandlers(definition, execution),
+        taskResourceLocalHandlers: this.taskHandlers(definition, execution, display),
         waitTimeOverrides: waits,
       },
       context: context as never,
     });
     execution.abort = handle.abort;
-    const recorded = this.recordHistory(machine.definition, execution, handle.eventLogs);
+    const recorded = this.recordHistory(deployed, definition, waits, execution, handle.eventLogs, {
+      display,
+      resumed: resume !== undefined,
+    });
     try {
       const output = await handle.result;
       execution.status = 'SUCCEEDED';
       execution.output = JSON.stringify(output);
     } catch (err) {
       const e = err as Error & { cause?: { name?: string; message?: string } };
-      execution.status = e.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
-      execution.error = e.cause?.name ?? e.name;
-      execution.cause = e.cause?.message ?? e.message;
+      if (!durable.suspended) {
+        execution.status = e.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
+        execution.error = e.cause?.name ?? e.name;
+        execution.cause = e.cause?.message ?? e.message;
+      }
       if (execution.status === 'FAILED') {
         console.error(
           `local step functions: ${execution.name} failed: ${execution.error}: ${execution.cause}`,
         );
       }
     } finally {
-      execution.stopDate = new Date();
+      if (!durable.suspended) execution.stopDate = new Date();
       await Promise.race([recorded, new Promise((r) => setTimeout(r, 100).unref())]);
       for (const [token, waiter] of this.tokens) {
         if (token.startsWith(`${execution.executionArn}#`)) {
@@ -348,6 +626,8 @@ export class LocalStepFunctions {
           waiter.reject(Object.assign(new Error('execution ended'), { name: 'States.Runtime' }));
         }
       }
+      if (execution.status !== 'RUNNING') delete durable.cursor;
+      this.persist(execution);
     }
   }
 
@@ -357,26 +637,70 @@ export class LocalStepFunctions {
    */
   private async recordHistory(
     def: AslDefinition,
+    running: AslDefinition,
+    waits: Record<string, number>,
     execution: LocalExecution,
     events: AsyncGenerator<{
       type: string;
       timestamp: number;
-      state?: { name: string };
+      state?: { name: string; input?: unknown };
+      index?: number;
       Error?: string;
       Cause?: unknown;
     }>,
+    run: { display: (name: string) => string; resumed: boolean },
   ): Promise<void> {
     const push = (e: Omit<LocalHistoryEvent, 'id' | 'previousEventId'>) => {
       const id = execution.history.length + 1;
       execution.history.push({ ...e, id, previousEventId: id - 1 });
     };
+    const durable = this.durable.get(execution.executionArn)!;
+    // A resumed run's start and its first state's entry are already in the history.
+    let skipEntry = run.resumed;
+    // Inside a top-level Parallel or Map, nested states are not where the execution is.
+    let inside: string | undefined;
     try {
       for await (const e of events) {
         const timestamp = new Date(e.timestamp);
-        const name = e.state?.name;
+        const raw = e.state?.name;
+        const name = raw === undefined ? undefined : run.display(raw);
         const type = name ? (def.States[name]?.Type ?? 'Task') : '';
+        if (e.type === 'StateEntered' && raw && e.index === undefined && !inside && running.States[raw]) {
+          const state = running.States[raw];
+          // A Map's nested events carry their iteration's index; a Parallel's do not.
+          if (state.Type === 'Parallel') inside = raw;
+          if (skipEntry) {
+            skipEntry = false;
+            continue;
+          }
+          const timeout = state.Type === 'Task' && String(state.Resource).endsWith('.waitForTaskToken');
+          let deadline =
+            waits[raw] !== undefined
+              ? e.timestamp + waits[raw]
+              : timeout && typeof state.TimeoutSeconds === 'number'
+                ? e.timestamp + state.TimeoutSeconds * 1000
+                : undefined;
+          const computed = durable.waitDeadline;
+          if (state.Resource === LOCAL_WAIT_RESOURCE && computed && computed.state === name) {
+            deadline = computed.deadline;
+            delete durable.waitDeadline;
+          }
+          durable.cursor = {
+            state: name!,
+            input: (e.state?.input ?? null) as Json,
+            enteredAt: timestamp.toISOString(),
+            ...(deadline !== undefined ? { deadline } : {}),
+          };
+          push({ timestamp, type: `${type}StateEntered`, name: name! });
+          this.persist(execution);
+          continue;
+        }
+        // Exited, failed or caught: the execution is back at the top level.
+        if (raw === inside && e.index === undefined) inside = undefined;
         switch (e.type) {
           case 'ExecutionStarted':
+            if (!run.resumed) push({ timestamp, type: e.type });
+            break;
           case 'ExecutionSucceeded':
           case 'ExecutionAborted':
             push({ timestamp, type: e.type });
@@ -565,9 +889,18 @@ export class LocalStepFunctions {
     });
   }
 
-  /** Aborts running executions and waits (at most `graceMs`) for them to end. */
+  /**
+   * Stops the interpreter for every running execution and waits (at most `graceMs`) for them to end.
+   * Durable (`stateDir`), they stay RUNNING on disk where they were and `resume()` continues them;
+   * otherwise they end ABORTED.
+   */
   async abortAll(graceMs = 5_000): Promise<void> {
-    for (const e of this.executions.values()) if (e.status === 'RUNNING') e.abort?.();
+    for (const e of this.executions.values()) {
+      if (e.status !== 'RUNNING') continue;
+      const d = this.durable.get(e.executionArn);
+      if (d && this.stateDir) d.suspended = true;
+      e.abort?.();
+    }
     await Promise.race([
       Promise.allSettled([...this.executions.values()].map((e) => e.done)),
       new Promise<void>((r) => setTimeout(r, graceMs).unref()),
@@ -614,6 +947,49 @@ function historyEvent(e: LocalHistoryEvent): Record<string, unknown> {
   const details = DETAILS[e.type];
   if (details) return { ...base, [details]: { error: e.error, cause: e.cause } };
   return base;
+}
+
+/** Appended to the name of the state a resumed wait continues in (it waits only what was left). */
+const RESUMED_SUFFIX = ' (resumed)';
+
+/** The execution as written to disk. */
+function toStored(e: LocalExecution, d: Durable): StoredExecution {
+  return {
+    version: 1,
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: e.startDate.toISOString(),
+    ...(e.stopDate ? { stopDate: e.stopDate.toISOString() } : {}),
+    input: e.input,
+    ...(e.output !== undefined ? { output: e.output } : {}),
+    ...(e.error !== undefined ? { error: e.error } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {}),
+    states: e.states,
+    history: e.history.map((h) => ({ ...h, timestamp: h.timestamp.toISOString() })),
+    definition: d.hash,
+    ...(d.cursor ? { cursor: d.cursor } : {}),
+  };
+}
+
+/** The execution read back from disk (its `done` is settled: `resume` runs it again if RUNNING). */
+function fromStored(s: StoredExecution): LocalExecution {
+  return {
+    executionArn: s.executionArn,
+    stateMachineArn: s.stateMachineArn,
+    name: s.name,
+    status: s.status,
+    startDate: new Date(s.startDate),
+    ...(s.stopDate ? { stopDate: new Date(s.stopDate) } : {}),
+    input: s.input,
+    ...(s.output !== undefined ? { output: s.output } : {}),
+    ...(s.error !== undefined ? { error: s.error } : {}),
+    ...(s.cause !== undefined ? { cause: s.cause } : {}),
+    states: s.states,
+    history: s.history.map((h) => ({ ...h, timestamp: new Date(h.timestamp) })),
+    done: Promise.resolve(),
+  };
 }
 
 /** Stands in for `$$.Task.Token` in the context object until a task entry gets its real token. */

@@ -8,9 +8,19 @@ import {
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { z } from 'zod';
 import { matchesPattern } from './event-pattern.js';
 import type { LocalFunction } from './lambda.js';
+import { readJsonFile, writeJsonAtomic } from './state-files.js';
 import { type Resolver, UnsupportedTemplateError } from './template.js';
+
+/** A mapping's checkpoint, `<checkpointDir>/<mapping>.json`: per shard, the last record processed. */
+const Checkpoint = z.object({
+  version: z.literal(1),
+  mapping: z.string(),
+  streamArn: z.string(),
+  shards: z.record(z.string(), z.string()),
+});
 
 interface Mapping {
   id: string;
@@ -31,6 +41,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * partial batch failures (ReportBatchItemFailures: retry from the first failed record), retries up
  * to MaximumRetryAttempts (-1: until success, backoff capped at 3 s), then the records go to the dead-letter file (the
  * mapping's on-failure destination in AWS).
+ *
+ * With a `checkpointDir`, each mapping keeps per shard the sequence number of the last record it
+ * processed (delivered, filtered out or dead-lettered) and a restart reads on after it, as Lambda's
+ * mapping does, instead of from StartingPosition: nothing is processed twice or skipped. A shard the
+ * checkpoint names that is gone (its records trimmed) is logged, and the stream's shards are read
+ * from TRIM_HORIZON.
  */
 export class LocalStreamMappings {
   private readonly mappings: Mapping[] = [];
@@ -44,6 +60,7 @@ export class LocalStreamMappings {
     functions: Map<string, LocalFunction>,
     private readonly streams: DynamoDBStreamsClient,
     private readonly deadLetterDir: string,
+    private readonly checkpointDir?: string,
   ) {
     for (const [id, res] of resolver.ofType('AWS::Lambda::EventSourceMapping')) {
       const p = res.Properties ?? {};
@@ -99,22 +116,86 @@ export class LocalStreamMappings {
     }
   }
 
+  private checkpointFile(m: Mapping): string | undefined {
+    return this.checkpointDir ? join(this.checkpointDir, `${m.id}.json`) : undefined;
+  }
+
+  /** The mapping's saved positions, or undefined on its first start (or for another stream). */
+  private readCheckpoint(m: Mapping): Map<string, string> | undefined {
+    const file = this.checkpointFile(m);
+    if (!file) return undefined;
+    const read = readJsonFile(file, Checkpoint);
+    if (!read) return undefined;
+    if ('unreadable' in read) {
+      console.error(
+        `local stream mapping ${m.id}: checkpoint ${read.unreadable.path} unreadable (${read.unreadable.reason}); reading from TRIM_HORIZON`,
+      );
+      return new Map();
+    }
+    if (read.value.streamArn !== m.streamArn) {
+      // The table was created anew: its old stream's positions mean nothing on this one.
+      console.log(
+        `local stream mapping ${m.id}: the table's stream is new; reading from ${m.startingPosition}`,
+      );
+      return undefined;
+    }
+    return new Map(Object.entries(read.value.shards));
+  }
+
+  private writeCheckpoint(m: Mapping, positions: Map<string, string>): void {
+    const file = this.checkpointFile(m);
+    if (!file) return;
+    try {
+      writeJsonAtomic(file, {
+        version: 1,
+        mapping: m.id,
+        streamArn: m.streamArn,
+        shards: Object.fromEntries(positions),
+      });
+    } catch (err) {
+      // Not fatal: a restart then reads some records again (at least once).
+      console.error(
+        `local stream mapping ${m.id}: could not save its checkpoint: ${err instanceof Error ? err.message : err}`,
+      );
+    }
+  }
+
   private async poll(m: Mapping): Promise<void> {
     const iterators = new Map<string, string | undefined>();
-    const lastSequence = new Map<string, string>();
+    const saved = this.readCheckpoint(m);
+    const lastSequence = new Map<string, string>(saved);
     const seen = new Set<string>();
     let first = true;
     let lastDescribe = 0;
     const iteratorFor = async (shardId: string, type: 'LATEST' | 'TRIM_HORIZON') => {
       const after = lastSequence.get(shardId);
+      if (after) {
+        try {
+          const it = await this.streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: m.streamArn,
+              ShardId: shardId,
+              ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+              SequenceNumber: after,
+            }),
+          );
+          iterators.set(shardId, it.ShardIterator);
+          return;
+        } catch (err) {
+          const name = (err as { name?: string }).name ?? '';
+          if (
+            !['TrimmedDataAccessException', 'ResourceNotFoundException', 'ValidationException'].includes(name)
+          )
+            throw err;
+          console.log(
+            `local stream mapping ${m.id}: shard ${shardId} has no record after the checkpoint (${name}); reading it from TRIM_HORIZON`,
+          );
+          lastSequence.delete(shardId);
+          type = 'TRIM_HORIZON';
+        }
+      }
       const it = await this.streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: m.streamArn,
-          ShardId: shardId,
-          ...(after
-            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
-            : { ShardIteratorType: type }),
-        }),
+        new GetShardIteratorCommand({ StreamArn: m.streamArn, ShardId: shardId, ShardIteratorType: type }),
       );
       iterators.set(shardId, it.ShardIterator);
     };
@@ -124,12 +205,21 @@ export class LocalStreamMappings {
         if (Date.now() - lastDescribe > 1000) {
           lastDescribe = Date.now();
           const desc = await this.streams.send(new DescribeStreamCommand({ StreamArn: m.streamArn }));
-          for (const shard of desc.StreamDescription?.Shards ?? []) {
-            const shardId = shard.ShardId!;
+          const shards = (desc.StreamDescription?.Shards ?? []).map((s) => s.ShardId!);
+          if (first && saved) {
+            const gone = [...saved.keys()].filter((id) => !shards.includes(id));
+            for (const id of gone) lastSequence.delete(id);
+            if (gone.length)
+              console.log(
+                `local stream mapping ${m.id}: ${gone.length} checkpointed shard(s) gone (older than the stream keeps); reading the stream from TRIM_HORIZON`,
+              );
+          }
+          for (const shardId of shards) {
             if (seen.has(shardId)) continue;
             seen.add(shardId);
-            // Shards that exist when the mapping starts honour StartingPosition; later ones are read whole.
-            await iteratorFor(shardId, first ? m.startingPosition : 'TRIM_HORIZON');
+            // Shards that exist when the mapping first starts honour StartingPosition; after a restart
+            // (a checkpoint) and later, a shard without a position is read whole.
+            await iteratorFor(shardId, first && !saved ? m.startingPosition : 'TRIM_HORIZON');
           }
           first = false;
         }
@@ -161,9 +251,13 @@ export class LocalStreamMappings {
               m.filters.some((f) => matchesPattern(r as unknown as Record<string, unknown>, f)),
           );
           if (all.length) found = true;
-          if (records.length) await this.deliver(m, records);
+          // Stopping in the middle of a batch's retries: it is not processed, so not checkpointed.
+          if (records.length && !(await this.deliver(m, records))) return;
           const last = all.at(-1)?.dynamodb?.SequenceNumber;
-          if (last) lastSequence.set(shardId, last);
+          if (last) {
+            lastSequence.set(shardId, last);
+            this.writeCheckpoint(m, lastSequence);
+          }
         }
       } catch (err) {
         if (!this.running) return;
@@ -176,7 +270,8 @@ export class LocalStreamMappings {
     }
   }
 
-  private async deliver(m: Mapping, records: _Record[]): Promise<void> {
+  /** Delivers a batch until it succeeds or is dead-lettered (true), or the mappings stop (false). */
+  private async deliver(m: Mapping, records: _Record[]): Promise<boolean> {
     let pending = records.map((r) => ({ ...r, eventSourceARN: m.streamArn }));
     for (let attempt = 0; pending.length; attempt++) {
       let failedFrom = -1;
@@ -197,7 +292,7 @@ export class LocalStreamMappings {
         );
         failedFrom = 0;
       }
-      if (failedFrom < 0) return;
+      if (failedFrom < 0) return true;
       pending = pending.slice(failedFrom);
       if (attempt >= m.maxRetries) {
         await mkdir(this.deadLetterDir, { recursive: true });
@@ -208,10 +303,12 @@ export class LocalStreamMappings {
         console.error(
           `local stream mapping ${m.id}: ${pending.length} records sent to the dead-letter file after ${attempt + 1} attempts`,
         );
-        return;
+        return true;
       }
+      if (!this.running) return false;
       // Backoff capped at a few seconds, so retrying until success does not spin.
       await sleep(Math.min(3000, 50 * 2 ** Math.min(attempt, 10)));
     }
+    return true;
   }
 }
