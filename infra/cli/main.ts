@@ -17,6 +17,10 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     describe: 'list the local outbox (email, SMS and push the local runtime sent)',
     load: async () => (await import('./commands/outbox.js')).run,
   },
+  dlq: {
+    describe: 'list, show and redrive failed events (failure and dead-letter queues)',
+    load: async () => (await import('./commands/dlq.js')).run,
+  },
   profiles: {
     describe: 'look up, export and erase a person’s data',
     load: async () => (await import('./commands/profiles.js')).run,

@@ -1,0 +1,531 @@
+/**
+ * `feltfit dlq list | show ID | redrive (ID | --all)`: the failure queues — on-failure destinations of
+ * asynchronously invoked functions, dead-letter queues of rule targets and schedules, the stream
+ * mappings' on-failure queues — with what is in them, and a redrive that re-invokes the function that
+ * failed with the original event and deletes the message once that invocation succeeded.
+ *
+ * Target: the local runtime (`${FELTFIT_DATA_DIR:-.feltfit}/runtime.json`: its queue folder and Lambda
+ * endpoint), or with `--aws` the SQS queues named `feltfit-failed-*` of the account and region of the
+ * AWS SDK's default credentials.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { LocalQueueStore } from '../../local/async-invoke.js';
+
+/** Prefix of the failure queues' names (infra/constructs/observability.ts FAILURE_QUEUE_PREFIX). */
+const PREFIX = 'feltfit-failed-';
+
+const USAGE = `usage: feltfit dlq list [--queue Q] [--limit N] [--json] [--aws]
+       feltfit dlq show ID [--queue Q] [--aws]
+       feltfit dlq redrive (ID | --all) [--queue Q] [--aws]
+
+list     the failure queues and how many messages each holds; with --queue, that queue's messages
+show     one message as JSON: the failed event, the function or target, the error
+redrive  invokes the function that failed with the original event (a rule's or schedule's target
+         with the event it could not deliver) and deletes the message when that succeeds
+
+Queues are named feltfit-failed-…; Q may omit the prefix. Without --aws: the local runtime
+(\${FELTFIT_DATA_DIR:-.feltfit}/runtime.json); with --aws: SQS and Lambda in the default region.
+`;
+
+/** Where the CLI writes and what it reads; injectable for tests. */
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Record<string, string | undefined>;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+/** A message in a failure queue. */
+export interface FailedMessage {
+  readonly id: string;
+  readonly queue: string;
+  readonly sentAt?: string;
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** SQS receipt handle, while the message is held for a redrive. */
+  readonly handle?: string;
+}
+
+/** The outcome of re-invoking a function. */
+export type InvokeOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+/** Where failure queues live: the local runtime's store, or SQS and Lambda in AWS. */
+export interface DlqBackend {
+  queues(): Promise<{ readonly name: string; readonly count: number }[]>;
+  /** Up to `limit` messages of a queue, left in it (and visible again at once). */
+  peek(queue: string, limit: number): Promise<FailedMessage[]>;
+  /** Up to `limit` messages of a queue, held (invisible to others) until deleted or released. */
+  take(queue: string, limit: number): Promise<FailedMessage[]>;
+  delete(message: FailedMessage): Promise<void>;
+  release(messages: readonly FailedMessage[]): Promise<void>;
+  /** Invokes a function synchronously with a payload. */
+  invoke(functionArn: string, payload: unknown): Promise<InvokeOutcome>;
+  close(): void;
+}
+
+/** What a failure-queue message says failed, and whether it can be redriven. */
+export type FailureDescription =
+  | {
+      readonly kind: 'invocation-record' | 'undelivered-event';
+      readonly target: string;
+      readonly payload: unknown;
+      readonly error: string;
+      readonly condition?: string;
+    }
+  | { readonly kind: 'stream-batch' | 'unknown'; readonly reason: string };
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Reads a message: a Lambda invocation record (on-failure destination), an event a rule or schedule
+ * could not deliver (its target in TARGET_ARN), or a stream mapping's batch pointer (not redrivable:
+ * the records are on the stream, see docs/operations.md).
+ */
+export function describeFailure(message: FailedMessage): FailureDescription {
+  const body = parseJson(message.body) as Record<string, unknown> | undefined;
+  const ctx = body?.requestContext as { functionArn?: unknown; condition?: unknown } | undefined;
+  if (body && typeof ctx?.functionArn === 'string' && 'requestPayload' in body) {
+    const response = body.responsePayload as { errorType?: unknown; errorMessage?: unknown } | undefined;
+    return {
+      kind: 'invocation-record',
+      target: ctx.functionArn,
+      payload: body.requestPayload,
+      error: String(response?.errorType ?? 'unknown error'),
+      ...(typeof ctx.condition === 'string' ? { condition: ctx.condition } : {}),
+    };
+  }
+  const target = message.attributes.TARGET_ARN;
+  if (target && /:lambda:[^:]*:[^:]*:function:/.test(target) && body !== undefined) {
+    return {
+      kind: 'undelivered-event',
+      target,
+      payload: body,
+      error: message.attributes.ERROR_CODE ?? 'delivery failed',
+      ...(message.attributes.EXHAUSTED_RETRY_CONDITION
+        ? { condition: message.attributes.EXHAUSTED_RETRY_CONDITION }
+        : {}),
+    };
+  }
+  if (body && (body.DDBStreamBatchInfo || body.requestContext)) {
+    return {
+      kind: 'stream-batch',
+      reason:
+        'a stream batch pointer (shard and sequence numbers): replay it from the stream, see docs/operations.md',
+    };
+  }
+  return { kind: 'unknown', reason: 'neither an invocation record nor an event with a Lambda TARGET_ARN' };
+}
+
+const QueueName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,80}$/, 'a queue name is letters, digits, - and _')
+  .transform((q) => (q.startsWith(PREFIX) ? q : `${PREFIX}${q}`));
+const MessageId = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a message id is letters, digits and -');
+
+/** The command line, validated. */
+const Args = z.discriminatedUnion('command', [
+  z.object({
+    command: z.literal('list'),
+    queue: QueueName.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    json: z.boolean(),
+    aws: z.boolean(),
+  }),
+  z.object({ command: z.literal('show'), id: MessageId, queue: QueueName.optional(), aws: z.boolean() }),
+  z
+    .object({
+      command: z.literal('redrive'),
+      id: MessageId.optional(),
+      all: z.boolean(),
+      queue: QueueName.optional(),
+      aws: z.boolean(),
+    })
+    .refine((a) => Boolean(a.id) !== a.all, 'redrive takes a message ID or --all, not both'),
+]);
+type Args = z.infer<typeof Args>;
+
+/** Raised for a command line that does not parse; the message says what is wrong. */
+export class DlqUsageError extends Error {
+  override readonly name = 'DlqUsageError';
+}
+
+/** Parses the arguments after `dlq`. */
+export function parseArgs(args: readonly string[]): Args {
+  const positional: string[] = [];
+  const flags: Record<string, string | boolean> = { json: false, aws: false, all: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json' || a === '--aws' || a === '--all') flags[a.slice(2)] = true;
+    else if (a === '--queue' || a === '--limit') {
+      const v = args[++i];
+      if (v === undefined) throw new DlqUsageError(`${a} needs a value`);
+      flags[a.slice(2)] = v;
+    } else if (a.startsWith('--')) throw new DlqUsageError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  const [command = 'list', id, ...extra] = positional;
+  if (extra.length > 0) throw new DlqUsageError(`unexpected ${extra.join(' ')}`);
+  const raw: Record<string, unknown> = { command, ...flags, ...(id !== undefined ? { id } : {}) };
+  if (command !== 'redrive') delete raw.all;
+  if (command !== 'list') {
+    delete raw.json;
+    if (flags.limit !== undefined) throw new DlqUsageError('--limit is for list');
+  }
+  const parsed = Args.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new DlqUsageError(
+      issue.code === 'invalid_union' || issue.path[0] === 'command'
+        ? `unknown command '${command}'`
+        : `${where}${issue.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** The local runtime's queue store and Lambda endpoint. */
+export async function localBackend(env: Record<string, string | undefined>): Promise<DlqBackend> {
+  const dataDir = env.FELTFIT_DATA_DIR ?? '.feltfit';
+  let runtime: { queuesDir?: unknown; lambdaEndpoint?: unknown } = {};
+  try {
+    runtime = JSON.parse(await readFile(join(dataDir, 'runtime.json'), 'utf8')) as typeof runtime;
+  } catch {
+    // Listing and showing work without a running runtime; a redrive says what it needs.
+  }
+  const store = new LocalQueueStore(
+    typeof runtime.queuesDir === 'string' ? runtime.queuesDir : join(dataDir, 'queues'),
+  );
+  const endpoint = typeof runtime.lambdaEndpoint === 'string' ? runtime.lambdaEndpoint : undefined;
+  let lambda: LambdaClient | undefined;
+  const toMessage = (m: Awaited<ReturnType<LocalQueueStore['messages']>>[number]): FailedMessage => ({
+    id: m.messageId,
+    queue: m.queue,
+    sentAt: m.sentAt,
+    body: m.body,
+    attributes: m.attributes,
+  });
+  return {
+    queues: () => store.queues(),
+    peek: async (queue, limit) => (await store.messages(queue, limit)).map(toMessage),
+    take: async (queue, limit) => (await store.messages(queue, limit)).map(toMessage),
+    delete: async (m) => {
+      await store.delete(m.queue, m.id);
+    },
+    release: async () => undefined,
+    invoke: async (functionArn, payload) => {
+      if (!endpoint)
+        throw new Error(
+          `no local Lambda endpoint in ${join(dataDir, 'runtime.json')}: start Feltfit (npm start)`,
+        );
+      lambda ??= new LambdaClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      return invokeWith(lambda, functionArn, payload);
+    },
+    close: () => lambda?.destroy(),
+  };
+}
+
+async function invokeWith(
+  lambda: LambdaClient,
+  functionArn: string,
+  payload: unknown,
+): Promise<InvokeOutcome> {
+  const res = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionArn,
+      InvocationType: 'RequestResponse',
+      Payload: new TextEncoder().encode(JSON.stringify(payload)),
+    }),
+  );
+  if (!res.FunctionError) return { ok: true };
+  const answer = parseJson(new TextDecoder().decode(res.Payload ?? new Uint8Array())) as
+    | { errorType?: unknown }
+    | undefined;
+  return { ok: false, error: String(answer?.errorType ?? res.FunctionError) };
+}
+
+/** How long a message taken for a redrive stays invisible: Lambda's longest timeout and a minute. */
+const REDRIVE_VISIBILITY_S = 960;
+
+/** SQS and Lambda in AWS; queues are those named `feltfit-failed-*`. */
+export function awsBackend(sqs: SQSClient, lambda: LambdaClient): DlqBackend {
+  const urls = new Map<string, string>();
+  const urlOf = async (queue: string) => {
+    let url = urls.get(queue);
+    if (!url) {
+      url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queue }))).QueueUrl!;
+      urls.set(queue, url);
+    }
+    return url;
+  };
+  const receive = async (queue: string, limit: number, visibility: number) => {
+    const url = await urlOf(queue);
+    const seen = new Map<string, FailedMessage>();
+    // SQS returns a sample of the queue per call: keep asking until a call brings nothing new.
+    while (seen.size < limit) {
+      const res = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: Math.min(10, limit - seen.size),
+          VisibilityTimeout: visibility,
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['SentTimestamp'],
+        }),
+      );
+      const fresh = (res.Messages ?? []).filter((m) => m.MessageId && !seen.has(m.MessageId));
+      if (fresh.length === 0) break;
+      for (const m of fresh) {
+        const sent = Number(m.Attributes?.SentTimestamp);
+        seen.set(m.MessageId!, {
+          id: m.MessageId!,
+          queue,
+          ...(Number.isFinite(sent) ? { sentAt: new Date(sent).toISOString() } : {}),
+          body: m.Body ?? '',
+          attributes: Object.fromEntries(
+            Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, String(v.StringValue ?? '')]),
+          ),
+          handle: m.ReceiptHandle!,
+        });
+      }
+    }
+    return [...seen.values()];
+  };
+  const release = async (messages: readonly FailedMessage[]) => {
+    const byQueue = new Map<string, FailedMessage[]>();
+    for (const m of messages) if (m.handle) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m]);
+    for (const [queue, ms] of byQueue) {
+      const url = await urlOf(queue);
+      for (let i = 0; i < ms.length; i += 10) {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: url,
+            Entries: ms.slice(i, i + 10).map((m, j) => ({
+              Id: String(i + j),
+              ReceiptHandle: m.handle!,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        );
+      }
+    }
+  };
+  return {
+    queues: async () => {
+      const names: string[] = [];
+      let token: string | undefined;
+      do {
+        const res = await sqs.send(
+          new ListQueuesCommand({
+            QueueNamePrefix: PREFIX,
+            MaxResults: 1000,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        );
+        for (const url of res.QueueUrls ?? []) {
+          const name = url.split('/').pop()!;
+          urls.set(name, url);
+          names.push(name);
+        }
+        token = res.NextToken;
+      } while (token);
+      const out: { name: string; count: number }[] = [];
+      for (const name of names.sort()) {
+        const attrs = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: urls.get(name)!,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        const a = attrs.Attributes ?? {};
+        out.push({
+          name,
+          count:
+            Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+        });
+      }
+      return out;
+    },
+    peek: async (queue, limit) => {
+      const ms = await receive(queue, limit, 30);
+      await release(ms);
+      return ms;
+    },
+    take: (queue, limit) => receive(queue, limit, REDRIVE_VISIBILITY_S),
+    delete: async (m) => {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: await urlOf(m.queue), ReceiptHandle: m.handle! }));
+    },
+    release,
+    invoke: (functionArn, payload) => invokeWith(lambda, functionArn, payload),
+    close: () => {
+      sqs.destroy();
+      lambda.destroy();
+    },
+  };
+}
+
+const MAX_SCAN = 1000;
+
+/** Runs the `dlq` command group against a backend; returns the exit code. */
+export async function runWith(args: Args, backend: DlqBackend, io: Io): Promise<number> {
+  const queueNames = async () => (args.queue ? [args.queue] : (await backend.queues()).map((q) => q.name));
+  if (args.command === 'list') {
+    if (!args.queue) {
+      const queues = await backend.queues();
+      if (args.json) io.out(`${JSON.stringify(queues, null, 2)}\n`);
+      else if (queues.length === 0) io.out('no failure queues yet\n');
+      else for (const q of queues) io.out(`${String(q.count).padStart(6)}  ${q.name}\n`);
+      return 0;
+    }
+    const messages = await backend.peek(args.queue, args.limit);
+    if (args.json) {
+      io.out(
+        `${JSON.stringify(
+          messages.map((m) => summary(m)),
+          null,
+          2,
+        )}\n`,
+      );
+      return 0;
+    }
+    if (messages.length === 0) io.out(`${args.queue} is empty\n`);
+    for (const m of messages) {
+      const s = summary(m);
+      // The error type only: a handler's message may quote personal data (`show` prints it all).
+      io.out(`${m.id}  ${m.sentAt ?? ''}  ${s.kind}  ${s.target ?? ''}  ${s.error ?? s.reason ?? ''}\n`);
+    }
+    return 0;
+  }
+  if (args.command === 'show') {
+    for (const queue of await queueNames()) {
+      const found = (await backend.peek(queue, MAX_SCAN)).find((m) => m.id === args.id);
+      if (!found) continue;
+      const { handle: _handle, ...message } = found;
+      io.out(
+        `${JSON.stringify({ ...message, body: parseJson(found.body) ?? found.body, failure: describeFailure(found) }, null, 2)}\n`,
+      );
+      return 0;
+    }
+    io.err(`feltfit dlq: no message ${args.id}${args.queue ? ` in ${args.queue}` : ''}\n`);
+    return 1;
+  }
+  // redrive
+  let redriven = 0;
+  let failed = 0;
+  let found = false;
+  for (const queue of await queueNames()) {
+    const taken = await backend.take(queue, MAX_SCAN);
+    const chosen = args.all ? taken : taken.filter((m) => m.id === args.id);
+    await backend.release(taken.filter((m) => !chosen.includes(m)));
+    for (const m of chosen) {
+      found = true;
+      const d = describeFailure(m);
+      if (!('target' in d)) {
+        io.err(`skipped ${m.id} (${queue}): ${d.reason}\n`);
+        await backend.release([m]);
+        failed++;
+        continue;
+      }
+      const outcome = await backend.invoke(d.target, d.payload);
+      if (outcome.ok) {
+        await backend.delete(m);
+        redriven++;
+        io.out(`redriven ${m.id} (${queue} → ${functionName(d.target)})\n`);
+      } else {
+        await backend.release([m]);
+        failed++;
+        io.err(
+          `failed ${m.id} (${queue} → ${functionName(d.target)}): ${outcome.error}; left in the queue\n`,
+        );
+      }
+    }
+    if (found && !args.all) break;
+  }
+  if (!found && !args.all) {
+    io.err(`feltfit dlq: no message ${args.id}${args.queue ? ` in ${args.queue}` : ''}\n`);
+    return 1;
+  }
+  io.out(`${redriven} redriven, ${failed} left in the queues\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+const functionName = (arn: string) => arn.replace(/^.*:function:/, '').replace(/:.*$/, '');
+
+function summary(m: FailedMessage): {
+  id: string;
+  queue: string;
+  sentAt?: string;
+  kind: string;
+  target?: string;
+  error?: string;
+  reason?: string;
+} {
+  const d = describeFailure(m);
+  return {
+    id: m.id,
+    queue: m.queue,
+    ...(m.sentAt ? { sentAt: m.sentAt } : {}),
+    kind: d.kind,
+    ...('target' in d ? { target: functionName(d.target), error: d.error } : { reason: d.reason }),
+  };
+}
+
+/** Runs the `dlq` command group; returns the exit code. */
+export async function run(
+  args: string[],
+  io: Io = processIo,
+  backends: {
+    local?: (env: Io['env']) => Promise<DlqBackend>;
+    aws?: () => DlqBackend;
+  } = {},
+): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(USAGE);
+    return 0;
+  }
+  let parsed: Args;
+  try {
+    parsed = parseArgs(args);
+  } catch (err) {
+    io.err(`feltfit dlq: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const backend = parsed.aws
+    ? (backends.aws ?? (() => awsBackend(new SQSClient({}), new LambdaClient({}))))()
+    : await (backends.local ?? localBackend)(io.env);
+  try {
+    return await runWith(parsed, backend, io);
+  } catch (err) {
+    io.err(`feltfit dlq: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    backend.close();
+  }
+}

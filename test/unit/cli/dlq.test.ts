@@ -1,0 +1,205 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { awsBackend, describeFailure, parseArgs, run } from '../../../infra/cli/commands/dlq.js';
+import { LocalQueueStore } from '../../../infra/local/async-invoke.js';
+
+const FN = 'arn:aws:lambda:eu-west-1:111122223333:function:Feltfit-JourneysStart1234';
+const record = (payload: unknown) =>
+  JSON.stringify({
+    version: '1.0',
+    timestamp: '2026-12-07T10:00:00.000Z',
+    requestContext: {
+      requestId: 'r-1',
+      functionArn: `${FN}:$LATEST`,
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: 3,
+    },
+    requestPayload: payload,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: { errorType: 'ProvisionedThroughputExceededException', errorMessage: 'slow down' },
+  });
+
+function io(env: Record<string, string | undefined> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env }, out, err };
+}
+
+describe('feltfit dlq arguments', () => {
+  it('accept a queue without its prefix and default to list', () => {
+    expect(parseArgs([])).toMatchObject({ command: 'list', limit: 50, aws: false });
+    expect(parseArgs(['list', '--queue', 'start-journey'])).toMatchObject({
+      queue: 'feltfit-failed-start-journey',
+    });
+  });
+
+  it('refuse what cannot be meant, saying why', () => {
+    expect(() => parseArgs(['redrive'])).toThrow(/ID or --all/);
+    expect(() => parseArgs(['redrive', 'abc', '--all'])).toThrow(/ID or --all/);
+    expect(() => parseArgs(['show', '../x'])).toThrow(/message id/);
+    expect(() => parseArgs(['list', '--limit', '0'])).toThrow(/limit/);
+    expect(() => parseArgs(['purge'])).toThrow(/unknown command 'purge'/);
+    expect(() => parseArgs(['list', '--force'])).toThrow(/unknown option --force/);
+  });
+
+  it('exit 2 with the usage on a bad command line', async () => {
+    const t = io();
+    expect(await run(['redrive'], t.io)).toBe(2);
+    expect(t.err.join('')).toContain('usage: feltfit dlq');
+  });
+});
+
+describe('reading a failure message', () => {
+  it('finds the function and the original event in an invocation record', () => {
+    const d = describeFailure({ id: 'm', queue: 'q', body: record({ id: 'e-1' }), attributes: {} });
+    expect(d).toEqual({
+      kind: 'invocation-record',
+      target: `${FN}:$LATEST`,
+      payload: { id: 'e-1' },
+      error: 'ProvisionedThroughputExceededException',
+      condition: 'RetriesExhausted',
+    });
+  });
+
+  it('finds the target of an event a rule could not deliver in TARGET_ARN', () => {
+    const d = describeFailure({
+      id: 'm',
+      queue: 'q',
+      body: '{"id":"e-2","detail-type":"OrderCompleted"}',
+      attributes: { TARGET_ARN: FN, ERROR_CODE: 'RESOURCE_NOT_FOUND' },
+    });
+    expect(d).toMatchObject({ kind: 'undelivered-event', target: FN, error: 'RESOURCE_NOT_FOUND' });
+  });
+
+  it('does not pretend to redrive a stream batch pointer', () => {
+    const body = JSON.stringify({
+      requestContext: { functionArn: FN, condition: 'RetryAttemptsExhausted' },
+      DDBStreamBatchInfo: { shardId: 's', startSequenceNumber: '1', endSequenceNumber: '2' },
+    });
+    expect(describeFailure({ id: 'm', queue: 'q', body, attributes: {} }).kind).toBe('stream-batch');
+  });
+});
+
+describe('feltfit dlq against the local runtime', () => {
+  it('lists queues with counts and shows a message as JSON, without a running runtime', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'feltfit-dlq-'));
+    const store = new LocalQueueStore(join(dataDir, 'queues'));
+    const id = await store.send('feltfit-failed-start-journey', record({ id: 'e-3' }));
+    const listed = io({ FELTFIT_DATA_DIR: dataDir });
+    expect(await run(['list'], listed.io)).toBe(0);
+    expect(listed.out.join('')).toMatch(/1 {2}feltfit-failed-start-journey/);
+    const shown = io({ FELTFIT_DATA_DIR: dataDir });
+    expect(await run(['show', id], shown.io)).toBe(0);
+    expect(JSON.parse(shown.out.join(''))).toMatchObject({
+      id,
+      queue: 'feltfit-failed-start-journey',
+      body: { requestPayload: { id: 'e-3' } },
+      failure: { kind: 'invocation-record' },
+    });
+    const redrive = io({ FELTFIT_DATA_DIR: dataDir });
+    expect(await run(['redrive', id], redrive.io)).toBe(1);
+    expect(redrive.err.join('')).toMatch(/no local Lambda endpoint.*npm start/);
+    expect(await store.queues()).toEqual([{ name: 'feltfit-failed-start-journey', count: 1 }]);
+  });
+
+  it('answers 1 and names the id when a message is not there', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'feltfit-dlq-'));
+    writeFileSync(join(dataDir, 'runtime.json'), '{}');
+    const t = io({ FELTFIT_DATA_DIR: dataDir });
+    expect(await run(['show', 'no-such-id'], t.io)).toBe(1);
+    expect(t.err.join('')).toContain('no message no-such-id');
+  });
+});
+
+describe('feltfit dlq against AWS', () => {
+  const sqs = mockClient(SQSClient);
+  const lambda = mockClient(LambdaClient);
+  const url = 'https://sqs.eu-west-1.amazonaws.com/111122223333/feltfit-failed-start-journey';
+  const backend = () =>
+    awsBackend(new SQSClient({ region: 'eu-west-1' }), new LambdaClient({ region: 'eu-west-1' }));
+
+  beforeEach(() => {
+    sqs.reset();
+    lambda.reset();
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: url });
+  });
+
+  it('lists the feltfit-failed-* queues with visible and in-flight messages', async () => {
+    sqs.on(ListQueuesCommand).resolves({ QueueUrls: [url] });
+    sqs.on(GetQueueAttributesCommand).resolves({
+      Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1' },
+    });
+    const t = io();
+    expect(await run(['list', '--aws', '--json'], t.io, { aws: backend })).toBe(0);
+    expect(JSON.parse(t.out.join(''))).toEqual([{ name: 'feltfit-failed-start-journey', count: 3 }]);
+    expect(sqs.commandCalls(ListQueuesCommand)[0]!.args[0].input).toMatchObject({
+      QueueNamePrefix: 'feltfit-failed-',
+    });
+  });
+
+  it('redrives: invokes the failed function with the original event, deletes on success, keeps a failure', async () => {
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          {
+            MessageId: 'm-ok',
+            ReceiptHandle: 'h-ok',
+            Body: record({ id: 'e-ok' }),
+            Attributes: { SentTimestamp: '1765101600000' },
+          },
+          { MessageId: 'm-bad', ReceiptHandle: 'h-bad', Body: record({ id: 'e-bad' }) },
+        ],
+      })
+      .resolves({ Messages: [] });
+    lambda.on(InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
+      const event = JSON.parse(new TextDecoder().decode(input.Payload)) as { id: string };
+      return event.id === 'e-ok'
+        ? { StatusCode: 200 }
+        : {
+            StatusCode: 200,
+            FunctionError: 'Unhandled',
+            Payload: new TextEncoder().encode('{"errorType":"Error","errorMessage":"still broken"}'),
+          };
+    });
+    sqs.on(DeleteMessageCommand).resolves({});
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    const t = io();
+    expect(await run(['redrive', '--all', '--queue', 'start-journey', '--aws'], t.io, { aws: backend })).toBe(
+      1,
+    );
+    const invokes = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(invokes.map((i) => [i.FunctionName, i.InvocationType])).toEqual([
+      [`${FN}:$LATEST`, 'RequestResponse'],
+      [`${FN}:$LATEST`, 'RequestResponse'],
+    ]);
+    expect(sqs.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toMatchObject({
+      QueueUrl: url,
+      MessageAttributeNames: ['All'],
+      VisibilityTimeout: 960,
+    });
+    expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: url, ReceiptHandle: 'h-ok' },
+    ]);
+    // The failed one is visible again at once, for the next attempt or an operator.
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: url, Entries: [{ Id: '0', ReceiptHandle: 'h-bad', VisibilityTimeout: 0 }] },
+    ]);
+    expect(t.out.join('')).toContain('1 redriven, 1 left in the queues');
+    expect(t.err.join('')).toContain('failed m-bad');
+    expect(t.err.join('')).not.toContain('still broken');
+  });
+});
