@@ -144,6 +144,15 @@ export interface Ledger {
 export interface ReputationStore {
   /** Adds to the counters of the hour containing `at`. */
   add(at: Date, counts: { sends?: number; bounces?: number; complaints?: number }): Promise<void>;
+  /**
+   * Adds to the counters once per `key` (a provider feedback id): a redelivered bounce or complaint
+   * counts nothing. Returns false when the key was already counted.
+   */
+  addOnce(
+    key: string,
+    at: Date,
+    counts: { sends?: number; bounces?: number; complaints?: number },
+  ): Promise<boolean>;
   /** Sums the counters of the hours in [from, to]. */
   totals(from: Date, to: Date): Promise<{ sends: number; bounces: number; complaints: number }>;
   pause(state: { reason: string; at: string; bounceRate: number; complaintRate: number }): Promise<void>;

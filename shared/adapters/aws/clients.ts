@@ -14,7 +14,7 @@
  * With FELTFIT_SDK_FAULTS set (the local runtime and tests only, from FELTFIT_FAULTS) each client of
  * a listed kind also gets the fault middleware (fault-middleware.ts).
  */
-import { addSdkFault, parseSdkFaults, type SdkFaults } from './fault-middleware.js';
+import { addSdkFault, SDK_FAULTS_ENV, sdkFaultFromEnv } from './fault-middleware.js';
 
 /** What a client is used for; each kind has its own timeouts and retries (CLIENT_PROFILES). */
 export type ClientKind =
@@ -145,22 +145,12 @@ export function awsClient<C, Config extends object>(
   overrides: Partial<Config> = {},
 ): C {
   const client = new Client({ ...clientConfig(kind), ...overrides } as Config);
-  const fault = sdkFaults()[kind];
-  if (fault) addSdkFault(client as { middlewareStack: unknown }, kind, fault);
-  return client;
-}
-
-let parsedFaults: { spec: string; faults: SdkFaults } | undefined;
-
-/** FELTFIT_SDK_FAULTS, parsed once per value; a bad value fails the cold start naming the variable. */
-function sdkFaults(): SdkFaults {
-  const spec = process.env.FELTFIT_SDK_FAULTS ?? '';
-  if (parsedFaults?.spec !== spec) {
-    try {
-      parsedFaults = { spec, faults: parseSdkFaults(spec, Object.keys(CLIENT_PROFILES)) };
-    } catch (cause) {
-      throw new Error(`FELTFIT_SDK_FAULTS: ${(cause as Error).message}`, { cause });
-    }
+  let injected: ReturnType<typeof sdkFaultFromEnv>;
+  try {
+    injected = sdkFaultFromEnv(kind);
+  } catch (cause) {
+    throw new Error(`${SDK_FAULTS_ENV}: ${(cause as Error).message}`, { cause });
   }
-  return parsedFaults.faults;
+  if (injected) addSdkFault(client as { middlewareStack: unknown }, kind, injected.fault, injected.random);
+  return client;
 }

@@ -3,13 +3,19 @@
  *
  *   pk = 'REPUTATION#email'  sk = 'H#<YYYY-MM-DDTHH>'  sends, bounces, complaints (ADD), expiresAt
  *   pk = 'REPUTATION#email'  sk = 'PAUSE'              paused, reason, at, bounceRate, complaintRate
+ *   pk = 'FEEDBACK#<key>'    sk = 'FEEDBACK'           at, expiresAt — a provider feedback id counted once
+ *
+ * `addOnce` puts the feedback marker and adds to the hour's counter in one transaction, so a
+ * redelivered bounce or complaint is counted exactly once, even when the first delivery failed midway.
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ReputationStore } from '../../ports/channels.js';
@@ -32,7 +38,7 @@ export class DynamoDbReputationStore implements ReputationStore {
     },
   ) {}
 
-  async add(at: Date, counts: { sends?: number; bounces?: number; complaints?: number }): Promise<void> {
+  private counterUpdate(at: Date, counts: { sends?: number; bounces?: number; complaints?: number }) {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':exp': Math.floor(at.getTime() / 1000) + KEEP_SECONDS };
     const adds: string[] = [];
@@ -42,16 +48,53 @@ export class DynamoDbReputationStore implements ReputationStore {
       values[`:${k}`] = v;
       adds.push(`#${k} :${k}`);
     }
-    if (adds.length === 0) return;
-    await this.options.client.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: { pk: PK, sk: hour(at) },
-        UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :exp`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    if (adds.length === 0) return undefined;
+    return {
+      TableName: this.options.tableName,
+      Key: { pk: PK, sk: hour(at) },
+      UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :exp`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  async add(at: Date, counts: { sends?: number; bounces?: number; complaints?: number }): Promise<void> {
+    const update = this.counterUpdate(at, counts);
+    if (update) await this.options.client.send(new UpdateCommand(update));
+  }
+
+  async addOnce(
+    key: string,
+    at: Date,
+    counts: { sends?: number; bounces?: number; complaints?: number },
+  ): Promise<boolean> {
+    const update = this.counterUpdate(at, counts);
+    const marker = {
+      TableName: this.options.tableName,
+      Item: {
+        pk: `FEEDBACK#${key}`,
+        sk: 'FEEDBACK',
+        at: at.toISOString(),
+        // Providers redeliver within hours; the counters themselves are kept 35 days.
+        expiresAt: Math.floor(at.getTime() / 1000) + KEEP_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+    try {
+      await this.options.client.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Put: marker }, ...(update ? [{ Update: update }] : [])],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (
+        err instanceof TransactionCanceledException &&
+        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        return false;
+      throw err;
+    }
   }
 
   async totals(from: Date, to: Date): Promise<{ sends: number; bounces: number; complaints: number }> {

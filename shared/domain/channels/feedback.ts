@@ -34,6 +34,8 @@ export const SesEventDetail = z
         bounceType: z.string(),
         bounceSubType: z.string().optional(),
         bouncedRecipients: Recipients,
+        /** SES's id of this bounce notification: the same in every redelivery of it. */
+        feedbackId: z.string().optional(),
         timestamp: z.string().optional(),
       })
       .loose()
@@ -42,6 +44,8 @@ export const SesEventDetail = z
       .object({
         complainedRecipients: Recipients,
         complaintFeedbackType: z.string().optional(),
+        /** SES's id of this complaint notification: the same in every redelivery of it. */
+        feedbackId: z.string().optional(),
         timestamp: z.string().optional(),
       })
       .loose()
@@ -90,9 +94,32 @@ export type FeedbackResult = {
   readonly known: boolean;
   readonly suppressed: number;
   readonly paused: boolean;
+  /** A bounce or complaint already counted (a redelivery): suppression repeated, nothing counted. */
+  readonly duplicate: boolean;
 };
 
-/** Handles one SES event. */
+/**
+ * The identity of one bounce or complaint notification: SES's `mail.messageId` with the
+ * notification's `feedbackId` (else its timestamp, else the event time). A redelivery has the same.
+ */
+export function feedbackKey(event: SesEventBridgeEvent, type: string): string {
+  const d = event.detail;
+  const part = (s: string) => s.slice(0, 200);
+  const id =
+    d.bounce?.feedbackId ??
+    d.complaint?.feedbackId ??
+    d.bounce?.timestamp ??
+    d.complaint?.timestamp ??
+    event.time ??
+    '';
+  return `ses#${type}#${part(d.mail.messageId)}#${part(id)}`;
+}
+
+/**
+ * Handles one SES event. Suppression and consent withdrawal are idempotent and run on every
+ * delivery; a bounce or complaint counts towards the reputation rates once per feedbackKey, so a
+ * redelivered notification can neither count twice nor pause marketing email.
+ */
 export async function handleSesEvent(
   deps: FeedbackDeps,
   event: SesEventBridgeEvent,
@@ -107,6 +134,15 @@ export async function handleSesEvent(
 
   let suppressed = 0;
   let judge = false;
+  let duplicate = false;
+  const countOnce = async (counts: { bounces?: number; complaints?: number }) => {
+    const counted = await deps.reputation.addOnce(feedbackKey(event, type), new Date(at), counts);
+    if (!counted) {
+      duplicate = true;
+      deps.metrics.count('ProviderEventDuplicate', { channel: 'email', type });
+    }
+    return counted;
+  };
   if (type === 'bounced' && detail.bounce?.bounceType === 'Permanent') {
     for (const r of detail.bounce.bouncedRecipients) {
       await deps.suppressions.suppress(
@@ -115,8 +151,7 @@ export async function handleSesEvent(
       );
       suppressed++;
     }
-    await deps.reputation.add(new Date(at), { bounces: 1 });
-    judge = true;
+    judge = await countOnce({ bounces: 1 });
   }
   if (type === 'complained') {
     for (const r of detail.complaint?.complainedRecipients ?? []) {
@@ -128,12 +163,17 @@ export async function handleSesEvent(
     }
     // A spam complaint is a withdrawal of email consent, too.
     if (entry) await deps.consent.withdraw(entry.profileId, 'email', 'ses_complaint', new Date(at));
-    await deps.reputation.add(new Date(at), { complaints: 1 });
-    judge = true;
+    judge = await countOnce({ complaints: 1 });
   }
-  deps.logger.info('provider event recorded', { channel: 'email', type, known: Boolean(entry), suppressed });
+  deps.logger.info('provider event recorded', {
+    channel: 'email',
+    type,
+    known: Boolean(entry),
+    suppressed,
+    duplicate,
+  });
   const paused = judge ? await judgeReputation(deps, new Date(at)) : false;
-  return { type, known: Boolean(entry), suppressed, paused };
+  return { type, known: Boolean(entry), suppressed, paused, duplicate };
 }
 
 /**

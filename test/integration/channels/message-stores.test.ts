@@ -181,6 +181,39 @@ describe('reputation on DynamoDB Local', () => {
   });
 });
 
+describe('provider feedback on DynamoDB Local', () => {
+  it('counts a complaint delivered three times once and leaves marketing email running', async () => {
+    // 2022: no other test of this file counts then.
+    const now = new Date('2022-03-01T12:00:00Z');
+    await stores.reputation.add(now, { sends: 2500 });
+    const complaint = {
+      source: 'aws.ses' as const,
+      'detail-type': 'Email Complaint Received',
+      time: now.toISOString(),
+      detail: {
+        eventType: 'Complaint',
+        mail: { messageId: 'ses-c-1', destination: [], tags: {} },
+        complaint: {
+          complainedRecipients: [{ emailAddress: 'annoyed@example.com' }],
+          feedbackId: 'fb-c-1',
+        },
+      },
+    };
+    const deps = {
+      ...stores,
+      consent: { withdraw: async () => {} },
+      config: { feedback: { ...defaultChannelsConfig.feedback, minimumSends: 100 } },
+      metrics: { count: () => {} },
+      logger: silentLogger,
+      now: () => now,
+    };
+    const results = await Promise.all([1, 2, 3].map(() => handleSesEvent(deps, complaint)));
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(await stores.reputation.totals(now, now)).toEqual({ sends: 2500, bounces: 0, complaints: 1 });
+    expect(await stores.reputation.isPaused()).toBe(false);
+  });
+});
+
 describe('inbox on DynamoDB Local', () => {
   it('lists newest first across pages and marks messages read', async () => {
     const profileId = `inbox-${timeSortableId()}`;

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { createProviderFeedbackHandler } from '../../../functions/provider-feedback/app.js';
 import { defaultChannelsConfig } from '../../../shared/config/channels.js';
 import { memoryMetrics } from '../../../shared/domain/channels/emf.js';
-import { type FeedbackDeps, isStopKeyword } from '../../../shared/domain/channels/feedback.js';
+import {
+  type FeedbackDeps,
+  feedbackKey,
+  isStopKeyword,
+  SesEventBridgeEvent,
+} from '../../../shared/domain/channels/feedback.js';
 import { addressHash } from '../../../shared/domain/channels/hashing.js';
 import { send } from '../../../shared/domain/channels/send.js';
 import {
@@ -51,13 +56,14 @@ const bounce = (bounceType: string) =>
     },
   });
 
-const complaint = () =>
+const complaint = (feedbackId?: string) =>
   sesEvent('Email Complaint Received', {
     eventType: 'Complaint',
     complaint: {
       complainedRecipients: [{ emailAddress: 'ada@example.com' }],
       complaintFeedbackType: 'abuse',
       timestamp: NOON_NY.toISOString(),
+      ...(feedbackId ? { feedbackId } : {}),
     },
   });
 
@@ -169,6 +175,40 @@ describe('provider feedback', () => {
     await f.reputation.add(NOON_NY, { sends: 200 });
     await call(f.deps, bounce('Permanent'));
     expect(f.reputation.paused).toBeUndefined();
+  });
+
+  it('counts a complaint delivered three times once, so it does not pause marketing email', async () => {
+    const f = feedbackDeps();
+    // One complaint in 2,500 sends is 0.04%, under the 0.08% threshold; three would be 0.12%.
+    await f.reputation.add(NOON_NY, { sends: 2500 });
+    for (let i = 0; i < 3; i++) await call(f.deps, complaint('c-1'));
+    expect((await f.reputation.totals(NOON_NY, NOON_NY)).complaints).toBe(1);
+    expect(f.reputation.paused).toBeUndefined();
+    expect(f.counts.get('ProviderEventDuplicate|channel=email|type=complained')).toBe(2);
+    // The suppression stands whatever the delivery.
+    expect(f.suppressions.byKey.get(`A#${addressHash('email', 'ada@example.com')}`)?.[0]).toMatchObject({
+      reason: 'complaint',
+    });
+  });
+
+  it('counts a redelivered bounce once, and two different complaints twice', async () => {
+    const f = feedbackDeps();
+    await call(f.deps, bounce('Permanent'));
+    await call(f.deps, bounce('Permanent'));
+    await call(f.deps, complaint('c-1'));
+    await call(f.deps, complaint('c-2'));
+    expect(await f.reputation.totals(NOON_NY, NOON_NY)).toEqual({ sends: 0, bounces: 1, complaints: 2 });
+  });
+
+  it('tells notifications without a feedbackId apart by their timestamp', () => {
+    const a = complaint();
+    const b = {
+      ...a,
+      detail: { ...a.detail, complaint: { ...a.detail.complaint, timestamp: '2024-05-14T17:00:00.000Z' } },
+    };
+    const parse = (e: unknown) => SesEventBridgeEvent.parse(e);
+    expect(feedbackKey(parse(a), 'complained')).toBe(feedbackKey(parse(a), 'complained'));
+    expect(feedbackKey(parse(a), 'complained')).not.toBe(feedbackKey(parse(b), 'complained'));
   });
 
   it('suppresses SMS to a number that texts STOP', async () => {

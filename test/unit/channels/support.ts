@@ -153,6 +153,13 @@ export class MemoryReputation {
       complaints: cur.complaints + (c.complaints ?? 0),
     });
   }
+  readonly counted = new Set<string>();
+  async addOnce(key: string, at: Date, c: { sends?: number; bounces?: number; complaints?: number }) {
+    if (this.counted.has(key)) return false;
+    this.counted.add(key);
+    await this.add(at, c);
+    return true;
+  }
   async totals(from: Date, to: Date) {
     const t = { sends: 0, bounces: 0, complaints: 0 };
     for (const [h, c] of this.hours) {

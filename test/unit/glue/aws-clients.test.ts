@@ -138,7 +138,7 @@ describe('the throttling-only retry strategy', () => {
 
 describe('fault injection through the factory', () => {
   it('adds the FELTFIT_SDK_FAULTS middleware to the clients of the kinds it lists, and only those', async () => {
-    process.env.FELTFIT_SDK_FAULTS = 'ses=error:1';
+    process.env.FELTFIT_SDK_FAULTS = 'ses=error:1,seed=7';
     try {
       const ses = awsClient(SESv2Client, 'ses', { ...local, endpoint: 'http://127.0.0.1:1' });
       await expect(ses.send(new SendEmailCommand(email))).rejects.toMatchObject({
