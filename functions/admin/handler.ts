@@ -12,12 +12,13 @@ import {
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbContentStore } from '../../shared/adapters/dynamodb/content-store.js';
 import { measurementPorts } from '../../shared/adapters/dynamodb/measurement-wiring.js';
+import { laterLayerHolders } from '../../shared/adapters/dynamodb/privacy-indexed-holder.js';
 import { DynamoDbSourceSeenStore } from '../../shared/adapters/dynamodb/privacy-quality.js';
-import { laterLayerHolders } from '../../shared/adapters/dynamodb/privacy-scan-holder.js';
 import { dynamoDbPrivacyDeps } from '../../shared/adapters/dynamodb/privacy-wiring.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
 import { DynamoDbSourceStore } from '../../shared/adapters/dynamodb/source-store.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
+import { loadHasher } from '../../shared/adapters/hash-key.js';
 import {
   ContentVariantCatalogue,
   DynamoDbBriefSteps,
@@ -38,7 +39,6 @@ const PrivacyEnv = z.object({
   PROFILES_TABLE: z.optional(z.string().check(z.minLength(1))),
   /** The projector's: identifiers are normalised and hashed the same way. */
   PROFILES_CONFIG: z.optional(z.string()),
-  IDENTITY_HMAC_KEY: z.optional(z.string().check(z.minLength(16))),
   PRIVACY_CONFIG: z.optional(z.string()),
   /** Later layers whose items name the person: erased and exported with them when set. */
   MESSAGES_TABLE: z.optional(z.string().check(z.minLength(1))),
@@ -66,7 +66,9 @@ function parsePrivacyEnv(env: Record<string, string | undefined>) {
 const storesEnv = parseStoresEnv(process.env);
 const privacyEnv = parsePrivacyEnv(process.env);
 const client = documentClient();
-const stores = dynamoDbStores(storesEnv, client);
+// Lookups by identifier and the person's event partitions use the projector's keyed hashes.
+const hasher = await loadHasher(process.env);
+const stores = dynamoDbStores(storesEnv, hasher, client);
 const privacyConfig = parsePrivacyConfig(privacyEnv.PRIVACY_CONFIG);
 const sourceStore = new DynamoDbSourceStore({ client, tableName: storesEnv.CONTROL_TABLE });
 const sourceSeen = new DynamoDbSourceSeenStore({ client, tableName: storesEnv.CONTROL_TABLE });
@@ -94,7 +96,7 @@ export const handler = createAdminHandler(
             profilesConfig: parseProfilesConfig(privacyEnv.PROFILES_CONFIG),
             privacyConfig,
             retentionDays: storesEnv.RETENTION_DAYS,
-            ...(privacyEnv.IDENTITY_HMAC_KEY ? { hmacKey: privacyEnv.IDENTITY_HMAC_KEY } : {}),
+            hasher,
           }),
         }
       : {}),
@@ -126,7 +128,7 @@ function consoleDeps(): ConsoleRoutesDeps {
               client,
               tableName: PROFILES_TABLE,
               config: parseProfilesConfig(privacyEnv.PROFILES_CONFIG),
-              ...(privacyEnv.IDENTITY_HMAC_KEY ? { hmacKey: privacyEnv.IDENTITY_HMAC_KEY } : {}),
+              hasher,
             }),
             messages: log,
             exposures: measurement.store,

@@ -47,6 +47,8 @@ export class Data extends Construct {
           indexName: g.name,
           partitionKey: { name: g.partitionKey, type: dynamodb.AttributeType.STRING },
           ...(g.sortKey ? { sortKey: { name: g.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
+          projectionType:
+            g.projection === 'KEYS_ONLY' ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
         });
       }
       tables[name] = table;

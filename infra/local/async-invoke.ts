@@ -176,16 +176,26 @@ const realClock: AsyncClock = {
  */
 export class LocalAsyncInvoker {
   private readonly configs = new Map<string, AsyncInvokeConfig>();
+  private loaded = false;
   /** Counts for tests and the console: invocations sent to a failure queue, and retries made. */
   readonly stats = { retried: 0, deadLettered: 0, discarded: 0 };
 
   constructor(
-    resolver: Resolver,
+    private readonly resolver: Resolver,
     readonly queues: LocalQueueStore,
     /** Factor waits are multiplied by (the runtime's time scale): shortens the retry backoff. */
     private readonly timeScale = 1,
     private readonly clock: AsyncClock = realClock,
-  ) {
+  ) {}
+
+  /**
+   * Reads the template's EventInvokeConfigs, on first use: the functions they name are bound only
+   * once the runtime has loaded them, after this object is made.
+   */
+  private load(): Map<string, AsyncInvokeConfig> {
+    if (this.loaded) return this.configs;
+    this.loaded = true;
+    const resolver = this.resolver;
     for (const [, res] of resolver.ofType('AWS::Lambda::EventInvokeConfig')) {
       const p = res.Properties ?? {};
       const fn = String(resolver.resolve(p.FunctionName)).replace(/^.*:function:/, '');
@@ -198,11 +208,12 @@ export class LocalAsyncInvoker {
         ...(queue ? { onFailureQueue: queue } : {}),
       });
     }
+    return this.configs;
   }
 
   /** The EventInvokeConfig of a function (by logical id), if the template gives it one. */
   configOf(logicalId: string): AsyncInvokeConfig | undefined {
-    return this.configs.get(logicalId);
+    return this.load().get(logicalId);
   }
 
   /** Wait before retry `n` (1-based): Lambda's 1 and 2 minutes, as 1 s and 2 s, scaled down further by fast time. */
@@ -217,7 +228,7 @@ export class LocalAsyncInvoker {
    * bus, a schedule) keeps its own retries and dead letters.
    */
   async invoke(fn: LocalFunction, payload: unknown): Promise<void> {
-    const config = this.configs.get(fn.logicalId);
+    const config = this.load().get(fn.logicalId);
     if (!config) {
       await fn.invoke(payload);
       return;

@@ -4,6 +4,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Resolver } from './template.js';
@@ -59,7 +60,20 @@ export async function createTemplateTables(
       // A persisted DynamoDB Local (npm start) keeps its tables between runs.
       if (!(err instanceof ResourceInUseException)) throw err;
     }
-    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    let described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    // A table kept from an older run lacks the indexes added since (e.g. erasure's byProfile).
+    const existing = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+    for (const gsi of input.GlobalSecondaryIndexes ?? []) {
+      if (existing.has(gsi.IndexName)) continue;
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: input.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: gsi }],
+        }),
+      );
+      described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    }
     resolver.bind(id, {
       ref: tableName,
       attrs: {

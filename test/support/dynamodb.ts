@@ -38,7 +38,7 @@ async function createTable(client: DynamoDBClient, name: string, spec: TableSpec
             GlobalSecondaryIndexes: spec.globalIndexes.map((g) => ({
               IndexName: g.name,
               KeySchema: keySchema(g.partitionKey, g.sortKey),
-              Projection: { ProjectionType: 'ALL' },
+              Projection: { ProjectionType: g.projection ?? 'ALL' },
             })),
           }
         : {}),

@@ -9,7 +9,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
-import { laterLayerHolders } from '../../../shared/adapters/dynamodb/privacy-scan-holder.js';
+import { laterLayerHolders } from '../../../shared/adapters/dynamodb/privacy-indexed-holder.js';
 import { dynamoDbPrivacyDeps, type PrivacyDeps } from '../../../shared/adapters/dynamodb/privacy-wiring.js';
 import { parsePrivacyConfig } from '../../../shared/config/privacy.js';
 import { parseProfilesConfig } from '../../../shared/config/profiles.js';

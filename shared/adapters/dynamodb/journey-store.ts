@@ -92,6 +92,8 @@ export class DynamoDbWaitTokens implements WaitTokens {
         TableName: this.options.tableName,
         Item: {
           ...this.key(token),
+          // Erasure finds a person's items through the byProfile index on this attribute.
+          profileId: token.profileId,
           token: token.token,
           journey: token.journey,
           executionId: token.executionId,
@@ -191,6 +193,7 @@ export class DynamoDbEventOccurrences implements EventOccurrences {
           TableName: this.options.tableName,
           Item: {
             ...this.key(o),
+            profileId: o.profileId,
             eventId: o.eventId,
             at,
             keys: o.keys,

@@ -7,7 +7,7 @@
  *      expiresAt (at + retention)
  *
  * The profile id is Feltfit's opaque id and sits inside the (KMS-encrypted) item, never an address;
- * erasure finds the items by that attribute (ProfileKeyedItemsHolder). A redelivered outcome (same
+ * erasure finds the items by that attribute (the byProfile index). A redelivered outcome (same
  * instant, execution, step and channel) overwrites its own item. One day is one partition: DynamoDB
  * takes about 1,000 writes a second per partition key before it splits for heat, which bounds the
  * send rate this log follows at full speed (docs/channels.md).

@@ -12,8 +12,21 @@ export interface TableSpec {
   /** Attribute holding the epoch-seconds expiry (DynamoDB TTL). */
   readonly ttlAttribute?: string;
   readonly stream?: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
-  readonly globalIndexes?: readonly { name: string; partitionKey: string; sortKey?: string }[];
+  readonly globalIndexes?: readonly {
+    name: string;
+    partitionKey: string;
+    sortKey?: string;
+    /** What the index copies of an item (default ALL). */
+    projection?: 'ALL' | 'KEYS_ONLY';
+  }[];
 }
+
+/**
+ * The sparse index, by the `profileId` attribute, through which erasure and export find a person's
+ * items in the later layers' tables. Keys only: an update of another attribute writes nothing to it.
+ */
+export const PROFILE_INDEX = 'byProfile';
+const profileIndex = { name: PROFILE_INDEX, partitionKey: 'profileId', projection: 'KEYS_ONLY' } as const;
 
 export const TABLES = {
   /** Raw behavioural events, one item per message, keyed by person then messageId (dedupe). */
@@ -49,6 +62,7 @@ export const TABLES = {
     partitionKey: 'pk',
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
+    globalIndexes: [profileIndex],
   },
   /** Content: briefs, variants (by status through gsi1), reviews and generation audit records. */
   content: {
@@ -71,6 +85,7 @@ export const TABLES = {
     partitionKey: 'pk',
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
+    globalIndexes: [profileIndex],
   },
 } as const satisfies Record<string, TableSpec>;
 

@@ -37,7 +37,6 @@ const template = (config: Record<string, unknown> | undefined): CfnTemplate => (
 function setup(config: Record<string, unknown> | undefined) {
   const resolver = new Resolver(template(config));
   bindPassiveResources(resolver);
-  resolver.bind('Fn', { ref: 'Fn', attrs: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:Fn' } });
   const queues = new LocalQueueStore(join(mkdtempSync(join(tmpdir(), 'feltfit-queues-')), 'queues'));
   const sleeps: number[] = [];
   let now = 1_000_000;
@@ -48,8 +47,11 @@ function setup(config: Record<string, unknown> | undefined) {
       now += ms;
     },
   };
+  // As in the runtime, functions are bound after the invoker is made.
+  const invoker = new LocalAsyncInvoker(resolver, queues, 1, clock);
+  resolver.bind('Fn', { ref: 'Fn', attrs: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:Fn' } });
   return {
-    invoker: new LocalAsyncInvoker(resolver, queues, 1, clock),
+    invoker,
     queues,
     sleeps,
     advance: (ms: number) => (now += ms),
