@@ -56,6 +56,8 @@ export const ProfilesConfig = z.object({
     phone: { type: 'phone', purpose: 'contact: sending SMS the person asked for' },
     firstName: { type: 'string', purpose: 'personalisation: greeting in messages' },
     lastName: { type: 'string', purpose: 'personalisation: greeting in messages' },
+    // A content variable (`profile.traits.city`); undeclared, every identify would drop it.
+    city: { type: 'string', purpose: 'personalisation: local details in messages' },
     createdAt: { type: 'date', purpose: 'lifecycle: tenure in churn and CLV models' },
     plan: { type: 'string', purpose: 'segmentation: plan-specific journeys' },
   }),
