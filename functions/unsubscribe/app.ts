@@ -1,9 +1,9 @@
 /**
  * `GET /v1/unsubscribe?token=…` shows a confirmation page with a POST form (link scanners prefetch GETs,
  * so a GET never unsubscribes). `POST /v1/unsubscribe?token=…` unsubscribes: the RFC 8058 one-click post
- * (body `List-Unsubscribe=One-Click`) or the page's form. `GET /v1/preferences?token=…` lists the
- * person's marketing channels, each subscribed one with an unsubscribe form. Invalid or expired tokens
- * answer 400 with a code.
+ * (body `List-Unsubscribe=One-Click`) or the page's form. `GET /v1/unsubscribe?view=preferences&token=…`
+ * (a preference-page token) lists the person's marketing channels, each subscribed one with an
+ * unsubscribe form. Invalid or expired tokens answer 400 with a code.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -72,8 +72,8 @@ async function preferencesPage(
     if (!c.unsubscribeToken) {
       return `<li data-channel="${c.channel}" data-subscribed="false">${name}: not subscribed</li>`;
     }
-    // Relative to /v1/preferences, so it posts to this API's /v1/unsubscribe whatever its host.
-    const action = `unsubscribe?token=${encodeURIComponent(c.unsubscribeToken)}`;
+    // Relative to this page (/v1/unsubscribe), so it posts back here whatever the host.
+    const action = `?token=${encodeURIComponent(c.unsubscribeToken)}`;
     return `<li data-channel="${c.channel}" data-subscribed="true">${name}: subscribed <form method="post" action="${escapeHtml(action)}" style="display:inline"><input type="hidden" name="token" value="${escapeHtml(c.unsubscribeToken)}"><button type="submit">Unsubscribe</button></form></li>`;
   });
   return page(200, 'Your preferences', `<ul>${rows.join('')}</ul>`);
@@ -90,10 +90,8 @@ export function createUnsubscribeHandler(
       const method = event.requestContext?.http?.method ?? 'GET';
       const form = new URLSearchParams(bodyText(event));
       const token = event.queryStringParameters?.token ?? form.get('token') ?? undefined;
-      if ((event.rawPath ?? '').endsWith('/preferences')) {
-        if (method !== 'GET' || !deps.recipients) {
-          throw new NotFoundError('unknown_route', 'no such preferences route');
-        }
+      if (method === 'GET' && event.queryStringParameters?.view === 'preferences') {
+        if (!deps.recipients) throw new NotFoundError('unknown_route', 'no preference page here');
         try {
           return await preferencesPage({ ...deps, recipients: deps.recipients }, token);
         } catch (err) {

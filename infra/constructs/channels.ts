@@ -195,12 +195,6 @@ export class Channels extends Construct {
       new HttpLambdaIntegration('UnsubscribeOneClick', unsubscribe),
       'The signed, expiring token in the link is the authorization: it names one person and channel.',
     );
-    api.addPublicRoutes(
-      ['/v1/preferences'],
-      apigw.HttpMethod.GET,
-      new HttpLambdaIntegration('PreferencesPage', unsubscribe),
-      'The signed, expiring token in the link is the authorization: it names one person; the page only reads.',
-    );
 
     const inbox = channelFunction('Inbox', 'inbox', 'In-app inbox for apps, per-person signed tokens');
     useSecret(inbox, 'INBOX_SECRET_ARN', inboxSecret);

@@ -64,7 +64,7 @@ export const ChannelsConfig = z.object({
     postalAddress: z.string().min(1),
     /** Public base URL of the unsubscribe endpoint, e.g. https://api.example.com/v1/unsubscribe. */
     unsubscribeUrl: z.url(),
-    /** Public URL of the preference page; default: `preferences` beside `unsubscribeUrl`. */
+    /** Public URL of a preference page of your own; default: `unsubscribeUrl?view=preferences`. */
     preferencesUrl: z.url().optional(),
     /** Mailbox for `List-Unsubscribe: <mailto:…>`; optional. */
     unsubscribeMailto: z.string().min(3).optional(),

@@ -74,6 +74,9 @@ async function sendAndRead(
   return { mail, text: part('text/plain'), html: part('text/html') };
 }
 
+/** A preference-page link: the unsubscribe endpoint's `?view=preferences`. */
+const isPreferences = (url: string) => new URL(url).searchParams.get('view') === 'preferences';
+
 /** Follows a link of this API without redirects; answers status, body and the error header. */
 async function follow(url: string, init: RequestInit = {}) {
   const res = await fetch(url, { redirect: 'manual', ...init });
@@ -105,14 +108,14 @@ describe('links in sent email', () => {
     expect(hrefs.length).toBeGreaterThanOrEqual(3);
     for (const href of hrefs) expect(href.startsWith(`${rt.url}/v1/`), href).toBe(true);
     const header = /<(http[^>]+)>/.exec(mail.headers.get('list-unsubscribe') ?? '')?.[1];
-    const unsubscribeLinks = hrefs.filter((h) => new URL(h).pathname === '/v1/unsubscribe');
+    const unsubscribeLinks = hrefs.filter((h) => !isPreferences(h));
     expect(new Set(unsubscribeLinks)).toEqual(new Set([header]));
     expect(text).toContain(`Unsubscribe: ${header}`);
 
     for (const href of hrefs) {
       const page = await follow(href);
       expect(page.status, href).toBe(200);
-      if (new URL(href).pathname === '/v1/preferences') {
+      if (isPreferences(href)) {
         expect(page.body).toContain('Your preferences');
         expect(page.body).toContain('data-channel="email" data-subscribed="true"');
       } else {
@@ -121,7 +124,7 @@ describe('links in sent email', () => {
       }
     }
     // Following them changed nothing: GETs never unsubscribe (link scanners prefetch).
-    const prefs = hrefs.find((h) => new URL(h).pathname === '/v1/preferences')!;
+    const prefs = hrefs.find(isPreferences)!;
     expect((await follow(prefs)).body).toContain('data-channel="email" data-subscribed="true"');
 
     // The confirmation page's form, posted as a browser would: the person is unsubscribed.
@@ -170,18 +173,20 @@ describe('links in sent email', () => {
     const hrefs = hrefsOf(html);
     expect(hrefs).toContain('https://shop.example/merino-wrap');
     const own = hrefs.filter((h) => h.startsWith(rt.url));
+    // The copy's preference and unsubscribe links, then the footer's unsubscribe link.
     expect(own.map((h) => new URL(h).pathname)).toEqual([
-      '/v1/preferences',
+      '/v1/unsubscribe',
       '/v1/unsubscribe',
       '/v1/unsubscribe',
     ]);
+    expect(own.map(isPreferences)).toEqual([true, false, false]);
     const inText = /^Preferences: (\S+)$/m.exec(text)?.[1];
     expect(inText).toBe(own[0]);
 
     // The preference page's own form unsubscribes email.
     const page = await follow(own[0]!);
     expect(page.status).toBe(200);
-    const action = /action="(unsubscribe\?token=[^"]+)"/.exec(page.body)?.[1] ?? '';
+    const action = /action="(\?token=[^"]+)"/.exec(page.body)?.[1] ?? '';
     const posted = await follow(new URL(action.replace(/&amp;/g, '&'), own[0]!).toString(), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -203,7 +208,7 @@ describe('links in sent email', () => {
   });
 
   it('answers a tampered link with 400 and a machine-readable code', async () => {
-    const bad = await follow(`${rt.url}/v1/preferences?token=tampered.token`);
+    const bad = await follow(`${rt.url}/v1/unsubscribe?view=preferences&token=tampered.token`);
     expect(bad.status).toBe(400);
     expect(bad.error).toBe('invalid_token');
   });

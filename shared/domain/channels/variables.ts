@@ -38,11 +38,18 @@ export interface TemplateLinks {
   readonly preferencesUrl: string;
 }
 
-/** Base URL of the preference page: configured, else the unsubscribe URL's sibling `preferences`. */
-export function preferencesBaseUrl(
+/**
+ * The preference-page link for a token: the configured `preferencesUrl`, else the unsubscribe
+ * endpoint's own page (`?view=preferences`), which needs no route (and no stack resource) of its own.
+ */
+export function preferencesLink(
   email: Pick<ChannelsConfig['email'], 'unsubscribeUrl' | 'preferencesUrl'>,
-) {
-  return email.preferencesUrl ?? new URL('preferences', email.unsubscribeUrl).toString();
+  token: string,
+): string {
+  const t = encodeURIComponent(token);
+  return email.preferencesUrl
+    ? `${email.preferencesUrl}?token=${t}`
+    : `${email.unsubscribeUrl}?view=preferences&token=${t}`;
 }
 
 /** Signs the unsubscribe and preference links of a send, valid `email.unsubscribeTokenDays`. */
@@ -58,7 +65,7 @@ export function signTemplateLinks(
   const preferences = signPreferencesToken(secret, { profileId, exp });
   return {
     unsubscribeUrl: `${email.unsubscribeUrl}?token=${encodeURIComponent(unsubscribe)}`,
-    preferencesUrl: `${preferencesBaseUrl(email)}?token=${encodeURIComponent(preferences)}`,
+    preferencesUrl: preferencesLink(email, preferences),
   };
 }
 

@@ -13,7 +13,7 @@ import type { ContentStore } from '../../ports/content.js';
 import { type RenderScope, renderParts } from '../channels/render.js';
 import { withHtmlFooter, withOptOut, withPreheader } from '../channels/send.js';
 import { smsEncoding, smsSegments } from '../channels/sms-segments.js';
-import { preferencesBaseUrl, templateScope } from '../channels/variables.js';
+import { preferencesLink, templateScope } from '../channels/variables.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
 import { ContentBody, textFields } from './schemas.js';
 
@@ -94,7 +94,7 @@ export async function previewVariant(deps: PreviewDeps, id: string, raw: unknown
   const unsubscribeUrl = `${deps.channels.email.unsubscribeUrl}?token=preview`;
   const links = {
     unsubscribeUrl,
-    preferencesUrl: `${preferencesBaseUrl(deps.channels.email)}?token=preview`,
+    preferencesUrl: preferencesLink(deps.channels.email, 'preview'),
   };
   const now = new Date();
   let scope: RenderScope;

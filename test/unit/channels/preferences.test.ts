@@ -40,14 +40,14 @@ describe('preference page', () => {
   it('lists the marketing channels, and each subscribed one’s form unsubscribes that channel', async () => {
     const s = setup([recipient({ consent: { email: true, sms: false }, pushTokens: [] })]);
     const token = signPreferencesToken(SECRET, { profileId: 'prof-1', exp });
-    const res = await s.call('/v1/preferences', undefined, 'GET', { token });
+    const res = await s.call('/v1/unsubscribe', undefined, 'GET', { view: 'preferences', token });
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
     const body = String(res.body);
     expect(body).toContain('data-channel="email" data-subscribed="true"');
     expect(body).toContain('data-channel="sms" data-subscribed="false"');
     expect(body).not.toContain('data-channel="push"');
-    const action = /action="unsubscribe\?token=([^"]+)"/.exec(body)?.[1] ?? '';
+    const action = /action="\?token=([^"]+)"/.exec(body)?.[1] ?? '';
     const post = await s.call('/v1/unsubscribe', undefined, 'POST', { token: decodeURIComponent(action) });
     expect(post.statusCode).toBe(200);
     expect(s.withdrawals).toEqual(['prof-1:email:unsubscribe_form']);
@@ -65,7 +65,7 @@ describe('preference page', () => {
       [undefined, 'missing_token'],
     ];
     for (const [query, code] of cases) {
-      const res = await s.call('/v1/preferences', undefined, 'GET', query);
+      const res = await s.call('/v1/unsubscribe', undefined, 'GET', { view: 'preferences', ...query });
       expect(res.statusCode).toBe(400);
       expect(res.headers?.['x-feltfit-error']).toBe(code);
     }
@@ -74,7 +74,7 @@ describe('preference page', () => {
   it('holds nothing for a person who no longer exists', async () => {
     const s = setup([]);
     const token = signPreferencesToken(SECRET, { profileId: 'gone', exp });
-    const res = await s.call('/v1/preferences', undefined, 'GET', { token });
+    const res = await s.call('/v1/unsubscribe', undefined, 'GET', { view: 'preferences', token });
     expect(res.statusCode).toBe(200);
     expect(String(res.body)).toContain('no marketing preferences');
   });

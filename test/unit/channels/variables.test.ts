@@ -73,10 +73,10 @@ describe('template variables', () => {
     });
   });
 
-  it('signs {{ preferences_url }} for the person, beside the unsubscribe endpoint', async () => {
+  it('signs {{ preferences_url }} for the person, as the unsubscribe endpoint’s preference page', async () => {
     const { email, deps } = await sendEmail();
     const url = /preferences_url=\[([^\]]*)\]/.exec(email.text)?.[1] ?? '';
-    expect(url.startsWith(new URL('preferences', deps.config.email.unsubscribeUrl).toString())).toBe(true);
+    expect(url.startsWith(`${deps.config.email.unsubscribeUrl}?view=preferences&token=`)).toBe(true);
     expect(verifyPreferencesToken(SECRET, tokenOf(url), NOON_NY)).toMatchObject({
       ok: true,
       value: { profileId: 'prof-1' },
@@ -96,7 +96,7 @@ describe('template variables', () => {
       },
     });
     const hrefs = [...email.html!.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
-    expect(hrefs.slice(0, 2).map((h) => new URL(h).pathname)).toEqual(['/v1/unsubscribe', '/v1/preferences']);
+    expect(hrefs.slice(0, 2).map((h) => new URL(h).searchParams.get('view'))).toEqual([null, 'preferences']);
     expect(verifyUnsubscribeToken(SECRET, tokenOf(hrefs[0]!), NOON_NY).ok).toBe(true);
   });
 
