@@ -227,7 +227,19 @@ describe('a preview for a person', () => {
     const { id, call } = await setup('push');
     const edited = { type: 'push', title: 'Hi {{ profile.traits.firstName | nosuchfilter }}', body: 'x' };
     const res = await call(apiEvent('POST', `/admin/content/${id}/preview`, { body: { edited } }));
-    expect(res.body).toMatchObject({ rendered: false, part: 'title' });
+    expect(res.body).toMatchObject({ rendered: false, part: 'title', error: 'liquid_invalid' });
+  });
+
+  it('refuses a file include in a preview and in the edit’s checks, never showing the file', async () => {
+    const { id, call } = await setup('push');
+    const edited = { type: 'push', title: 'Hi', body: "{% include 'package.json' %}" };
+    const res = await call(apiEvent('POST', `/admin/content/${id}/preview`, { body: { edited } }));
+    expect(res.body).toMatchObject({ rendered: false, part: 'body', error: 'template_tag_not_allowed' });
+    expect(JSON.stringify(res.body)).not.toContain('devDependencies');
+    const checked = await call(apiEvent('POST', `/admin/content/${id}/check`, { body: { edited } }));
+    expect(checked.body.checks.failures.map((f: { code: string }) => f.code)).toContain(
+      'template_tag_not_allowed',
+    );
   });
 
   it.each([
