@@ -2,13 +2,16 @@
  * Content benchmarks (figures, never pass/fail):
  * - checks per second over a corpus of offline-generated and synthetic variants;
  * - tokens per variant (prompt size measured, answer size estimated) and the estimated Bedrock cost
- *   per 1,000 variants for the configured model, from BEDROCK_PRICES_USD_PER_1K_TOKENS_2026_11.
+ *   per 1,000 variants for the configured model, from BEDROCK_PRICES_USD_PER_1K_TOKENS_2026_11;
+ * - how long hostile loops run: an unsandboxed liquidjs engine against the sandboxed one.
  */
+import { Liquid } from 'liquidjs';
 import {
   BEDROCK_PRICES_USD_PER_1K_TOKENS_2026_11,
   CONTENT_CHANNELS,
   defaultContentConfig,
 } from '../../shared/config/content.js';
+import { sandboxedLiquid, templateError } from '../../shared/domain/channels/liquid.js';
 import { runChecks } from '../../shared/domain/content/checks.js';
 import { composeOffline } from '../../shared/domain/content/offline.js';
 import { channelJsonSchema, systemPrompt, userPrompt } from '../../shared/domain/content/prompt.js';
@@ -100,5 +103,35 @@ export async function benchContent(): Promise<void> {
     console.log(`  cost/1,000        $${cost.toFixed(4)} (prices of 2026-11; guardrail text units extra)`);
   } else {
     console.log('  cost/1,000        no price recorded for this model in shared/config/content.ts');
+  }
+  benchSandbox();
+}
+
+/** Milliseconds and outcome of one render. */
+function timed(engine: Liquid, source: string): { ms: number; outcome: string } {
+  const start = process.hrtime.bigint();
+  let outcome: string;
+  try {
+    outcome = `${String(engine.parseAndRenderSync(source)).length} characters`;
+  } catch (err) {
+    outcome = templateError(err).code;
+  }
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, outcome };
+}
+
+function benchSandbox(): void {
+  const cases = [
+    ['3M-iteration loop', '{% for i in (1..3000000) %}x{% endfor %}'],
+    ['nested 1000 × 1000', '{% for i in (1..1000) %}{% for j in (1..1000) %}x{% endfor %}{% endfor %}'],
+  ] as const;
+  const plain = new Liquid();
+  const sandbox = sandboxedLiquid();
+  console.log('template sandbox (one render each)');
+  for (const [name, source] of cases) {
+    const a = timed(plain, source);
+    const b = timed(sandbox, source);
+    console.log(
+      `  ${name.padEnd(18)} unsandboxed ${a.ms.toFixed(0)} ms (${a.outcome}), sandboxed ${b.ms.toFixed(0)} ms (${b.outcome})`,
+    );
   }
 }
