@@ -16,6 +16,7 @@ import { Journeys } from './constructs/journeys.js';
 import { JourneysAdmin } from './constructs/journeys-admin.js';
 import { Measurement } from './constructs/measurement.js';
 import { Observability } from './constructs/observability.js';
+import { Privacy } from './constructs/privacy.js';
 import { Profiles } from './constructs/profiles.js';
 
 export interface FeltfitStackProps extends StackProps {
@@ -52,6 +53,10 @@ export class FeltfitStack extends Stack {
       measurement: config.measurement,
       userPool: marketerConsole.userPool,
     });
+    // Erasure and export run as jobs the admin function starts.
+    new Privacy(this, 'Privacy', { data, logRetentionDays, profilesConfig: config.profiles }).grantStart(
+      admin.fn,
+    );
     new Profiles(this, 'Profiles', { data, bus, observability, config: config.profiles, logRetentionDays });
     const channels = new Channels(this, 'Channels', {
       api,

@@ -9,9 +9,15 @@ import { z } from 'zod';
 import type { RouteId } from '../../shared/api/contract.js';
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
 import {
+  getPrivacyJob,
+  parseJobId,
+  readExportResult,
+  type StartJobDeps,
+  startPrivacyJob,
+} from '../../shared/domain/privacy/jobs.js';
+import {
   type EraseDeps,
   type ExportDeps,
-  erasePerson,
   exportPersonalData,
   findProfileView,
   getProfileView,
@@ -84,6 +90,8 @@ export interface PrivacyRoutesDeps {
   readonly quality: QualityDeps;
   /** Larger exports answer 413 `export_too_large` (use the CLI); Lambda responses stop at 6 MB. */
   readonly maxExportBytes: number;
+  /** Erasure and export jobs; without them those routes answer 404 `privacy_jobs_not_configured`. */
+  readonly jobs?: StartJobDeps;
 }
 
 /** Dependencies of the admin function. */
@@ -157,8 +165,11 @@ export function createAdminHandler(deps: AdminDeps, logger: Logger) {
     profileLookup: (ctx) => privacyRoute(privacy(), 'profileLookup', ctx, logger),
     profileGet: (ctx) => privacyRoute(privacy(), 'profileGet', ctx, logger),
     profileExport: (ctx) => privacyRoute(privacy(), 'profileExport', ctx, logger),
-    profileErase: (ctx) => privacyRoute(privacy(), 'profileErase', ctx, logger),
-    profileEraseByPost: (ctx) => privacyRoute(privacy(), 'profileErase', ctx, logger),
+    profileErase: (ctx) => jobRoute(privacy(), 'erase', ctx, logger),
+    profileEraseByPost: (ctx) => jobRoute(privacy(), 'erase', ctx, logger),
+    profileExportJob: (ctx) => jobRoute(privacy(), 'export', ctx, logger),
+    privacyJobGet: (ctx) => jobRoute(privacy(), 'get', ctx, logger),
+    privacyJobResult: (ctx) => jobRoute(privacy(), 'result', ctx, logger),
     ...(deps.console ? consoleRoutes(deps.console, logger) : {}),
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
@@ -166,12 +177,12 @@ export function createAdminHandler(deps: AdminDeps, logger: Logger) {
     .handler(adminRouter('admin', handlers));
 }
 
-type PrivacyRoute = 'quality' | 'profileLookup' | 'profileGet' | 'profileExport' | 'profileErase';
+type PrivacyRoute = 'quality' | 'profileLookup' | 'profileGet' | 'profileExport';
 
 async function privacyRoute(
   deps: PrivacyRoutesDeps,
   route: PrivacyRoute,
-  { params, query, caller }: RouteContext,
+  { params, query }: RouteContext,
   logger: Logger,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   if (route === 'quality') {
@@ -194,28 +205,59 @@ async function privacyRoute(
     logger.info('profile read');
     return jsonResponse(200, { profile });
   }
-  if (route === 'profileExport') {
-    const document = await exportPersonalData(deps.export, profileId);
+  // The synchronous export, for small accounts (bounded by maxExportBytes and the API's 29 s);
+  // `POST …/export` runs it as a job.
+  const document = await exportPersonalData(deps.export, profileId);
+  const body = JSON.stringify(document);
+  if (Buffer.byteLength(body, 'utf8') > deps.maxExportBytes) return exportTooLarge(logger);
+  logger.info('personal data exported', { holders: Object.keys(document.holders).length });
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
+}
+
+const exportTooLarge = (logger: Logger) => {
+  logger.info('request rejected', { code: 'export_too_large' });
+  return jsonResponse(413, {
+    success: false,
+    error: {
+      code: 'export_too_large',
+      message:
+        'the export exceeds what the API can return; use `feltfit profiles export <profileId> --out FILE`',
+    },
+  });
+};
+
+/**
+ * Erasure and export jobs: `POST …/erase` (or `DELETE`) and `POST …/export` answer 202 with the job
+ * and where to poll it; `GET /admin/privacy-jobs/{jobId}` its status and progress per holder;
+ * `…/result` a finished export's document (413 above maxExportBytes: the CLI reads it whole).
+ */
+async function jobRoute(
+  deps: PrivacyRoutesDeps,
+  route: 'erase' | 'export' | 'get' | 'result',
+  { params, caller }: RouteContext,
+  logger: Logger,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const jobs = deps.jobs;
+  if (!jobs) throw new NotFoundError('privacy_jobs_not_configured', 'privacy jobs are not configured here');
+  if (route === 'get' || route === 'result') {
+    const jobId = parseJobId(params.jobId);
+    if (route === 'get') return jsonResponse(200, { job: await getPrivacyJob(jobs.jobs, jobId) });
+    const document = await readExportResult(jobs.jobs, jobId);
     const body = JSON.stringify(document);
-    if (Buffer.byteLength(body, 'utf8') > deps.maxExportBytes) {
-      logger.info('request rejected', { code: 'export_too_large' });
-      return jsonResponse(413, {
-        success: false,
-        error: {
-          code: 'export_too_large',
-          message:
-            'the export exceeds what the API can return; use `feltfit profiles export <profileId> --out FILE`',
-        },
-      });
-    }
+    if (Buffer.byteLength(body, 'utf8') > deps.maxExportBytes) return exportTooLarge(logger);
     logger.info('personal data exported', { holders: Object.keys(document.holders).length });
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, body };
   }
-  const outcome = await erasePerson(deps.erase, profileId, caller.id);
-  logger.info('person erased', {
-    status: outcome.status,
-    profileIdHash: outcome.profileIdHash,
-    counts: outcome.counts,
-  });
-  return jsonResponse(200, outcome);
+  const profileId = parseProfileId(params.profileId);
+  const started = await startPrivacyJob(jobs, route, profileId, caller.id);
+  const job = await getPrivacyJob(jobs.jobs, started.jobId);
+  logger.info('privacy job requested', { kind: route, jobId: job.jobId, status: job.status });
+  const self = `/admin/privacy-jobs/${job.jobId}`;
+  return {
+    ...jsonResponse(202, {
+      job,
+      links: { self, ...(route === 'export' ? { result: `${self}/result` } : {}) },
+    }),
+    headers: { 'content-type': 'application/json', location: self },
+  };
 }

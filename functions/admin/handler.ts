@@ -1,5 +1,6 @@
 /** Lambda entry point: wires DynamoDB adapters once per cold start. */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod/mini';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { listConsoleUsers } from '../../shared/adapters/cognito/console-directory.js';
@@ -13,8 +14,9 @@ import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbContentStore } from '../../shared/adapters/dynamodb/content-store.js';
 import { measurementPorts } from '../../shared/adapters/dynamodb/measurement-wiring.js';
 import { laterLayerHolders } from '../../shared/adapters/dynamodb/privacy-indexed-holder.js';
+import { dynamoDbPrivacyJobDeps } from '../../shared/adapters/dynamodb/privacy-job-wiring.js';
 import { DynamoDbSourceSeenStore } from '../../shared/adapters/dynamodb/privacy-quality.js';
-import { dynamoDbPrivacyDeps } from '../../shared/adapters/dynamodb/privacy-wiring.js';
+import { dynamoDbPrivacyDeps, type PrivacyDeps } from '../../shared/adapters/dynamodb/privacy-wiring.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
 import { DynamoDbSourceStore } from '../../shared/adapters/dynamodb/source-store.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
@@ -25,11 +27,12 @@ import {
 } from '../../shared/adapters/journey-ports/variant-catalogue.js';
 import { listOutbox } from '../../shared/adapters/outbox/outbox.js';
 import { StepFunctionsExecutionReader } from '../../shared/adapters/sfn/execution-reader.js';
+import { StepFunctionsPrivacyJobRunner } from '../../shared/adapters/sfn/privacy-job-runner.js';
 import { parsePrivacyConfig } from '../../shared/config/privacy.js';
 import { parseProfilesConfig } from '../../shared/config/profiles.js';
 import { buildReport } from '../../shared/domain/measurement/report.js';
 import { jsonLogger } from '../../shared/http/logger.js';
-import { createAdminHandler } from './app.js';
+import { createAdminHandler, type PrivacyRoutesDeps } from './app.js';
 import { consoleUsers } from './console-users.js';
 import type { ConsoleRoutesDeps } from './overview.js';
 
@@ -43,6 +46,8 @@ const PrivacyEnv = z.object({
   /** Later layers whose items name the person: erased and exported with them when set. */
   MESSAGES_TABLE: z.optional(z.string().check(z.minLength(1))),
   JOURNEYS_TABLE: z.optional(z.string().check(z.minLength(1))),
+  /** The privacy-job state machine: erasure and export run as jobs (without it those routes answer 404). */
+  PRIVACY_JOB_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(1))),
   /** Set by the local runtime: the folder the channels write to instead of SES/SNS. */
   OUTBOX_DIR: z.optional(z.string().check(z.minLength(1))),
   /** The overview's content check (approved variants) and drift alert (monitor-models' output). */
@@ -82,28 +87,44 @@ export const handler = createAdminHandler(
       : {}),
     ...(privacyEnv.PROFILES_TABLE
       ? {
-          privacy: dynamoDbPrivacyDeps({
-            client,
-            tables: {
-              profiles: privacyEnv.PROFILES_TABLE,
-              events: storesEnv.EVENTS_TABLE,
-              control: storesEnv.CONTROL_TABLE,
-            },
-            extraHolders: laterLayerHolders(client, {
-              messages: privacyEnv.MESSAGES_TABLE,
-              journeys: privacyEnv.JOURNEYS_TABLE,
+          privacy: withJobs(
+            dynamoDbPrivacyDeps({
+              client,
+              tables: {
+                profiles: privacyEnv.PROFILES_TABLE,
+                events: storesEnv.EVENTS_TABLE,
+                control: storesEnv.CONTROL_TABLE,
+              },
+              extraHolders: laterLayerHolders(client, {
+                messages: privacyEnv.MESSAGES_TABLE,
+                journeys: privacyEnv.JOURNEYS_TABLE,
+              }),
+              profilesConfig: parseProfilesConfig(privacyEnv.PROFILES_CONFIG),
+              privacyConfig,
+              retentionDays: storesEnv.RETENTION_DAYS,
+              hasher,
             }),
-            profilesConfig: parseProfilesConfig(privacyEnv.PROFILES_CONFIG),
-            privacyConfig,
-            retentionDays: storesEnv.RETENTION_DAYS,
-            hasher,
-          }),
+          ),
         }
       : {}),
     console: consoleDeps(),
   },
   jsonLogger(),
 );
+
+/** Adds the privacy jobs when the state machine is bound to this function. */
+function withJobs(privacy: PrivacyDeps): PrivacyRoutesDeps {
+  const arn = privacyEnv.PRIVACY_JOB_STATE_MACHINE_ARN;
+  if (!arn) return privacy;
+  const runner = new StepFunctionsPrivacyJobRunner({
+    client: awsClient(SFNClient, 'sfn'),
+    stateMachineArn: arn,
+  });
+  return {
+    ...privacy,
+    jobs: { ...dynamoDbPrivacyJobDeps(privacy, client, storesEnv.CONTROL_TABLE), runner },
+  };
+}
 
 /** The console routes' adapters: each part only when its tables are bound to this function. */
 function consoleDeps(): ConsoleRoutesDeps {

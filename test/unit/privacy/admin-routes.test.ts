@@ -2,10 +2,19 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type AdminDeps, createAdminHandler, type PrivacyRoutesDeps } from '../../../functions/admin/app.js';
 import { defaultPrivacyConfig } from '../../../shared/config/privacy.js';
+import { runPrivacyJobInline } from '../../../shared/domain/privacy/jobs.js';
 import { profileIdHash } from '../../../shared/domain/privacy/person.js';
 import type { Logger } from '../../../shared/http/logger.js';
+import type { PrivacyJobRunner } from '../../../shared/ports/privacy-jobs.js';
 import { apiEvent } from '../ingest/support.js';
-import { memoryAudit, memoryDirectory, memoryTombstones, profile, recordingHolder } from './support.js';
+import {
+  memoryAudit,
+  memoryDirectory,
+  memoryJobs,
+  memoryTombstones,
+  profile,
+  recordingHolder,
+} from './support.js';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');
 
@@ -24,10 +33,21 @@ function setup(maxExportBytes = 1_000_000) {
   const holderLog: string[] = [];
   const events = recordingHolder('events', holderLog, { events: [{ event: 'Product Viewed' }] }, 3);
   const audit = memoryAudit();
+  const mem = memoryJobs();
+  const tombstones = memoryTombstones();
+  const steps = { directory, tombstones, holders: [events], audit, jobs: mem.store, now: () => NOW };
+  // The state machine, run at once: the route then answers the finished job.
+  const runner: PrivacyJobRunner = {
+    start: async (jobId, attempt) => {
+      mem.started.push(`${jobId}-${attempt}`);
+      await runPrivacyJobInline(steps, jobId, attempt);
+    },
+  };
   const privacy: PrivacyRoutesDeps = {
+    jobs: { ...steps, runner },
     directory,
     export: { directory, holders: [events], now: () => NOW },
-    erase: { directory, tombstones: memoryTombstones(), holders: [events], audit, now: () => NOW },
+    erase: { directory, tombstones, holders: [events], audit, now: () => NOW },
     quality: {
       sources: { list: async () => [] },
       sourceSeen: { lastSeen: async () => ({}) },
@@ -57,7 +77,7 @@ function setup(maxExportBytes = 1_000_000) {
     quarantine: { list: async () => ({ items: [] }), countsByReason: async () => ({}) },
     privacy,
   };
-  return { handler: createAdminHandler(deps, logger), deps, logger, lines, audit, events };
+  return { handler: createAdminHandler(deps, logger), deps, logger, lines, audit, events, mem };
 }
 
 async function call(handler: ReturnType<typeof createAdminHandler>, event: APIGatewayProxyEventV2) {
@@ -78,6 +98,18 @@ function templated(method: string, template: string, profileId: string, authoriz
       routeKey: `${method} ${template}`,
       ...(authorizerArn ? { authorizer: { iam: { userArn: authorizerArn } } } : {}),
     },
+  } as APIGatewayProxyEventV2;
+}
+
+/** A GET of a privacy-job route with its jobId parameter. */
+function jobEvent(template: string, jobId: string) {
+  const path = template.replace('{jobId}', encodeURIComponent(jobId));
+  const event = apiEvent(path, undefined, { method: 'GET' });
+  return {
+    ...event,
+    routeKey: `GET ${template}`,
+    pathParameters: { jobId },
+    requestContext: { ...event.requestContext, routeKey: `GET ${template}` },
   } as APIGatewayProxyEventV2;
 }
 
@@ -155,35 +187,83 @@ describe('admin privacy routes', () => {
     expect(small.status).toBe(200);
   });
 
-  it('erases with DELETE, records the IAM caller as actor, and logs no personal data', async () => {
+  it('erases with DELETE as a job: 202 with the job and where to poll it, the IAM caller as actor, no personal data logged', async () => {
     const { handler, audit, lines } = setup();
-    const res = await call(
-      handler,
+    const res = await handler(
       templated('DELETE', '/admin/profiles/{profileId}', 'pf_a', 'arn:aws:iam::1:user/ops'),
+      {} as Context,
     );
-    expect(res).toMatchObject({
-      status: 200,
-      body: { status: 'erased', counts: { events: 3 }, tombstones: 4 },
+    expect(res.statusCode).toBe(202);
+    const body = JSON.parse(res.body ?? '{}');
+    expect(body.job).toMatchObject({
+      kind: 'erase',
+      status: 'succeeded',
+      outcome: 'erased',
+      holders: [{ name: 'events', status: 'done', items: 3 }],
+      tombstones: 4,
     });
+    expect(body.job.profileId).toBeUndefined();
+    expect(res.headers?.location).toBe(`/admin/privacy-jobs/${body.job.jobId}`);
+    expect(body.links.self).toBe(res.headers?.location);
     expect(audit.records.get(profileIdHash('pf_a'))).toMatchObject({
       actor: 'arn:aws:iam::1:user/ops',
       status: 'completed',
+    });
+    const polled = await call(handler, jobEvent('/admin/privacy-jobs/{jobId}', body.job.jobId));
+    expect(polled).toMatchObject({
+      status: 200,
+      body: { job: { jobId: body.job.jobId, status: 'succeeded' } },
     });
     const logged = lines.join('\n');
     for (const personal of ['pf_a', 'u-1', 'ann@example.com', 'anon-1'])
       expect(logged).not.toContain(personal);
   });
 
-  it('erases with POST …/erase too, and a second erasure answers already_erased', async () => {
-    const { handler, deps, audit } = setup();
+  it('erases with POST …/erase too, and a second erasure answers the same finished job', async () => {
+    const { handler, deps, audit, mem } = setup();
     const first = await call(handler, apiEvent('/admin/profiles/pf_a/erase', undefined, { method: 'POST' }));
-    expect(first).toMatchObject({ status: 200, body: { status: 'erased' } });
+    expect(first).toMatchObject({ status: 202, body: { job: { status: 'succeeded' } } });
     expect(audit.records.get(profileIdHash('pf_a'))?.actor).toBe('admin-api');
     // The fake holders delete nothing, so take the profiles away as the profiles holder would.
     const directory = deps.privacy!.directory as ReturnType<typeof memoryDirectory>;
     directory.profiles.clear();
-    const second = await call(handler, apiEvent('/admin/profiles/pf_a', undefined, { method: 'DELETE' }));
-    expect(second).toMatchObject({ status: 200, body: { status: 'already_erased' } });
+    const second = await call(handler, apiEvent('/admin/profiles/pf_b', undefined, { method: 'DELETE' }));
+    expect(second).toMatchObject({
+      status: 202,
+      body: { job: { jobId: first.body.job.jobId, status: 'succeeded' } },
+    });
+    expect(mem.started).toHaveLength(1);
+  });
+
+  it('exports as a job with POST …/export and serves the result once it succeeded', async () => {
+    const { handler } = setup();
+    const started = await call(
+      handler,
+      apiEvent('/admin/profiles/pf_a/export', undefined, { method: 'POST' }),
+    );
+    expect(started).toMatchObject({ status: 202, body: { job: { kind: 'export', status: 'succeeded' } } });
+    const result = await call(
+      handler,
+      jobEvent('/admin/privacy-jobs/{jobId}/result', started.body.job.jobId),
+    );
+    expect(result).toMatchObject({
+      status: 200,
+      body: { format: 'feltfit.personal-data.v1', profileId: 'pf_a', holders: { events: { events: [{}] } } },
+    });
+  });
+
+  it('answers 400 invalid_job_id and 404 job_not_found when polling', async () => {
+    const { handler } = setup();
+    expect(await call(handler, jobEvent('/admin/privacy-jobs/{jobId}', 'nope'))).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_job_id' } },
+    });
+    expect(
+      await call(handler, jobEvent('/admin/privacy-jobs/{jobId}', `pj_e_${'a'.repeat(32)}`)),
+    ).toMatchObject({
+      status: 404,
+      body: { error: { code: 'job_not_found' } },
+    });
   });
 
   it('answers 404 profile_not_found when erasing an id that never existed', async () => {

@@ -7,6 +7,7 @@ import type {
   PersonalDataHolder,
   PersonDirectory,
 } from '../../../shared/ports/privacy.js';
+import type { PrivacyJob, PrivacyJobRunner, PrivacyJobStore } from '../../../shared/ports/privacy-jobs.js';
 import type { Identifier, ProfileItem, StoredProfile } from '../../../shared/ports/profiles.js';
 
 /** A stored profile with the given identities (other state empty unless given). */
@@ -101,4 +102,31 @@ export function memoryTombstones(log: string[] = []) {
       log.push('tombstones');
     },
   };
+}
+
+/** Privacy jobs and export parts kept in maps; `started` records what the runner was asked to start. */
+export function memoryJobs() {
+  const jobs = new Map<string, PrivacyJob>();
+  const parts = new Map<string, { name: string; json: string }>();
+  const started: string[] = [];
+  const store: PrivacyJobStore = {
+    get: async (id) => jobs.get(id),
+    put: async (job) => {
+      jobs.set(job.jobId, structuredClone(job));
+    },
+    putPart: async (id, attempt, index, name, json) => {
+      parts.set(`${id}#${attempt}#${String(index).padStart(4, '0')}`, { name, json });
+    },
+    readParts: async (id, attempt) =>
+      [...parts.entries()]
+        .filter(([k]) => k.startsWith(`${id}#${attempt}#`))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([, p]) => p),
+  };
+  const runner: PrivacyJobRunner = {
+    start: async (id, attempt) => {
+      started.push(`${id}-${attempt}`);
+    },
+  };
+  return { jobs, parts, started, store, runner };
 }
