@@ -7,6 +7,9 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 
+/** Folders already made by this process: a write need not make its folder again. */
+const madeDirs = new Set<string>();
+
 /**
  * Writes `value` as JSON to `path` through a temporary file and a rename, so a reader (or the next
  * start after Ctrl-C or a crash) sees the old file or the new one, never half of one. Synchronous:
@@ -14,10 +17,22 @@ import type { z } from 'zod';
  * the process ending, not the machine losing power (a local runtime's trade-off).
  */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
+  const dir = dirname(path);
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(value));
+    const text = JSON.stringify(value);
+    try {
+      writeFileSync(tmp, text);
+    } catch (err) {
+      // The folder was removed since it was made: make it again.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(tmp, text);
+    }
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });

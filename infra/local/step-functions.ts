@@ -200,6 +200,8 @@ export class LocalStepFunctions {
   readonly executions = new Map<string, LocalExecution>();
   private readonly tokens = new Map<string, { resolve: (v: Json) => void; reject: (e: Error) => void }>();
   private readonly durable = new Map<string, Durable>();
+  /** Hashes of the definitions aws-local-stepfunctions has validated. */
+  private readonly validated = new Set<string>();
   private readonly stateDir: string | undefined;
   private server?: Server;
 
@@ -560,15 +562,19 @@ export class LocalStepFunctions {
     let sm: StateMachine;
     try {
       sm = new StateMachine(definition as never, {
-        // A resumed copy leaves the states before its StartAt unreachable, which validation refuses;
-        // the definition was validated when the execution started.
-        validationOptions: resume ? { noValidate: true } : { checkArn: false, checkPaths: false },
+        // Validated once per definition (validation costs more than a short execution); a resumed
+        // copy is not validated: the states before its StartAt are unreachable, which it refuses.
+        validationOptions:
+          resume || this.validated.has(durable.hash)
+            ? { noValidate: true }
+            : { checkArn: false, checkPaths: false },
       });
     } catch (err) {
       this.end(execution, 'States.Runtime', err instanceof Error ? err.message : String(err));
       this.persist(execution);
       return;
     }
+    this.validated.add(durable.hash);
     const machine = this.machines.get(execution.stateMachineArn);
     const context = {
       Execution: {

@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<void>> = {
   measurement: async () => (await import('./measurement.js')).benchMeasurement(),
   console: async () => (await import('./console.js')).benchConsole(),
   load: async () => (await import('./load.js')).benchLoad(),
+  durable: async () => (await import('./durable.js')).benchDurable(),
 };
 
 for (const [name, run] of Object.entries(suites)) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,15 @@ describe('local state files', () => {
     writeJsonAtomic(file, { n: 2 });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ n: 2 });
     expect(readdirSync(join(dir, 'nested'))).toEqual(['one.json']);
+  });
+
+  it('makes the folder again when it was removed between writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-files-'));
+    const file = join(dir, 'gone', 'one.json');
+    writeJsonAtomic(file, { n: 1 });
+    rmSync(join(dir, 'gone'), { recursive: true });
+    writeJsonAtomic(file, { n: 2 });
+    expect(readJsonFile(file, Shape)).toEqual({ value: { n: 2 } });
   });
 
   it('keeps the previous file when a write fails', () => {
