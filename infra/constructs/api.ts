@@ -18,6 +18,13 @@ export interface ApiProps {
  * or `addAdminRoutesOf` (IAM-authorized for the CLI, and the same routes under `/api` for the console
  * with its Cognito JWT authorizer; a bearer token in the local runtime).
  */
+/**
+ * Integration options for a function serving many admin routes: one invoke permission from this API
+ * instead of one per route (each route and its console twin would add two of CloudFormation's 500
+ * resources per stack). The function's router still answers only its own routes.
+ */
+export const API_SCOPED = { scopePermissionToRoute: false } as const;
+
 export class Api extends Construct {
   /** Prefix of the console's twin of each admin route (CloudFront's `/api/*` behaviour forwards it). */
   static readonly CONSOLE_PREFIX = '/api';

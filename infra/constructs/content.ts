@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { ChannelsConfig } from '../../shared/config/channels.js';
 import type { ContentConfig } from '../../shared/config/content.js';
 import { guardrailCdkProps } from '../../shared/domain/content/guardrail.js';
-import type { Api } from './api.js';
+import { API_SCOPED, type Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 
@@ -79,6 +79,6 @@ export class Content extends Construct {
     props.data.bind(review, 'profiles', 'r');
     if (props.channels) review.addEnvironment('CHANNELS_CONFIG', JSON.stringify(props.channels));
     props.api.addAdminRoutesOf('generate', new HttpLambdaIntegration('ContentGenerate', generate));
-    props.api.addAdminRoutesOf('content', new HttpLambdaIntegration('ContentReview', review));
+    props.api.addAdminRoutesOf('content', new HttpLambdaIntegration('ContentReview', review, API_SCOPED));
   }
 }

@@ -11,7 +11,7 @@ import {
   TRAINING_REQUEST_DETAIL_TYPE,
   TRAINING_REQUEST_SOURCE,
 } from '../../shared/domain/models/training-request.js';
-import type { Api } from './api.js';
+import { API_SCOPED, type Api } from './api.js';
 import type { Bus } from './bus.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
@@ -113,7 +113,7 @@ export class Intelligence extends Construct {
       });
       props.data.bind(admin, 'models', 'r');
       props.bus.bind(admin);
-      props.api.addAdminRoutesOf('models', new HttpLambdaIntegration('ModelsAdmin', admin));
+      props.api.addAdminRoutesOf('models', new HttpLambdaIntegration('ModelsAdmin', admin, API_SCOPED));
     }
     new scheduler.Schedule(this, 'WeeklyTraining', {
       description: 'Weekly model training',

@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { JourneysConfig } from '../../shared/config/journeys.js';
-import type { Api } from './api.js';
+import { API_SCOPED, type Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 
@@ -70,6 +70,6 @@ export class JourneysAdmin extends Construct {
         })),
       );
     }
-    props.api.addAdminRoutesOf('journeys', new HttpLambdaIntegration('JourneysAdmin', this.fn));
+    props.api.addAdminRoutesOf('journeys', new HttpLambdaIntegration('JourneysAdmin', this.fn, API_SCOPED));
   }
 }

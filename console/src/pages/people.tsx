@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import type { PersonActivity } from '../../../shared/api/people.js';
 import type { ProfileView } from '../../../shared/domain/privacy/operations.js';
+import type { PrivacyJob } from '../../../shared/ports/privacy-jobs.js';
 import { call } from '../api.js';
 import { can, type PageProps } from '../app.js';
 import { PersonFinder } from '../person-finder.js';
@@ -247,7 +248,11 @@ function PrivacyActions({ profileId }: { profileId: string }) {
   const exportData = async () => {
     setError(undefined);
     try {
-      const doc = await call('profileExport', { params: { profileId } });
+      // The export runs as a job; its document is served once the job succeeded.
+      const job = await followJob('profileExportJob', profileId, setDone);
+      if (job.status !== 'succeeded') throw new Error(`export ${job.status}`);
+      const doc = await call('privacyJobResult', { params: { jobId: job.jobId } });
+      setDone('Exported.');
       const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
       const a = document.createElement('a');
       a.href = url;
@@ -261,8 +266,9 @@ function PrivacyActions({ profileId }: { profileId: string }) {
   const erase = async () => {
     setError(undefined);
     try {
-      const out = await call<{ status: string }>('profileErase', { params: { profileId } });
-      setDone(`Erased (${out.status}).`);
+      const job = await followJob('profileErase', profileId, setDone);
+      if (job.status !== 'succeeded') throw new Error(`erasure ${job.status}: ${job.error?.code ?? ''}`);
+      setDone(`Erased (${job.outcome ?? 'erased'}).`);
       return true;
     } catch (err) {
       setError(err);
@@ -292,4 +298,25 @@ function PrivacyActions({ profileId }: { profileId: string }) {
       <ErrorNote error={error} />
     </div>
   );
+}
+
+/**
+ * Starts an erasure or export job and polls it until it ends, reporting progress per holder (the
+ * server counts; the page only shows them).
+ */
+async function followJob(
+  route: 'profileErase' | 'profileExportJob',
+  profileId: string,
+  progress: (text: string) => void,
+): Promise<PrivacyJob> {
+  let { job } = await call<{ job: PrivacyJob }>(route, { params: { profileId } });
+  for (;;) {
+    if (job.status === 'succeeded' || job.status === 'failed') return job;
+    const done = job.holders.filter((h) => h.status === 'done').length;
+    progress(
+      `${route === 'profileErase' ? 'Erasing' : 'Exporting'}… ${done} of ${job.holders.length} tables done`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    ({ job } = await call<{ job: PrivacyJob }>('privacyJobGet', { params: { jobId: job.jobId } }));
+  }
 }

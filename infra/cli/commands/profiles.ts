@@ -4,25 +4,35 @@
  * Tables: `--profiles-table`, `--events-table`, `--control-table`, else FELTFIT_PROFILES_TABLE,
  * FELTFIT_EVENTS_TABLE, FELTFIT_CONTROL_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB or the SDK's normal
  * resolution); any left unnamed come from the local runtime's `${FELTFIT_DATA_DIR:-.feltfit}/runtime.json`
- * with its DynamoDB Local endpoint. Identifiers are hashed with FELTFIT_IDENTITY_HMAC_KEY (the projector's
- * IDENTITY_HMAC_KEY) and normalised with FELTFIT_PROFILES_CONFIG, when the deployment sets them.
+ * with its DynamoDB Local endpoint. Identifiers are hashed with the projector's keyring
+ * (FELTFIT_IDENTITY_HMAC_KEY, else the local runtime's key: infra/cli/hash-key.ts) and normalised with
+ * FELTFIT_PROFILES_CONFIG when the deployment sets it.
  */
 import { writeFile } from 'node:fs/promises';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { laterLayerHolders } from '../../../shared/adapters/dynamodb/privacy-indexed-holder.js';
+import { dynamoDbPrivacyJobDeps } from '../../../shared/adapters/dynamodb/privacy-job-wiring.js';
 import { dynamoDbPrivacyDeps, type PrivacyDeps } from '../../../shared/adapters/dynamodb/privacy-wiring.js';
+import { StepFunctionsPrivacyJobRunner } from '../../../shared/adapters/sfn/privacy-job-runner.js';
 import { parsePrivacyConfig } from '../../../shared/config/privacy.js';
 import { parseProfilesConfig } from '../../../shared/config/profiles.js';
 import { ClientError } from '../../../shared/domain/errors.js';
 import {
-  erasePerson,
-  exportPersonalData,
+  type PrivacyJobDeps,
+  readExportResult,
+  runPrivacyJobInline,
+  startPrivacyJob,
+} from '../../../shared/domain/privacy/jobs.js';
+import {
   findProfileView,
   getProfileView,
   type ProfileView,
   parseLookupQuery,
   parseProfileId,
 } from '../../../shared/domain/privacy/operations.js';
+import type { PrivacyJob, PrivacyJobRunner } from '../../../shared/ports/privacy-jobs.js';
+import { resolveHasher } from '../hash-key.js';
 import { readRuntimeFile, TargetNotFoundError } from '../target.js';
 
 const USAGE = `usage: feltfit profiles <command> [table options]
@@ -34,6 +44,8 @@ commands:
   export PROFILE_ID [--out FILE]           everything held about the person, as one JSON document
   erase PROFILE_ID --yes                   delete everything held about the person and tombstone
                                            its identifiers (cannot be undone)
+  export and erase run as a privacy job and show its progress until it ends; --no-wait prints the
+  job id instead (its status: GET /admin/privacy-jobs/{jobId})
 
 table options: --profiles-table NAME --events-table NAME --control-table NAME
   (else FELTFIT_PROFILES_TABLE / FELTFIT_EVENTS_TABLE / FELTFIT_CONTROL_TABLE, else the local
@@ -98,7 +110,10 @@ export function parseCliArgs(
 export const TABLE_FLAGS = ['--profiles-table', '--events-table', '--control-table'] as const;
 
 /** Builds the privacy dependencies from flags, FELTFIT_* variables or the local runtime's file. */
-export async function privacyDepsFor(options: Record<string, string>, env: Io['env']): Promise<PrivacyDeps> {
+export async function privacyDepsFor(
+  options: Record<string, string>,
+  env: Io['env'],
+): Promise<PrivacyDeps & { readonly jobSteps: PrivacyJobDeps; readonly runner?: PrivacyJobRunner }> {
   const named = {
     profiles: options['--profiles-table'] ?? env.FELTFIT_PROFILES_TABLE,
     events: options['--events-table'] ?? env.FELTFIT_EVENTS_TABLE,
@@ -107,6 +122,8 @@ export async function privacyDepsFor(options: Record<string, string>, env: Io['e
     journeys: env.FELTFIT_JOURNEYS_TABLE,
   };
   let endpoint: string | undefined;
+  let stateMachineArn = env.FELTFIT_PRIVACY_JOB_STATE_MACHINE_ARN;
+  let sfnEndpoint: string | undefined;
   if (!named.profiles || !named.events || !named.control) {
     const runtime = await readRuntimeFile(
       env,
@@ -123,6 +140,8 @@ export async function privacyDepsFor(options: Record<string, string>, env: Io['e
       );
     }
     endpoint = runtime.dynamodbEndpoint;
+    stateMachineArn ??= runtime.stateMachines['feltfit-privacy-job'];
+    sfnEndpoint = runtime.sfnEndpoint;
   }
   const client = documentClient(
     endpoint
@@ -133,14 +152,81 @@ export async function privacyDepsFor(options: Record<string, string>, env: Io['e
         }
       : {},
   );
-  return dynamoDbPrivacyDeps({
+  const privacy = dynamoDbPrivacyDeps({
     client,
     tables: { profiles: named.profiles, events: named.events, control: named.control },
     extraHolders: laterLayerHolders(client, named),
     profilesConfig: parseProfilesConfig(env.FELTFIT_PROFILES_CONFIG, 'FELTFIT_PROFILES_CONFIG'),
     privacyConfig: parsePrivacyConfig(env.FELTFIT_PRIVACY_CONFIG, 'FELTFIT_PRIVACY_CONFIG'),
-    ...(env.FELTFIT_IDENTITY_HMAC_KEY ? { hmacKey: env.FELTFIT_IDENTITY_HMAC_KEY } : {}),
+    hasher: await resolveHasher(env),
   });
+  const sfn = stateMachineArn
+    ? new SFNClient(
+        sfnEndpoint
+          ? {
+              endpoint: sfnEndpoint,
+              region: env.AWS_REGION ?? 'us-east-1',
+              credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+            }
+          : {},
+      )
+    : undefined;
+  return {
+    ...privacy,
+    jobSteps: dynamoDbPrivacyJobDeps(privacy, client, named.control),
+    ...(sfn && stateMachineArn
+      ? { runner: new StepFunctionsPrivacyJobRunner({ client: sfn, stateMachineArn }) }
+      : {}),
+  };
+}
+
+/** One line of a job's progress (no personal data: holder names and counts). */
+function progressLine(job: PrivacyJob): string {
+  const holders = job.holders
+    .map(
+      (h) =>
+        `${h.name} ${h.status === 'done' ? `done${h.items !== undefined ? ` (${h.items})` : ''}` : 'pending'}`,
+    )
+    .join(', ');
+  return `${job.kind} ${job.jobId}: ${job.status} — ${holders}\n`;
+}
+
+/**
+ * Starts the job and follows it: through the privacy-job state machine when one is named (the local
+ * runtime's, or FELTFIT_PRIVACY_JOB_STATE_MACHINE_ARN), else by running its steps here.
+ */
+async function runJob(
+  deps: Awaited<ReturnType<typeof privacyDepsFor>>,
+  kind: 'erase' | 'export',
+  profileId: string,
+  io: Io,
+  wait: boolean,
+): Promise<PrivacyJob | undefined> {
+  const actor = `cli:${io.env.USER ?? io.env.USERNAME ?? 'unknown'}`;
+  const inline = !deps.runner;
+  const runner: PrivacyJobRunner = deps.runner ?? { start: async () => {} };
+  const job = await startPrivacyJob({ ...deps.jobSteps, runner }, kind, profileId, actor);
+  if (!wait) {
+    io.out(`${job.jobId}\n`);
+    return undefined;
+  }
+  let last = '';
+  const show = (j: PrivacyJob) => {
+    const line = progressLine(j);
+    if (line !== last) io.err(line);
+    last = line;
+  };
+  show(job);
+  if (job.status === 'succeeded' || job.status === 'failed') return job;
+  if (inline) return runPrivacyJobInline(deps.jobSteps, job.jobId, job.attempt, show);
+  const pollMs = Number(io.env.FELTFIT_POLL_MS ?? 500);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    const current = await deps.jobSteps.jobs.get(job.jobId);
+    if (!current) throw new Error('the privacy job disappeared');
+    show(current);
+    if (current.status === 'succeeded' || current.status === 'failed') return current;
+  }
 }
 
 function describeProfile(p: ProfileView): string {
@@ -186,9 +272,13 @@ async function execute(command: string, args: CliArgs, io: Io): Promise<number> 
   }
   if (id === undefined) throw new UsageError(`${command} needs a PROFILE_ID`);
   const profileId = parseProfileId(id);
+  const wait = !args.switches.has('--no-wait');
   if (command === 'export') {
     const deps = await privacyDepsFor(args.options, io.env);
-    const document = await exportPersonalData(deps.export, profileId);
+    const job = await runJob(deps, 'export', profileId, io, wait);
+    if (!job) return 0;
+    if (job.status !== 'succeeded') return jobFailed(job, io);
+    const document = await readExportResult(deps.jobSteps.jobs, job.jobId);
     const json = `${JSON.stringify(document, null, 2)}\n`;
     const file = args.options['--out'];
     if (file) {
@@ -202,20 +292,23 @@ async function execute(command: string, args: CliArgs, io: Io): Promise<number> 
     return 2;
   }
   const deps = await privacyDepsFor(args.options, io.env);
-  const outcome = await erasePerson(
-    deps.erase,
-    profileId,
-    `cli:${io.env.USER ?? io.env.USERNAME ?? 'unknown'}`,
-  );
-  const counts = Object.entries(outcome.counts)
-    .map(([holder, n]) => `${holder} ${n}`)
-    .join(', ');
+  const job = await runJob(deps, 'erase', profileId, io, wait);
+  if (!job) return 0;
+  if (job.status !== 'succeeded') return jobFailed(job, io);
+  const counts = job.holders.map((h) => `${h.name} ${h.items ?? 0}`).join(', ');
   io.out(
-    outcome.status === 'erased'
-      ? `erased: deleted ${counts || 'nothing'}; ${outcome.tombstones} identifiers tombstoned\n`
-      : `already erased at ${outcome.erasedAt}\n`,
+    job.outcome === 'erased'
+      ? `erased: deleted ${counts || 'nothing'}; ${job.tombstones ?? 0} identifiers tombstoned\n`
+      : `already erased at ${job.completedAt ?? job.updatedAt}\n`,
   );
   return 0;
+}
+
+function jobFailed(job: PrivacyJob, io: Io): number {
+  io.err(
+    `feltfit profiles: ${job.kind} job ${job.jobId} ${job.status}: ${job.error?.code ?? ''} ${job.error?.message ?? ''}\n`,
+  );
+  return 1;
 }
 
 /** Runs the `profiles` command group; returns the exit code. */
@@ -227,7 +320,11 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   }
   try {
     if (!['get', 'export', 'erase'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-    const parsed = parseCliArgs(args, [...TABLE_FLAGS, '--type', '--value', '--out'], ['--json', '--yes']);
+    const parsed = parseCliArgs(
+      args,
+      [...TABLE_FLAGS, '--type', '--value', '--out'],
+      ['--json', '--yes', '--no-wait'],
+    );
     return await execute(command, parsed, io);
   } catch (err) {
     if (err instanceof UsageError) {

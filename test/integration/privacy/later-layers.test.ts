@@ -9,9 +9,14 @@ import {
   DynamoDbWaitTokens,
 } from '../../../shared/adapters/dynamodb/journey-store.js';
 import { DynamoDbInboxStore } from '../../../shared/adapters/dynamodb/message-inbox.js';
+import { DynamoDbErasureAudit } from '../../../shared/adapters/dynamodb/privacy-audit.js';
 import { laterLayerHolders } from '../../../shared/adapters/dynamodb/privacy-indexed-holder.js';
+import { DynamoDbPrivacyJobStore } from '../../../shared/adapters/dynamodb/privacy-jobs.js';
+import { readExportResult, runPrivacyJobStep, startPrivacyJob } from '../../../shared/domain/privacy/jobs.js';
+import { profileIdHash } from '../../../shared/domain/privacy/person.js';
 import type { Person } from '../../../shared/ports/privacy.js';
 import { createTestTables, localClient } from '../../support/dynamodb.js';
+import { memoryDirectory, memoryTombstones, profile } from '../../unit/privacy/support.js';
 import { uid } from './support.js';
 
 let tables: Awaited<ReturnType<typeof createTestTables>>['tables'];
@@ -184,5 +189,87 @@ describe('the messages and journeys holders', () => {
     expect(left.some((t) => t.includes('SUP#A#abc'))).toBe(true);
     // Erasing again finds nothing.
     await expect(Promise.all(holders.map((h) => h.erase(who)))).resolves.toEqual([0, 0]);
+  });
+});
+
+describe('privacy jobs on DynamoDB Local', () => {
+  function jobDeps(live: string, merged: string) {
+    const directory = memoryDirectory(
+      [
+        profile(live, { userId: [uid('u')] }),
+        profile(merged, { anonymousId: [uid('a')] }, { mergedInto: live }),
+      ],
+      [[live, merged, 'merged']],
+    );
+    const started: string[] = [];
+    return {
+      started,
+      deps: {
+        directory,
+        tombstones: memoryTombstones(),
+        holders: laterLayerHolders(guarded, { messages: tables.messages, journeys: tables.journeys }),
+        audit: new DynamoDbErasureAudit({ client: guarded, tableName: tables.control }),
+        jobs: new DynamoDbPrivacyJobStore({ client: guarded, tableName: tables.control }),
+        runner: { start: async (id: string, attempt: number) => void started.push(`${id}-${attempt}`) },
+        now: () => new Date(AT),
+      },
+    };
+  }
+
+  it('runs an erasure step by step, keeping progress per holder in the control table, without a scan', async () => {
+    const [live, merged] = [uid('pf'), uid('pf')];
+    await seed(live, uid('ex'), uid('m'));
+    await seed(merged, uid('ex'), uid('m'));
+    const { deps, started } = jobDeps(live, merged);
+    commands.length = 0;
+    const job = await startPrivacyJob(deps, 'erase', merged, 'test');
+    expect(started).toEqual([`${job.jobId}-1`]);
+    const statuses: string[] = [];
+    for (let step = 0; step < 10; step++) {
+      const r = await runPrivacyJobStep(deps, job.jobId, 1);
+      const stored = await deps.jobs.get(job.jobId);
+      statuses.push(
+        `${stored?.status}:${stored?.holders.map((h) => `${h.name}=${h.items ?? '-'}`).join(',')}`,
+      );
+      if (r.done) break;
+    }
+    expect(statuses).toEqual([
+      'running:messages=-,journeys=-',
+      'running:messages=12,journeys=-',
+      'running:messages=12,journeys=16',
+      'succeeded:messages=12,journeys=16',
+    ]);
+    expect(commands).not.toContain('ScanCommand');
+    expect(await deps.audit.get(profileIdHash(merged))).toMatchObject({
+      status: 'completed',
+      counts: { messages: 12, journeys: 16 },
+    });
+    const left = [...(await scanAll(tables.messages)), ...(await scanAll(tables.journeys))];
+    expect(JSON.stringify(left)).not.toContain(live);
+    // The stored job names no profile once done.
+    const raw = (await scanAll(tables.control)).filter((i) => String(i.pk) === `PRIVACYJOB#${job.jobId}`);
+    expect(JSON.stringify(raw)).not.toContain(live);
+  });
+
+  it('stores an export in parts, splitting a part larger than an item, and assembles it', async () => {
+    const [live, merged] = [uid('pf'), uid('pf')];
+    const { deps } = jobDeps(live, merged);
+    // An inbox message of 250,000 characters: the messages part spans three chunks.
+    await checker.send(
+      new PutCommand({
+        TableName: tables.messages,
+        Item: { pk: `INBOX#${live}`, sk: 'M#big', body: 'x'.repeat(250_000) },
+      }),
+    );
+    const job = await startPrivacyJob(deps, 'export', live, 'test');
+    while (!(await runPrivacyJobStep(deps, job.jobId, 1)).done);
+    const parts = (await scanAll(tables.control)).filter(
+      (i) => String(i.pk) === `PRIVACYJOB#${job.jobId}` && String(i.sk).startsWith('PART#'),
+    );
+    expect(parts.length).toBe(1 + 3 + 1); // person, messages in 3 chunks, journeys
+    const document = await readExportResult(deps.jobs, job.jobId);
+    expect(document.profileId).toBe(live);
+    const messages = document.holders.messages as { body?: string }[];
+    expect(messages[0]?.body).toHaveLength(250_000);
   });
 });
