@@ -52,6 +52,8 @@ export interface PrivacyJobStore {
   put(job: PrivacyJob): Promise<void>;
   /** Stores one part of an export (`index` orders the parts). */
   putPart(jobId: string, attempt: number, index: number, name: string, json: string): Promise<void>;
+  /** Deletes every part of every attempt of a job (an erasure removes the person's exports). */
+  deleteParts(jobId: string): Promise<number>;
   /** The parts of an attempt, in index order. */
   readParts(jobId: string, attempt: number): Promise<{ readonly name: string; readonly json: string }[]>;
 }

@@ -8,6 +8,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { PrivacyJob, PrivacyJobStore } from '../../ports/privacy-jobs.js';
+import { batchDelete, type ItemKey } from './privacy-delete.js';
 
 const CHUNK = 100_000;
 const DAY = 86_400;
@@ -67,6 +68,26 @@ export class DynamoDbPrivacyJobStore implements PrivacyJobStore {
     for (const Item of items) {
       await this.options.client.send(new PutCommand({ TableName: this.options.tableName, Item }));
     }
+  }
+
+  async deleteParts(jobId: string): Promise<number> {
+    const keys: ItemKey[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `PRIVACYJOB#${jobId}`, ':prefix': 'PART#' },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return keys.length ? batchDelete(this.options.client, this.options.tableName, keys) : 0;
   }
 
   async readParts(jobId: string, attempt: number): Promise<{ name: string; json: string }[]> {

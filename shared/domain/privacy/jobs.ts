@@ -214,6 +214,8 @@ async function firstStep(
   await deps.audit.put(records(job, auditHashes, { status: 'started', counts: {}, tombstones: 0 }));
   const identifiers = identifiersOfPerson(person);
   await deps.tombstones.putTombstones(identifiers, job.createdAt);
+  // An earlier export of the person is personal data too.
+  await deps.jobs.deleteParts(jobIdOf('export', job.profileIdHash));
   return { ...job, status: 'running', auditHashes, tombstones: identifiers.length, updatedAt: now };
 }
 

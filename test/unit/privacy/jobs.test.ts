@@ -156,12 +156,17 @@ describe('privacy jobs', () => {
       person: { mergedProfileIds: ['pf_b'], emails: ['ann@example.com'] },
       holders: { events: [{ event: 'Product Viewed' }, { event: 'Order Completed' }] },
     });
+    // Erasing the person removes the export's parts too.
+    const erase = await startPrivacyJob(deps, 'erase', 'pf_a', 'ops');
+    await runPrivacyJobInline(deps, erase.jobId, 1);
+    expect(mem.parts.size).toBe(0);
+    await expect(readExportResult(deps.jobs, job.jobId)).rejects.toMatchObject({ code: 'job_not_found' });
     // A new export request after a finished one makes a fresh export.
     expect(await startPrivacyJob(deps, 'export', 'pf_a', 'ops')).toMatchObject({
       attempt: 2,
       status: 'queued',
     });
-    expect(mem.started).toHaveLength(2);
+    expect(mem.started).toHaveLength(3);
   });
 
   it('answers profile_not_found for an id that never existed, and job_not_found for an unknown job', async () => {

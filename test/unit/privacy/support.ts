@@ -117,6 +117,11 @@ export function memoryJobs() {
     putPart: async (id, attempt, index, name, json) => {
       parts.set(`${id}#${attempt}#${String(index).padStart(4, '0')}`, { name, json });
     },
+    deleteParts: async (id) => {
+      const keys = [...parts.keys()].filter((k) => k.startsWith(`${id}#`));
+      for (const k of keys) parts.delete(k);
+      return keys.length;
+    },
     readParts: async (id, attempt) =>
       [...parts.entries()]
         .filter(([k]) => k.startsWith(`${id}#${attempt}#`))
