@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as runProfiles } from '../../infra/cli/commands/profiles.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
 import { defaultProfilesConfig } from '../../shared/config/profiles.js';
@@ -176,6 +177,41 @@ describe('privacy operations through the admin API', () => {
     expect(late.status).toBe(200);
     await rt.settle();
     expect((await rt.admin('/admin/profiles?type=userId&value=user-77')).status).toBe(404);
+  });
+
+  it('erases with the CLI through the privacy-job state machine, printing progress until it ends', async () => {
+    expect((await rt.post('/v1/identify', { userId: 'user-88', traits: { firstName: 'Cli' } })).status).toBe(
+      200,
+    );
+    await rt.settle();
+    const found = await rt.admin('/admin/profiles?type=userId&value=user-88');
+    expect(found.status).toBe(200);
+    const profileId: string = found.body.profile.profileId;
+    const cli = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runProfiles(args, {
+        out: (t) => {
+          out += t;
+        },
+        err: (t) => {
+          err += t;
+        },
+        env: { FELTFIT_DATA_DIR: rt.dataDir, USER: 'ops', FELTFIT_POLL_MS: '100' },
+      });
+      return { code, out, err };
+    };
+    const queued = await cli(['export', profileId, '--no-wait']);
+    expect(queued).toMatchObject({ code: 0, out: expect.stringMatching(/^pj_x_[0-9a-f]{32}\n$/) });
+    const erased = await cli(['erase', profileId, '--yes']);
+    expect(erased.code).toBe(0);
+    expect(erased.out).toMatch(
+      /^erased: deleted events \d+, messages \d+, journeys \d+, profiles \d+; \d+ identifiers tombstoned/,
+    );
+    expect(erased.err).toMatch(/erase pj_e_[0-9a-f]{32}: (queued|running) — events pending/);
+    expect(erased.err).toMatch(/succeeded — events done \(\d+\), messages done/);
+    expect(erased.err).not.toContain('user-88');
+    expect((await rt.admin('/admin/profiles?type=userId&value=user-88')).status).toBe(404);
   });
 
   it('reports data quality: freshness per source, quarantine by reason, dropped traits', async () => {

@@ -159,6 +159,12 @@ export async function runPrivacyJobStep(
     await deps.jobs.put(next);
     return { done: !isActive(next), status: next.status };
   }
+  if (job.kind === 'export' && !resolved) {
+    // Erased (or merged away) while exporting: what was gathered goes, the export fails.
+    await deps.jobs.deleteParts(jobId);
+    await deps.jobs.put(failed(job, 'profile_not_found', 'the person was erased during the export', now));
+    return { done: true, status: 'failed' };
+  }
   const index = job.holders.findIndex((h) => h.status === 'pending');
   if (index === -1) {
     const next = await lastStep(deps, job, now);
@@ -239,6 +245,8 @@ async function lastStep(deps: PrivacyJobDeps, job: PrivacyJob, now: string): Pro
     const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p.json, 'utf8'), 0);
     return finished(job, now, { resultBytes: bytes });
   }
+  // Again at the end: an export that was running when the erasure began may have stored more.
+  await deps.jobs.deleteParts(jobIdOf('export', job.profileIdHash));
   const counts = Object.fromEntries(job.holders.map((h) => [h.name, h.items ?? 0]));
   await deps.audit.put(
     records(job, job.auditHashes ?? [job.profileIdHash], {

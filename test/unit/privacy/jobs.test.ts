@@ -169,6 +169,21 @@ describe('privacy jobs', () => {
     expect(mem.started).toHaveLength(3);
   });
 
+  it('fails an export whose person is erased while it runs, and keeps none of its parts', async () => {
+    const { deps, mem } = setup();
+    const job = await startPrivacyJob(deps, 'export', 'pf_a', 'ops');
+    await runPrivacyJobStep(deps, job.jobId, 1);
+    await runPrivacyJobStep(deps, job.jobId, 1);
+    expect(mem.parts.size).toBe(2);
+    (deps.directory as ReturnType<typeof memoryDirectory>).profiles.clear();
+    expect(await runPrivacyJobStep(deps, job.jobId, 1)).toEqual({ done: true, status: 'failed' });
+    expect(mem.parts.size).toBe(0);
+    expect(await getPrivacyJob(deps.jobs, job.jobId)).toMatchObject({
+      status: 'failed',
+      error: { code: 'profile_not_found' },
+    });
+  });
+
   it('answers profile_not_found for an id that never existed, and job_not_found for an unknown job', async () => {
     const { deps } = setup();
     await expect(startPrivacyJob(deps, 'erase', 'pf_nobody', 'ops')).rejects.toBeInstanceOf(NotFoundError);
