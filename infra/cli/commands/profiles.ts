@@ -201,7 +201,7 @@ async function runJob(
   profileId: string,
   io: Io,
   wait: boolean,
-): Promise<PrivacyJob | undefined> {
+): Promise<(PrivacyJob & { finishedBefore?: boolean }) | undefined> {
   const actor = `cli:${io.env.USER ?? io.env.USERNAME ?? 'unknown'}`;
   const inline = !deps.runner;
   const runner: PrivacyJobRunner = deps.runner ?? { start: async () => {} };
@@ -217,7 +217,8 @@ async function runJob(
     last = line;
   };
   show(job);
-  if (job.status === 'succeeded' || job.status === 'failed') return job;
+  // Finished before this request (an erasure asked for again): answered as it was.
+  if (job.status === 'succeeded' || job.status === 'failed') return { ...job, finishedBefore: true };
   if (inline) return runPrivacyJobInline(deps.jobSteps, job.jobId, job.attempt, show);
   const pollMs = Number(io.env.FELTFIT_POLL_MS ?? 500);
   for (;;) {
@@ -297,7 +298,7 @@ async function execute(command: string, args: CliArgs, io: Io): Promise<number> 
   if (job.status !== 'succeeded') return jobFailed(job, io);
   const counts = job.holders.map((h) => `${h.name} ${h.items ?? 0}`).join(', ');
   io.out(
-    job.outcome === 'erased'
+    job.outcome === 'erased' && !job.finishedBefore
       ? `erased: deleted ${counts || 'nothing'}; ${job.tombstones ?? 0} identifiers tombstoned\n`
       : `already erased at ${job.completedAt ?? job.updatedAt}\n`,
   );
