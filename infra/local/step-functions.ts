@@ -298,25 +298,32 @@ export class LocalStepFunctions {
       if (this.executions.has(stored.executionArn)) continue;
       const execution = fromStored(stored);
       this.executions.set(execution.executionArn, execution);
+      if (stored.status !== 'RUNNING') {
+        // Ended: listed and described, never run again.
+        this.durable.set(execution.executionArn, {
+          definition: ENDED,
+          hash: stored.definition,
+          suspended: false,
+        });
+        continue;
+      }
       let definition = this.definitionByHash(stored.definition);
       if (!definition) {
         const machine = this.machines.get(stored.stateMachineArn);
-        if (machine && stored.status === 'RUNNING')
+        if (machine)
           console.error(
             `local step functions: ${stored.name}: its definition is gone, resuming on the deployed one`,
           );
         definition = machine?.definition;
       }
       if (!definition) {
-        if (stored.status === 'RUNNING') {
-          this.end(execution, 'States.Runtime', `state machine ${stored.stateMachineArn} is not deployed`);
-          this.durable.set(execution.executionArn, {
-            definition: { StartAt: '', States: {} },
-            hash: stored.definition,
-            suspended: false,
-          });
-          this.persist(execution);
-        }
+        this.durable.set(execution.executionArn, {
+          definition: ENDED,
+          hash: stored.definition,
+          suspended: false,
+        });
+        this.end(execution, 'States.Runtime', `state machine ${stored.stateMachineArn} is not deployed`);
+        this.persist(execution);
         continue;
       }
       this.durable.set(execution.executionArn, {
@@ -325,7 +332,6 @@ export class LocalStepFunctions {
         ...(stored.cursor ? { cursor: stored.cursor as Cursor } : {}),
         suspended: false,
       });
-      if (stored.status !== 'RUNNING') continue;
       resumed++;
       execution.done = this.run(execution, stored.cursor as Cursor | undefined);
     }
@@ -954,6 +960,9 @@ function historyEvent(e: LocalHistoryEvent): Record<string, unknown> {
   if (details) return { ...base, [details]: { error: e.error, cause: e.cause } };
   return base;
 }
+
+/** The definition kept for an execution that will not run again. */
+const ENDED: AslDefinition = { StartAt: '', States: {} };
 
 /** Appended to the name of the state a resumed wait continues in (it waits only what was left). */
 const RESUMED_SUFFIX = ' (resumed)';
