@@ -72,7 +72,13 @@ export async function createTemplateTables(
           GlobalSecondaryIndexUpdates: [{ Create: gsi }],
         }),
       );
-      described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      // Queries fail until the index has been backfilled.
+      for (let i = 0; i < 600; i++) {
+        described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+        const status = described.Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === gsi.IndexName);
+        if (status?.IndexStatus === 'ACTIVE') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
     resolver.bind(id, {
       ref: tableName,
