@@ -17,6 +17,7 @@ const suites: Record<string, () => Promise<void>> = {
   console: async () => (await import('./console.js')).benchConsole(),
   load: async () => (await import('./load.js')).benchLoad(),
   durable: async () => (await import('./durable.js')).benchDurable(),
+  privacy: async () => (await import('./privacy.js')).benchPrivacy(),
 };
 
 for (const [name, run] of Object.entries(suites)) {
