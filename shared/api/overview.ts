@@ -38,6 +38,12 @@ export interface Overview {
     readonly sentByChannel: Readonly<Record<string, number>>;
     readonly skippedByReason: Readonly<Record<string, number>>;
     readonly failedByReason: Readonly<Record<string, number>>;
+    /**
+     * Sends whose outcome was unknown (a provider timeout, an invocation that died mid-send),
+     * reconciled by policy: `resent` transactional messages sent again, `unknown` marketing
+     * messages not sent again (they may or may not have arrived). docs/channels.md#send-reconciliation.
+     */
+    readonly reconciled: { readonly resent: number; readonly unknown: number };
   };
   readonly journeys: readonly {
     readonly journey: string;

@@ -90,7 +90,15 @@ export const ChannelsConfig = z.object({
     apnsSandbox: z.boolean(),
   }),
   inbox: z.object({ retentionDays: z.number().int().min(1).max(3650) }),
-  ledger: z.object({ retentionDays: z.number().int().min(1).max(3650) }),
+  ledger: z.object({
+    retentionDays: z.number().int().min(1).max(3650),
+    /**
+     * Seconds a `sending` claim is held before a replay treats it as abandoned (a crash or a
+     * timeout mid-send) and reconciles it: at least 2× the send function's timeout (10 s), so the
+     * invocation that claimed is surely gone.
+     */
+    leaseSeconds: z.number().int().min(1).max(3600).default(20),
+  }),
   feedback: z.object({
     /** Rolling window over which bounce and complaint rates are judged. */
     windowHours: z
@@ -134,7 +142,7 @@ export const defaultChannelsConfig: ChannelsConfig = {
   sms: { optOutText: 'Reply STOP to opt out' },
   push: { platformApplicationArns: {}, apnsSandbox: false },
   inbox: { retentionDays: 90 },
-  ledger: { retentionDays: 400 },
+  ledger: { retentionDays: 400, leaseSeconds: 20 },
   feedback: { windowHours: 24 * 7, minimumSends: 500, bounceRate: 0.02, complaintRate: 0.0008 },
 };
 

@@ -86,7 +86,8 @@ export interface PressureStore {
   release(profileId: string, channel: Channel, messageId: string): Promise<void>;
 }
 
-export type LedgerStatus = 'skipped' | 'sending' | 'sent' | 'failed';
+/** `unknown`: the provider may or may not have delivered, and the policy said not to send again. */
+export type LedgerStatus = 'skipped' | 'sending' | 'sent' | 'failed' | 'unknown';
 
 /** The ledger's record of one (executionId, step, channel). */
 export interface LedgerEntry {
@@ -106,9 +107,22 @@ export interface LedgerEntry {
   readonly providerId?: string;
   /** ISO-8601 of the decision. */
   readonly at: string;
+  /**
+   * Of a `sending` entry: until when (ISO-8601, real clock) the claim is held. After it, a replay
+   * reconciles the entry (docs/channels.md#send-reconciliation); an entry without one is past it.
+   */
+  readonly leaseUntil?: string;
 }
 
 export type LedgerKey = Pick<LedgerEntry, 'executionId' | 'step' | 'channel'>;
+
+/**
+ * Lets a claim or a skip replace a `sending` entry whose lease ended by `takeoverBefore`
+ * (ISO-8601): the send path re-sends an abandoned transactional message under this option only.
+ */
+export interface LedgerTakeover {
+  readonly takeoverBefore?: string;
+}
 
 export type ClaimResult =
   | { readonly kind: 'claimed' }
@@ -126,12 +140,13 @@ export interface Ledger {
   claim(
     entry: LedgerEntry,
     pressure?: { readonly expectedVersion: number; readonly sends: readonly PressureSend[] },
+    options?: LedgerTakeover,
   ): Promise<ClaimResult>;
   /**
    * Records a skip, unless the key already holds a non-skipped decision (a racing invocation claimed it):
    * then returns that entry instead.
    */
-  recordSkip(entry: LedgerEntry): Promise<LedgerEntry | undefined>;
+  recordSkip(entry: LedgerEntry, options?: LedgerTakeover): Promise<LedgerEntry | undefined>;
   /** Records the provider's outcome for a claimed key. */
   settle(entry: LedgerEntry): Promise<void>;
   /** Looks up the ledger key of a message id (for provider feedback). */

@@ -152,6 +152,12 @@ export default function OverviewPage(_: PageProps) {
                       .join(', ')}
                   </p>
                 )}
+                {o.messages.reconciled.resent + o.messages.reconciled.unknown > 0 && (
+                  <p class="muted">
+                    Outcome unknown after a provider timeout or crash: {num(o.messages.reconciled.resent)}{' '}
+                    transactional re-sent, {num(o.messages.reconciled.unknown)} marketing not sent again
+                  </p>
+                )}
               </Card>
               <Card title="Active journeys" wide>
                 <Table

@@ -2,15 +2,17 @@
  * The idempotent send ledger on the messages table.
  *
  *   pk = 'LEDGER#<executionId>'  sk = '<step>#<channel>'
- *        st (skipped | sending | sent | failed), profileId, journey, variantId, purpose, reason, retryable,
- *        retryAt, messageId, providerId, at, ev (map: provider event type → first time), lastEvent,
- *        lastEventAt, expiresAt
+ *        st (skipped | sending | sent | failed | unknown), profileId, journey, variantId, purpose, reason,
+ *        retryable, retryAt, messageId, providerId, at, leaseUntil (of a `sending` claim), ev (map:
+ *        provider event type → first time), lastEvent, lastEventAt, expiresAt
  *   pk = 'MSG#<messageId>'       sk = 'MSG'   executionId, step, channel — finds the ledger entry from
  *                                              provider feedback (SES tag `feltfit_message_id`)
  *
  * A claim is a conditional put: it succeeds when no entry exists or the entry is a skip or a retryable
  * failure, so concurrent or retried invocations of one step send once. With contact pressure the claim
- * and the pressure item's versioned put are one transaction.
+ * and the pressure item's versioned put are one transaction. With `takeoverBefore` (the send path's
+ * re-send of an abandoned transactional message) a `sending` entry whose lease ended by that
+ * instant is claimable too.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -26,6 +28,7 @@ import type {
   Ledger,
   LedgerEntry,
   LedgerKey,
+  LedgerTakeover,
   PressureSend,
 } from '../../ports/channels.js';
 import { pressurePut } from './message-pressure.js';
@@ -37,6 +40,17 @@ export const ledgerKey = (key: LedgerKey) => ({
 const messageKey = (messageId: string) => ({ pk: `MSG#${messageId}`, sk: 'MSG' });
 
 const CLAIMABLE = 'attribute_not_exists(pk) OR st = :skipped OR (st = :failed AND retryable = :true)';
+// A `sending` entry without leaseUntil predates leases: it is past any lease.
+const ABANDONED = '(st = :sending AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :takeover))';
+
+/** The condition (and its values) of a write that may replace `base` entries, or an abandoned claim too. */
+function claimable(base: string, values: Record<string, unknown>, options: LedgerTakeover | undefined) {
+  if (!options?.takeoverBefore) return { ConditionExpression: base, ExpressionAttributeValues: values };
+  return {
+    ConditionExpression: `${base} OR ${ABANDONED}`,
+    ExpressionAttributeValues: { ...values, ':sending': 'sending', ':takeover': options.takeoverBefore },
+  };
+}
 
 function toItem(entry: LedgerEntry, expiresAt: number): Record<string, unknown> {
   return {
@@ -55,6 +69,7 @@ function toItem(entry: LedgerEntry, expiresAt: number): Record<string, unknown> 
     messageId: entry.messageId,
     providerId: entry.providerId,
     at: entry.at,
+    leaseUntil: entry.leaseUntil,
     ev: {},
     expiresAt,
   };
@@ -77,6 +92,7 @@ function fromItem(item: Record<string, unknown>): LedgerEntry {
     ...(str('retryAt') ? { retryAt: str('retryAt') } : {}),
     ...(str('messageId') ? { messageId: str('messageId') } : {}),
     ...(str('providerId') ? { providerId: str('providerId') } : {}),
+    ...(str('leaseUntil') ? { leaseUntil: str('leaseUntil') } : {}),
   };
 }
 
@@ -106,12 +122,12 @@ export class DynamoDbLedger implements Ledger {
   async claim(
     entry: LedgerEntry,
     pressure?: { readonly expectedVersion: number; readonly sends: readonly PressureSend[] },
+    options?: LedgerTakeover,
   ): Promise<ClaimResult> {
     const put = {
       TableName: this.options.tableName,
       Item: toItem(entry, this.expiresAt(entry.at)),
-      ConditionExpression: CLAIMABLE,
-      ExpressionAttributeValues: { ':skipped': 'skipped', ':failed': 'failed', ':true': true },
+      ...claimable(CLAIMABLE, { ':skipped': 'skipped', ':failed': 'failed', ':true': true }, options),
     };
     if (!pressure) {
       try {
@@ -160,14 +176,13 @@ export class DynamoDbLedger implements Ledger {
     return { kind: 'duplicate', existing: existing ?? { ...entry, status: 'sending' } };
   }
 
-  async recordSkip(entry: LedgerEntry): Promise<LedgerEntry | undefined> {
+  async recordSkip(entry: LedgerEntry, options?: LedgerTakeover): Promise<LedgerEntry | undefined> {
     try {
       await this.options.client.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: toItem(entry, this.expiresAt(entry.at)),
-          ConditionExpression: 'attribute_not_exists(pk) OR st = :skipped',
-          ExpressionAttributeValues: { ':skipped': 'skipped' },
+          ...claimable('attribute_not_exists(pk) OR st = :skipped', { ':skipped': 'skipped' }, options),
         }),
       );
       return undefined;
@@ -189,13 +204,18 @@ export class DynamoDbLedger implements Ledger {
         values[`:${field}`] = entry[field];
       }
     }
+    // Only the invocation that claimed (same messageId and, a re-send keeping the messageId, same lease) settles.
+    let condition = 'messageId = :mid';
+    if (entry.leaseUntil) {
+      condition += ' AND (attribute_not_exists(leaseUntil) OR leaseUntil = :lease)';
+      values[':lease'] = entry.leaseUntil;
+    }
     await this.options.client.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: ledgerKey(entry),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        // Only the invocation that claimed (same messageId) settles.
-        ConditionExpression: 'messageId = :mid',
+        ConditionExpression: condition,
         ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: values,
       }),

@@ -17,6 +17,7 @@ import type { VariantCatalogue } from '../../ports/journeys.js';
 import type { SourceSeenStore } from '../../ports/privacy.js';
 import type { QuarantineStore } from '../../ports/quarantine.js';
 import type { SourceStore } from '../../ports/sources.js';
+import { RECONCILED } from '../channels/reconcile.js';
 import type { JourneyChannel, JourneyDefinition } from '../journeys/definition.js';
 
 const DAY_MS = 86_400_000;
@@ -146,7 +147,10 @@ export async function overview(deps: OverviewDeps): Promise<Overview> {
   const sentByChannel: Record<string, number> = {};
   const skippedByReason: Record<string, number> = {};
   const failedByReason: Record<string, number> = {};
+  const reconciled = { resent: 0, unknown: 0 };
   for (const c of outcomes) {
+    if (c.reason === RECONCILED.resent) reconciled.resent += c.count;
+    if (c.reason === RECONCILED.unknown) reconciled.unknown += c.count;
     if (c.status === 'sent') sentByChannel[c.channel] = (sentByChannel[c.channel] ?? 0) + c.count;
     const into =
       c.status === 'skipped' ? skippedByReason : c.status === 'failed' ? failedByReason : undefined;
@@ -225,7 +229,7 @@ export async function overview(deps: OverviewDeps): Promise<Overview> {
           : [{ day: days30.at(-1)!, value: report.northStar.value }],
     },
     eventsPerDay: days30.map((day) => ({ day, count: events[day] ?? 0 })),
-    messages: { days: days7.length, sentByChannel, skippedByReason, failedByReason },
+    messages: { days: days7.length, sentByChannel, skippedByReason, failedByReason, reconciled },
     journeys: deps.journeys.map((j, i) => ({
       journey: j.id,
       name: j.name ?? j.id,

@@ -18,8 +18,11 @@ export const MESSAGE_REASONS = [
   'provider_rejected',
   'provider_unavailable',
   'provider_unreachable',
+  'provider_timeout',
   'throttled',
   'no_push_endpoint',
+  'reconciled_resent',
+  'reconciled_unknown',
 ] as const;
 
 /** Query of `GET /admin/messages`. */

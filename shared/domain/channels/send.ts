@@ -13,6 +13,8 @@
  *   6. ledger         — conditional claim of (executionId, step, channel) + pressure slot, atomically
  *   then the provider call, and the ledger settles with its result. A newly sent message is then
  *   counted for the execution's fairness cohort (`assignment.cohort`), once: a replay never counts.
+ *   A send whose outcome is unknown (a provider timeout, a claim abandoned past its lease) is
+ *   reconciled by its channel's and purpose's policy (reconcile.ts): re-sent, or marked `unknown`.
  */
 import type { ChannelsConfig } from '../../config/channels.js';
 import type { Logger } from '../../http/logger.js';
@@ -26,6 +28,7 @@ import type {
   InboxStore,
   Ledger,
   LedgerEntry,
+  LedgerTakeover,
   PressureStore,
   ProviderResult,
   PushSender,
@@ -41,6 +44,7 @@ import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { evaluateCaps, nextPressureSends } from './caps.js';
 import { addressHashes as hashesOf } from './hashing.js';
 import { isValidTimeZone, weeklyWindow } from './quiet-hours.js';
+import { leaseExpired, outcomeUnknown, RECONCILED, reconcilePolicy } from './reconcile.js';
 import { renderParts } from './render.js';
 import { REASONS, type SendOutcome, type SendRequest, type SkipReason } from './schemas.js';
 import { smsSegments } from './sms-segments.js';
@@ -188,12 +192,15 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
       outcome,
     });
   };
-  const logOutcome = (status: 'sent' | 'skipped' | 'failed', reason?: string) =>
+  // Real time, for leases (`now` is the journey's: a retried state keeps its entered time).
+  const clock = deps.now();
+  // `at`: a reconciled outcome is logged at the real time, so it is not taken for the attempt it follows.
+  const logOutcome = (status: 'sent' | 'skipped' | 'failed', reason?: string, at = now) =>
     recordOutcome(
       deps.outcomes,
       {
         profileId: request.profileId,
-        at: now.toISOString(),
+        at: at.toISOString(),
         channel,
         journey: request.journey,
         step: request.step,
@@ -210,30 +217,68 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
           errorName: err instanceof Error ? err.name : typeof err,
         }),
     );
+  // Set when this invocation re-sends an abandoned claim: its writes may replace that entry.
+  let takeover: LedgerTakeover | undefined;
   const skip = async (reason: SkipReason, retryAt?: Date): Promise<SendOutcome> => {
-    const decidedElsewhere = await deps.ledger.recordSkip({
-      ...base,
-      status: 'skipped',
-      reason,
-      at: now.toISOString(),
-      ...(retryAt ? { retryAt: retryAt.toISOString() } : {}),
-    });
+    const decidedElsewhere = await deps.ledger.recordSkip(
+      {
+        ...base,
+        status: 'skipped',
+        reason,
+        at: now.toISOString(),
+        ...(retryAt ? { retryAt: retryAt.toISOString() } : {}),
+      },
+      takeover,
+    );
     if (decidedElsewhere) {
       // A racing invocation of the same step claimed it meanwhile: report its outcome, not ours.
       decided(REASONS.duplicate);
-      return replayOf(decidedElsewhere) ?? { outcome: 'Skipped', reason: REASONS.duplicate };
+      return replayOf(decidedElsewhere, clock) ?? { outcome: 'Skipped', reason: REASONS.duplicate };
     }
     decided(reason);
     await logOutcome('skipped', reason);
     return { outcome: 'Skipped', reason, ...(retryAt ? { retryAt: retryAt.toISOString() } : {}) };
   };
 
+  /** The policy said not to send again: the entry becomes `unknown`, counted and logged. */
+  const markUnknown = async (entry: LedgerEntry): Promise<SendOutcome> => {
+    await deps.ledger.settle({
+      ...entry,
+      status: 'unknown',
+      reason: RECONCILED.unknown,
+      retryable: false,
+      at: clock.toISOString(),
+    });
+    deps.metrics.count('SendReconciled', { channel, purpose, outcome: 'unknown' });
+    deps.logger.warn('send outcome unknown, not sent again', {
+      channel,
+      purpose,
+      journey: request.journey,
+      step: request.step,
+    });
+    decided(RECONCILED.unknown);
+    await logOutcome('failed', RECONCILED.unknown, clock);
+    return { outcome: 'Failed', retryable: false, reason: RECONCILED.unknown };
+  };
+
   // 0. Replay: the same step already sent (or failed for good) — answer the same, send nothing.
+  // A send whose outcome nobody knows is reconciled by its policy instead.
   const previous = await deps.ledger.get(base);
-  const replay = previous && replayOf(previous);
-  if (replay) {
-    decided(`replay_${replay.outcome.toLowerCase()}`);
-    return replay;
+  const policy = reconcilePolicy(channel, purpose);
+  const resending = Boolean(previous && outcomeUnknown(previous, clock));
+  if (previous && resending) {
+    if (policy === 'unknown') return markUnknown(previous);
+    takeover = { takeoverBefore: clock.toISOString() };
+  } else {
+    const replay = previous && replayOf(previous, clock);
+    if (replay) {
+      decided(
+        replay.outcome === 'Failed' && replay.reason === RECONCILED.inFlight
+          ? RECONCILED.inFlight
+          : `replay_${replay.outcome.toLowerCase()}`,
+      );
+      return replay;
+    }
   }
 
   // 1. Consent and contact address.
@@ -287,8 +332,8 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
     if (!q.allowed) return skip(REASONS.quietHours, q.retryAt);
   }
 
-  // Render.
-  const messageId = deps.newId();
+  // Render. A retry or re-send keeps the claim's messageId: the inbox overwrites, feedback finds it.
+  const messageId = (previous && previous.status !== 'skipped' && previous.messageId) || deps.newId();
   const prepared = prepare(deps, request, recipient, messageId, now);
   if (!prepared.ok) {
     deps.logger.warn('render failed', {
@@ -304,7 +349,13 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
   }
 
   // 6. Ledger claim (and the pressure slot, in the same transaction).
-  const claimed: LedgerEntry = { ...base, status: 'sending', messageId, at: now.toISOString() };
+  const claimed: LedgerEntry = {
+    ...base,
+    status: 'sending',
+    messageId,
+    at: now.toISOString(),
+    leaseUntil: new Date(clock.getTime() + deps.config.ledger.leaseSeconds * 1000).toISOString(),
+  };
   for (let attempt = 1; ; attempt++) {
     const result = await deps.ledger.claim(
       claimed,
@@ -318,17 +369,18 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
             }),
           }
         : undefined,
+      takeover,
     );
     if (result.kind === 'claimed') break;
     if (result.kind === 'duplicate') {
-      const again = replayOf(result.existing) ?? { outcome: 'Skipped', reason: REASONS.duplicate };
+      const again = replayOf(result.existing, clock) ?? { outcome: 'Skipped', reason: REASONS.duplicate };
       decided(REASONS.duplicate);
       return again;
     }
     // Another journey took a slot meanwhile: re-read and re-judge the caps.
     if (attempt >= CLAIM_ATTEMPTS) {
       const existing = await deps.ledger.get(base);
-      const settled = existing && replayOf(existing);
+      const settled = existing && replayOf(existing, clock);
       if (settled) {
         decided(REASONS.duplicate);
         return settled;
@@ -358,6 +410,11 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
     });
     result = { ok: false, retryable: true, reason: 'provider_error' };
   }
+  // The answer was lost and the message may be out: marketing is not sent again (the pressure
+  // slot stays taken); transactional fails retryable, and the retry re-sends.
+  if (!result.ok && result.reason === RECONCILED.providerTimeout && policy === 'unknown') {
+    return markUnknown(claimed);
+  }
   if (!result.ok) {
     if (pressure) await deps.pressure.release(recipient.profileId, channel, messageId);
     await deps.ledger.settle({
@@ -373,8 +430,14 @@ export async function send(deps: SendDeps, request: SendRequest): Promise<SendOu
   await deps.ledger.settle({ ...claimed, status: 'sent', providerId: result.providerId });
   await countSent(deps, request);
   if (channel === 'email') await deps.reputation.add(now, { sends: 1 });
-  decided('sent');
-  await logOutcome('sent');
+  if (resending) {
+    deps.metrics.count('SendReconciled', { channel, purpose, outcome: 'resent' });
+    decided(RECONCILED.resent);
+    await logOutcome('sent', RECONCILED.resent, clock);
+  } else {
+    decided('sent');
+    await logOutcome('sent');
+  }
   return { outcome: 'Sent', messageId, providerId: result.providerId };
 }
 
@@ -416,16 +479,22 @@ async function countSent(deps: SendDeps, request: SendRequest): Promise<void> {
   }
 }
 
-/** The outcome a decided ledger entry stands for; undefined when the step may be (re)tried. */
-export function replayOf(entry: LedgerEntry): SendOutcome | undefined {
+/**
+ * The outcome a decided ledger entry stands for; undefined when the step may be (re)tried. A claim
+ * still within its lease at `now` is in flight: come back later (retryable), never a silent
+ * permanent duplicate.
+ */
+export function replayOf(entry: LedgerEntry, now: Date): SendOutcome | undefined {
   if (entry.status === 'sent') {
     return { outcome: 'Sent', messageId: entry.messageId ?? '', providerId: entry.providerId ?? '' };
   }
   if (entry.status === 'failed' && !entry.retryable) {
     return { outcome: 'Failed', retryable: false, reason: entry.reason ?? 'provider_error' };
   }
-  // In flight elsewhere (or crashed mid-send): at most once, so never send again.
-  if (entry.status === 'sending') return { outcome: 'Skipped', reason: REASONS.duplicate };
+  if (entry.status === 'unknown') return { outcome: 'Failed', retryable: false, reason: RECONCILED.unknown };
+  if (entry.status === 'sending' && !leaseExpired(entry, now)) {
+    return { outcome: 'Failed', retryable: true, reason: RECONCILED.inFlight };
+  }
   return undefined;
 }
 

@@ -27,6 +27,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A stand-in keyed hasher: address hashing is not what the ledger and feedback tests are about. */
+const standInHasher: SendDeps['hasher'] = {
+  currentKeyId: 'k1',
+  keyIds: ['k1'],
+  hash: (d) => `k1.${String(d)}`,
+  candidates: (t) => [`k1.${t}`],
+  hashWith: (id, d) => `${id}.${String(d)}`,
+};
+
 /** Send deps on DynamoDB Local and a fresh outbox folder. */
 async function dynamoDeps(): Promise<{ deps: SendDeps; outbox: string }> {
   const outbox = await mkdtemp(join(dir, 'o-'));
@@ -36,6 +45,7 @@ async function dynamoDeps(): Promise<{ deps: SendDeps; outbox: string }> {
     outbox,
     deps: {
       ...base,
+      hasher: standInHasher,
       ...stores,
       email: sender,
       sms: sender,
@@ -55,10 +65,15 @@ describe('idempotent ledger on DynamoDB Local', () => {
       expect(await readdir(outbox)).toHaveLength(1);
       const sent = outcomes.filter((o) => o.outcome === 'Sent');
       expect(sent.length).toBeGreaterThanOrEqual(1);
-      // Losers either replay the winner's outcome or see it in flight; none fails or sends.
+      // Losers replay the winner's outcome, or see it in flight (retryable: come back later); none sends.
       expect(
         outcomes.filter(
-          (o) => !(o.outcome === 'Sent' || (o.outcome === 'Skipped' && o.reason === 'duplicate')),
+          (o) =>
+            !(
+              o.outcome === 'Sent' ||
+              (o.outcome === 'Skipped' && o.reason === 'duplicate') ||
+              (o.outcome === 'Failed' && o.retryable && o.reason === 'send_in_flight')
+            ),
         ),
       ).toEqual([]);
       expect(new Set(sent.map((o) => (o.outcome === 'Sent' ? o.messageId : '')))).toHaveProperty('size', 1);
@@ -114,6 +129,80 @@ describe('idempotent ledger on DynamoDB Local', () => {
     await stores.ledger.recordEvent(out.messageId, { type: 'delivered', at: NOON_NY.toISOString() });
     await stores.ledger.recordEvent(out.messageId, { type: 'opened', at: NOON_NY.toISOString() });
     expect(await stores.ledger.findByMessageId('no-such-id')).toBeUndefined();
+  });
+});
+
+describe('send reconciliation on DynamoDB Local', () => {
+  const lease = (at: Date, seconds = 20) => new Date(at.getTime() + seconds * 1000).toISOString();
+  const abandoned = (executionId: string, purpose: 'marketing' | 'transactional', leaseUntil?: string) => ({
+    executionId,
+    step: 'send-welcome',
+    channel: 'email' as const,
+    profileId: 'prof-1',
+    journey: 'welcome',
+    purpose,
+    status: 'sending' as const,
+    messageId: `m-${executionId}`,
+    at: NOON_NY.toISOString(),
+    ...(leaseUntil ? { leaseUntil } : {}),
+  });
+
+  it('lets a claim take over a `sending` entry only once its lease has ended', async () => {
+    const entry = abandoned('lease-1', 'transactional', lease(NOON_NY));
+    expect(await stores.ledger.claim(entry)).toEqual({ kind: 'claimed' });
+    expect(await stores.ledger.get(entry)).toMatchObject({ status: 'sending', leaseUntil: lease(NOON_NY) });
+    const again = { ...entry, leaseUntil: lease(NOON_NY, 60) };
+    expect(await stores.ledger.claim(again)).toMatchObject({ kind: 'duplicate' });
+    expect(await stores.ledger.claim(again, undefined, { takeoverBefore: lease(NOON_NY, 19) })).toMatchObject(
+      {
+        kind: 'duplicate',
+      },
+    );
+    expect(await stores.ledger.claim(again, undefined, { takeoverBefore: lease(NOON_NY, 20) })).toEqual({
+      kind: 'claimed',
+    });
+    // The invocation that held the first lease can no longer settle over the new claim.
+    await expect(
+      stores.ledger.settle({ ...entry, status: 'sent', providerId: 'late' }),
+    ).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    });
+    await stores.ledger.settle({ ...again, status: 'sent', providerId: 'p-1' });
+    expect(await stores.ledger.get(entry)).toMatchObject({ status: 'sent', providerId: 'p-1' });
+    // A settled entry is never taken over.
+    expect(
+      await stores.ledger.claim(again, undefined, { takeoverBefore: lease(NOON_NY, 3600) }),
+    ).toMatchObject({ kind: 'duplicate' });
+  });
+
+  it('re-sends an abandoned transactional email once, under its messageId, after the lease', async () => {
+    const { deps, outbox } = await dynamoDeps();
+    await stores.ledger.claim(abandoned('crash-t', 'transactional', lease(NOON_NY)));
+    const req = request({ purpose: 'transactional', executionId: 'crash-t' });
+    expect(await send(deps, req)).toMatchObject({ outcome: 'Failed', reason: 'send_in_flight' });
+    const later = { ...deps, now: () => new Date(NOON_NY.getTime() + 20_000) };
+    expect(await send(later, req)).toMatchObject({ outcome: 'Sent', messageId: 'm-crash-t' });
+    expect(await send(later, req)).toMatchObject({ outcome: 'Sent', messageId: 'm-crash-t' });
+    expect(await readdir(outbox)).toHaveLength(1);
+    expect(await stores.ledger.findByMessageId('m-crash-t')).toMatchObject({ status: 'sent' });
+  });
+
+  it('marks an abandoned marketing email unknown and never sends it', async () => {
+    const { deps, outbox } = await dynamoDeps();
+    // Left by a version without leases: past any lease.
+    await stores.ledger.claim(abandoned('crash-m', 'marketing'));
+    const req = request({ purpose: 'marketing', executionId: 'crash-m' });
+    const unknown = { outcome: 'Failed', retryable: false, reason: 'reconciled_unknown' };
+    expect(await send(deps, req)).toEqual(unknown);
+    expect(await send(deps, req)).toEqual(unknown);
+    expect(await readdir(outbox)).toHaveLength(0);
+    expect(
+      await stores.ledger.get({ executionId: 'crash-m', step: 'send-welcome', channel: 'email' }),
+    ).toMatchObject({
+      status: 'unknown',
+      reason: 'reconciled_unknown',
+      retryable: false,
+    });
   });
 });
 
@@ -201,6 +290,7 @@ describe('provider feedback on DynamoDB Local', () => {
     };
     const deps = {
       ...stores,
+      hasher: standInHasher,
       consent: { withdraw: async () => {} },
       config: { feedback: { ...defaultChannelsConfig.feedback, minimumSends: 100 } },
       metrics: { count: () => {} },

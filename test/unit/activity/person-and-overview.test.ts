@@ -222,6 +222,25 @@ describe('the overview', () => {
     expect(o.messages.skippedByReason).toEqual({ no_consent: 4, no_approved_variant: 9 });
   });
 
+  it('shows sends reconciled after an unknown outcome: re-sent, and not sent again', async () => {
+    const o = await overview(
+      overviewDeps({
+        outcomes: {
+          counts: async () => [
+            { day: '2026-03-10', channel: 'email', status: 'sent', count: 5 },
+            { day: '2026-03-10', channel: 'email', status: 'sent', reason: 'reconciled_resent', count: 2 },
+            { day: '2026-03-09', channel: 'sms', status: 'sent', reason: 'reconciled_resent', count: 1 },
+            { day: '2026-03-10', channel: 'email', status: 'failed', reason: 'reconciled_unknown', count: 3 },
+          ],
+        },
+      }),
+    );
+    expect(o.messages.reconciled).toEqual({ resent: 3, unknown: 3 });
+    // A re-send is a sent message; an unknown one is a failure with its reason.
+    expect(o.messages.sentByChannel).toEqual({ email: 7, sms: 1 });
+    expect(o.messages.failedByReason).toEqual({ reconciled_unknown: 3 });
+  });
+
   it('counts running executions per journey', async () => {
     const o = await overview(overviewDeps());
     expect(o.journeys.find((j) => j.journey === 'cart-recovery')).toMatchObject({ running: 3 });

@@ -201,12 +201,16 @@ describe('provider feedback', () => {
   });
 
   it('tells notifications without a feedbackId apart by their timestamp', () => {
-    const a = complaint();
-    const b = {
-      ...a,
-      detail: { ...a.detail, complaint: { ...a.detail.complaint, timestamp: '2024-05-14T17:00:00.000Z' } },
-    };
     const parse = (e: unknown) => SesEventBridgeEvent.parse(e);
+    const a = complaint();
+    const later = parse(a);
+    const b = {
+      ...later,
+      detail: {
+        ...later.detail,
+        complaint: { complainedRecipients: [], timestamp: '2024-05-14T17:00:00.000Z' },
+      },
+    };
     expect(feedbackKey(parse(a), 'complained')).toBe(feedbackKey(parse(a), 'complained'));
     expect(feedbackKey(parse(a), 'complained')).not.toBe(feedbackKey(parse(b), 'complained'));
   });

@@ -11,6 +11,7 @@ import type {
   Ledger,
   LedgerEntry,
   LedgerKey,
+  LedgerTakeover,
   PressureSend,
   PressureState,
   ProviderResult,
@@ -61,6 +62,14 @@ export function request(overrides: Partial<SendRequest> = {}): SendRequest {
 
 const keyOf = (k: LedgerKey) => `${k.executionId}|${k.step}|${k.channel}`;
 
+/** A `sending` claim whose lease ended before the takeover instant (the adapter's ABANDONED). */
+const abandoned = (e: LedgerEntry, options: LedgerTakeover | undefined) =>
+  Boolean(
+    options?.takeoverBefore &&
+      e.status === 'sending' &&
+      (!e.leaseUntil || e.leaseUntil <= options.takeoverBefore),
+  );
+
 /** A ledger with the DynamoDB adapter's claim semantics. */
 export class MemoryLedger implements Ledger {
   readonly entries = new Map<string, LedgerEntry>();
@@ -72,11 +81,13 @@ export class MemoryLedger implements Ledger {
   async claim(
     entry: LedgerEntry,
     pressure?: { expectedVersion: number; sends: readonly PressureSend[] },
+    options?: LedgerTakeover,
   ): Promise<ClaimResult> {
     const existing = this.entries.get(keyOf(entry));
     if (
       existing &&
-      !(existing.status === 'skipped' || (existing.status === 'failed' && existing.retryable))
+      !(existing.status === 'skipped' || (existing.status === 'failed' && existing.retryable)) &&
+      !abandoned(existing, options)
     ) {
       return { kind: 'duplicate', existing };
     }
@@ -87,15 +98,22 @@ export class MemoryLedger implements Ledger {
     this.entries.set(keyOf(entry), entry);
     return { kind: 'claimed' };
   }
-  async recordSkip(entry: LedgerEntry) {
+  async recordSkip(entry: LedgerEntry, options?: LedgerTakeover) {
     const existing = this.entries.get(keyOf(entry));
-    if (!existing || existing.status === 'skipped') {
+    if (!existing || existing.status === 'skipped' || abandoned(existing, options)) {
       this.entries.set(keyOf(entry), entry);
       return undefined;
     }
     return existing;
   }
   async settle(entry: LedgerEntry) {
+    const existing = this.entries.get(keyOf(entry));
+    // As the adapter: only the claim with this messageId and lease settles.
+    if (
+      existing?.messageId !== entry.messageId ||
+      (entry.leaseUntil && existing?.leaseUntil !== entry.leaseUntil)
+    )
+      throw new Error('ConditionalCheckFailed');
     this.entries.set(keyOf(entry), entry);
   }
   async findByMessageId(messageId: string) {
