@@ -43,14 +43,14 @@ export interface ClientProfile {
 }
 
 /**
- * The figures per kind (docs/operations.md#sdk-timeouts). Function timeouts are 10–60 s; a call's
- * worst case (attempts × request timeout + backoff) stays well inside the 10 s ones for the
- * per-request stores (DynamoDB, EventBridge, providers).
+ * The figures per kind (docs/operations.md#sdk-timeouts-and-retries). A hung call fails after one
+ * request timeout; the provider calls (one attempt on a timeout) fit the send function's 10 s.
  */
 export const CLIENT_PROFILES: Readonly<Record<ClientKind, ClientProfile>> = {
-  // Single-digit-millisecond service; 3 s leaves room for a 1 MB query page on a loaded host.
-  dynamodb: { connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000, maxAttempts: 3, retry: 'standard' },
-  eventbridge: { connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000, maxAttempts: 3, retry: 'standard' },
+  // Milliseconds in AWS; 5 s leaves room for a 1 MB query page, a transaction, or DynamoDB Local
+  // and the local bus on a loaded 2-core laptop, while a hung call still fails.
+  dynamodb: { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 3, retry: 'standard' },
+  eventbridge: { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 3, retry: 'standard' },
   // GetExecutionHistory pages and ListExecutions are slower than a start.
   sfn: { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 3, retry: 'standard' },
   ses: { connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000, maxAttempts: 3, retry: 'throttling' },
