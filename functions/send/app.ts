@@ -1,7 +1,9 @@
 /**
  * The send Lambda, invoked by Step Functions with a send request; returns the typed outcome. Retryable
  * failures are thrown as named errors so a state machine's Retry can match them by name:
- * `ProviderThrottledError` (throttling, contact-pressure contention) and `ProviderUnavailableError`.
+ * `ProviderThrottledError` (throttling, contact-pressure contention) and `ProviderUnavailableError`
+ * (unavailable, unreachable, a transactional `provider_timeout`, and `send_in_flight`: the step is
+ * claimed and its lease still running, so the retry comes back after it to replay or reconcile).
  * An invalid request throws `InvalidSendRequestError` (Catch it; retrying cannot help).
  */
 import middy from '@middy/core';

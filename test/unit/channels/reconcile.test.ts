@@ -3,7 +3,9 @@
  * invocation died mid-send) is re-sent or marked unknown by its channel's and purpose's policy —
  * never left as a silent permanent duplicate.
  */
+import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { createSendHandler } from '../../../functions/send/app.js';
 import { providerFailure } from '../../../shared/adapters/ses/provider-error.js';
 import type { ChannelsConfig } from '../../../shared/config/channels.js';
 import {
@@ -116,6 +118,16 @@ describe('a send that died mid-send (entry left `sending`)', () => {
     h.advance(LEASE_MS - 1);
     expect(await send(h.deps, req)).toEqual({ outcome: 'Failed', retryable: true, reason: 'send_in_flight' });
     expect(h.providers.total).toBe(0);
+  });
+
+  it('throws the in-flight answer as ProviderUnavailableError, so the journey retries after the lease', async () => {
+    const h = harness();
+    const req = request({ purpose: 'transactional' });
+    await h.abandon(req);
+    await expect(createSendHandler(h.deps)(req, {} as Context)).rejects.toMatchObject({
+      name: 'ProviderUnavailableError',
+      message: 'send_in_flight',
+    });
   });
 
   it('re-sends a transactional email after the lease, under the same messageId, and counts it', async () => {
