@@ -218,7 +218,7 @@ export class Channels extends Construct {
     );
     data.bind(feedback, 'events', 'w');
     // Bounces and complaints feed suppression and the reputation pause: retried twice, kept six hours.
-    observability.asyncFailureQueue(feedback, 'provider-feedback', 'Provider feedback', {
+    observability.asyncFailureQueue(feedback, {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });

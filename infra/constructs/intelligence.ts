@@ -58,12 +58,12 @@ export class Intelligence extends Construct {
     props.data.bind(scorer, 'profiles', 'rw');
     props.bus.bind(scorer);
     // Training runs up to 15 minutes and the gates decide promotion: one retry, within six hours.
-    props.observability.asyncFailureQueue(trainer, 'train-models', 'Model training', {
+    props.observability.asyncFailureQueue(trainer, {
       retryAttempts: 1,
       maxEventAge: Duration.hours(6),
     });
     // Rescoring a changed profile is worth little after an hour: the nightly batch scores it anyway.
-    props.observability.asyncFailureQueue(scorer, 'score-profiles', 'Profile scoring', {
+    props.observability.asyncFailureQueue(scorer, {
       retryAttempts: 2,
       maxEventAge: Duration.hours(1),
     });

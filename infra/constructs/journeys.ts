@@ -77,8 +77,8 @@ export class Journeys extends Construct {
     // Both act once per eventId (execution names, handled occurrences): retrying is safe. Six hours
     // is as long as the rule target keeps retrying delivery.
     const asyncPolicy = { retryAttempts: 2, maxEventAge: Duration.hours(6) };
-    observability.asyncFailureQueue(start, 'start-journey', 'Journey starts', asyncPolicy);
-    observability.asyncFailureQueue(resumeFn, 'resume-journeys', 'Journey resumes', asyncPolicy);
+    observability.asyncFailureQueue(start, asyncPolicy);
+    observability.asyncFailureQueue(resumeFn, asyncPolicy);
 
     const enabled = config.journeys.filter((j) => j.enabled);
     for (const journey of enabled) {
@@ -126,6 +126,12 @@ export class Journeys extends Construct {
     for (const sm of Object.values(this.stateMachines)) sm.grantTaskResponse(resumeFn);
 
     this.campaignRun = this.campaignRunMachine(props, env);
+    observability.alarmOnFailedExecutions(
+      this,
+      'FailedExecutions',
+      [...Object.values(this.stateMachines), this.campaignRun],
+      'Journeys and campaign runs',
+    );
 
     const dlq = observability.deadLetterQueue(this, 'RulesDlq', 'Journey triggers', 'journey-rules');
     const target = (f: FeltfitFunction) =>

@@ -52,7 +52,7 @@ export class Measurement extends Construct {
     props.data.bind(recorder, 'journeys', 'rw');
     props.data.bind(recorder, 'messages', 'r');
     // Conversions count once per eventId, so a retry cannot double-count.
-    props.observability.asyncFailureQueue(recorder, 'record-conversion', 'Conversion recorder', {
+    props.observability.asyncFailureQueue(recorder, {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });
@@ -68,7 +68,7 @@ export class Measurement extends Construct {
     props.data.bind(report, 'journeys', 'r');
     // The daily run republishes the day's figures: one retry, and stale after two hours (the next run
     // comes the next day; the admin route answers synchronously and is not affected).
-    props.observability.asyncFailureQueue(report, 'measurement-report', 'Daily measurement report', {
+    props.observability.asyncFailureQueue(report, {
       retryAttempts: 1,
       maxEventAge: Duration.hours(2),
     });
@@ -123,7 +123,7 @@ export class Measurement extends Construct {
     props.data.bind(monitor, 'profiles', 'r');
     props.bus.bind(monitor);
     // A ten-minute job: one retry, within two hours of the schedule.
-    props.observability.asyncFailureQueue(monitor, 'monitor-models', 'Model monitoring', {
+    props.observability.asyncFailureQueue(monitor, {
       retryAttempts: 1,
       maxEventAge: Duration.hours(2),
     });

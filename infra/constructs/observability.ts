@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { FeltfitFunction } from './feltfit-function.js';
 
@@ -65,29 +66,73 @@ export class Observability extends Construct {
     return queue;
   }
 
+  /** Name (after the prefix) of the one on-failure queue of every function's asynchronous invocations. */
+  static readonly ASYNC_FAILURES = 'async-invocations';
+  private asyncFailures?: sqs.Queue;
+
   /**
    * The on-failure destination of a function's asynchronous invocations (rule targets, schedules):
    * after the retries of `policy`, or when the event is older than its `maxEventAge`, Lambda sends
-   * the invocation record (request payload, error) to an encrypted queue with an alarm. A rule
-   * target's dead-letter queue only catches events EventBridge could not hand to Lambda; without
-   * this, an event whose handler keeps throwing is discarded.
+   * the invocation record (the function's ARN, the request payload, the error) to one encrypted,
+   * alarmed queue shared by all functions — the record names the function, and one queue instead of
+   * one per function keeps three resources per function out of a stack near CloudFormation's 500.
+   * A rule target's dead-letter queue only catches events EventBridge could not hand to Lambda;
+   * without this, an event whose handler keeps throwing is discarded.
    */
-  asyncFailureQueue(
-    fn: FeltfitFunction,
-    name: string,
-    description: string,
-    policy: AsyncRetryPolicy,
-  ): sqs.Queue {
-    const queue = this.deadLetterQueue(fn, 'AsyncFailures', `${description} (failed invocations)`, name);
-    this.acknowledgeDeadLetterQueue(queue, `on-failure destination of ${name}'s asynchronous invocations`);
+  asyncFailureQueue(fn: FeltfitFunction, policy: AsyncRetryPolicy): sqs.Queue {
+    if (!this.asyncFailures) {
+      this.asyncFailures = this.deadLetterQueue(
+        this,
+        'AsyncFailures',
+        'Asynchronous invocations (a function kept failing on an event)',
+        Observability.ASYNC_FAILURES,
+      );
+      this.acknowledgeDeadLetterQueue(
+        this.asyncFailures,
+        'on-failure destination of the functions’ asynchronous invocations',
+      );
+    }
     fn.configureAsyncInvoke({
-      onFailure: new SqsDestination(queue),
+      onFailure: new SqsDestination(this.asyncFailures),
       retryAttempts: policy.retryAttempts,
       maxEventAge: policy.maxEventAge,
     });
     // Sending to a queue encrypted with the data key needs kms:GenerateDataKey* on that key.
     fn.acknowledgeKmsGrantWildcards();
-    return queue;
+    return this.asyncFailures;
+  }
+
+  /**
+   * One alarm on the failed executions of state machines: a task that still fails after its Retry
+   * fails the execution, and no queue holds it (Step Functions keeps it, for `redrive-execution`).
+   * An alarm's metric math takes at most 10 metrics, so machines are alarmed on in groups of 10.
+   */
+  alarmOnFailedExecutions(
+    scope: Construct,
+    id: string,
+    machines: readonly sfn.StateMachine[],
+    description: string,
+  ): void {
+    for (let i = 0; i < machines.length; i += 10) {
+      const group = machines.slice(i, i + 10);
+      const metrics = Object.fromEntries(
+        group.map((sm, k) => [`m${k}`, sm.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' })]),
+      );
+      this.alarm(
+        scope,
+        i === 0 ? id : `${id}${i / 10 + 1}`,
+        new cloudwatch.MathExpression({
+          // A machine with no failures reports no data, which would blank the whole sum: fill with 0.
+          expression: Object.keys(metrics)
+            .map((m) => `FILL(${m}, 0)`)
+            .join(' + '),
+          usingMetrics: metrics,
+          period: Duration.minutes(5),
+        }),
+        0,
+        `${description}: executions failed (a task kept failing after its retries)`,
+      );
+    }
   }
 
   /** An alarm when a metric goes above a threshold, notifying the alarm topic. */

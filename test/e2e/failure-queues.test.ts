@@ -1,5 +1,5 @@
 /**
- * A function invoked asynchronously keeps failing: its event lands in the function's failure queue
+ * A function invoked asynchronously keeps failing: its event lands in the failure queue
  * after the template's retries, `feltfit dlq list` shows it, and once the fault is gone `feltfit dlq
  * redrive` hands the original event to the function exactly once and empties the queue.
  */
@@ -8,7 +8,7 @@ import { run } from '../../infra/cli/commands/dlq.js';
 import type { LocalFunction } from '../../infra/local/lambda.js';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.js';
 
-const QUEUE = 'feltfit-failed-record-conversion';
+const QUEUE = 'feltfit-failed-async-invocations';
 let rt: TestRuntime;
 let recorder: LocalFunction;
 /** Invocations of record-conversion that ran to the end (the crash fault is drawn after each). */
@@ -89,9 +89,10 @@ describe('an asynchronous function that keeps failing', () => {
     const list = await cli(['list']);
     expect(list.code).toBe(0);
     expect(list.out).toMatch(new RegExp(`\\b1 {2}${QUEUE}\\n`));
-    const messages = await cli(['list', '--queue', 'record-conversion']);
+    const messages = await cli(['list', '--queue', 'async-invocations']);
     expect(messages.out).toContain(messageId);
     expect(messages.out).toContain('Runtime.ExitError');
+    expect(messages.out).toContain(recorder.logicalId);
     const show = await cli(['show', messageId]);
     expect(JSON.parse(show.out)).toMatchObject({
       queue: QUEUE,

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
-import { FAILURE_QUEUE_PREFIX } from '../../infra/constructs/observability.js';
+import { FAILURE_QUEUE_PREFIX, Observability } from '../../infra/constructs/observability.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Resources = Record<string, Resource>;
@@ -52,6 +52,12 @@ function statementsOfRole(roleId: string): Statement[] {
     .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
+describe('the stack', () => {
+  it('stays well under CloudFormation’s 500 resources, with room for what comes next', () => {
+    expect(Object.keys(resources).length).toBeLessThan(480);
+  });
+});
+
 describe('asynchronous invocations', () => {
   it('finds the functions the issue names among the asynchronously invoked ones', () => {
     const names = [...asyncInvokedFunctionIds()].map((id) => serviceName(resources[id]!));
@@ -83,9 +89,9 @@ describe('asynchronous invocations', () => {
         .Destination;
       const queueId = getAttId(destination);
       expect(resources[queueId!]?.Type).toBe('AWS::SQS::Queue');
-      // Each function has its own queue, named for `feltfit dlq`.
+      // One queue for all: the record names the function `feltfit dlq redrive` invokes.
       expect(resources[queueId!]!.Properties.QueueName).toBe(
-        `${FAILURE_QUEUE_PREFIX}${serviceName(resources[fnId]!)}`,
+        `${FAILURE_QUEUE_PREFIX}${Observability.ASYNC_FAILURES}`,
       );
       // The function's role may send to it (Lambda sends the record as the function).
       const roleId = getAttId(resources[fnId]!.Properties.Role)!;
@@ -106,7 +112,7 @@ describe('asynchronous invocations', () => {
 
   it('encrypts every queue with the data key, refuses plain HTTP, names it and alarms when it holds a message', () => {
     const queues = entries('AWS::SQS::Queue');
-    expect(queues.length).toBeGreaterThanOrEqual(14);
+    expect(queues.length).toBeGreaterThanOrEqual(7);
     const policies = entries('AWS::SQS::QueuePolicy').map(([, p]) => p.Properties);
     const alarms = entries('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     for (const [id, q] of queues) {
@@ -127,6 +133,21 @@ describe('asynchronous invocations', () => {
         ComparisonOperator: 'GreaterThanThreshold',
       });
       expect(JSON.stringify(alarm!.AlarmActions)).toContain('ObservabilityAlarms');
+    }
+  });
+});
+
+describe('Step Functions', () => {
+  it('alarms on failed executions of every journey and of campaign runs (a task that kept failing queues nothing)', () => {
+    const alarms = entries('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    // Other contexts' machines alarm through the same Observability.alarmOnFailedExecutions.
+    const machines = entries('AWS::StepFunctions::StateMachine').filter(([id]) => id.startsWith('Journeys'));
+    expect(machines.length).toBeGreaterThan(1);
+    for (const [id] of machines) {
+      const alarm = alarms.find(
+        (a) => JSON.stringify(a.Metrics ?? []).includes('"ExecutionsFailed"') && refersTo(a.Metrics, id),
+      );
+      expect(alarm, id).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     }
   });
 });

@@ -28,12 +28,13 @@ const PREFIX = 'feltfit-failed-';
 
 const USAGE = `usage: feltfit dlq list [--queue Q] [--limit N] [--json] [--aws]
        feltfit dlq show ID [--queue Q] [--aws]
-       feltfit dlq redrive (ID | --all) [--queue Q] [--aws]
+       feltfit dlq redrive (ID | --all [--function F]) [--queue Q] [--aws]
 
 list     the failure queues and how many messages each holds; with --queue, that queue's messages
 show     one message as JSON: the failed event, the function or target, the error
 redrive  invokes the function that failed with the original event (a rule's or schedule's target
-         with the event it could not deliver) and deletes the message when that succeeds
+         with the event it could not deliver) and deletes the message when that succeeds;
+         --function F redrives only messages whose function name contains F
 
 Queues are named feltfit-failed-…; Q may omit the prefix. Without --aws: the local runtime
 (\${FELTFIT_DATA_DIR:-.feltfit}/runtime.json); with --aws: SQS and Lambda in the default region.
@@ -160,10 +161,15 @@ const Args = z.discriminatedUnion('command', [
       command: z.literal('redrive'),
       id: MessageId.optional(),
       all: z.boolean(),
+      function: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,140}$/, 'a function name is letters, digits, -, _ and .')
+        .optional(),
       queue: QueueName.optional(),
       aws: z.boolean(),
     })
-    .refine((a) => Boolean(a.id) !== a.all, 'redrive takes a message ID or --all, not both'),
+    .refine((a) => Boolean(a.id) !== a.all, 'redrive takes a message ID or --all, not both')
+    .refine((a) => !a.function || a.all, '--function goes with --all'),
 ]);
 type Args = z.infer<typeof Args>;
 
@@ -179,7 +185,7 @@ export function parseArgs(args: readonly string[]): Args {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--json' || a === '--aws' || a === '--all') flags[a.slice(2)] = true;
-    else if (a === '--queue' || a === '--limit') {
+    else if (a === '--queue' || a === '--limit' || a === '--function') {
       const v = args[++i];
       if (v === undefined) throw new DlqUsageError(`${a} needs a value`);
       flags[a.slice(2)] = v;
@@ -189,7 +195,10 @@ export function parseArgs(args: readonly string[]): Args {
   const [command = 'list', id, ...extra] = positional;
   if (extra.length > 0) throw new DlqUsageError(`unexpected ${extra.join(' ')}`);
   const raw: Record<string, unknown> = { command, ...flags, ...(id !== undefined ? { id } : {}) };
-  if (command !== 'redrive') delete raw.all;
+  if (command !== 'redrive') {
+    delete raw.all;
+    if (flags.function !== undefined) throw new DlqUsageError('--function is for redrive --all');
+  }
   if (command !== 'list') {
     delete raw.json;
     if (flags.limit !== undefined) throw new DlqUsageError('--limit is for list');
@@ -442,7 +451,14 @@ export async function runWith(args: Args, backend: DlqBackend, io: Io): Promise<
   let found = false;
   for (const queue of await queueNames()) {
     const taken = await backend.take(queue, MAX_SCAN);
-    const chosen = args.all ? taken : taken.filter((m) => m.id === args.id);
+    const fnFilter = args.function;
+    const chosen = args.all
+      ? taken.filter((m) => {
+          if (!fnFilter) return true;
+          const d = describeFailure(m);
+          return 'target' in d && functionName(d.target).includes(fnFilter);
+        })
+      : taken.filter((m) => m.id === args.id);
     await backend.release(taken.filter((m) => !chosen.includes(m)));
     for (const m of chosen) {
       found = true;

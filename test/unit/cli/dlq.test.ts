@@ -13,7 +13,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { awsBackend, describeFailure, parseArgs, run } from '../../../infra/cli/commands/dlq.js';
+import {
+  awsBackend,
+  describeFailure,
+  localBackend,
+  parseArgs,
+  run,
+} from '../../../infra/cli/commands/dlq.js';
 import { LocalQueueStore } from '../../../infra/local/async-invoke.js';
 
 const FN = 'arn:aws:lambda:eu-west-1:111122223333:function:Feltfit-JourneysStart1234';
@@ -121,6 +127,39 @@ describe('feltfit dlq against the local runtime', () => {
     const t = io({ FELTFIT_DATA_DIR: dataDir });
     expect(await run(['show', 'no-such-id'], t.io)).toBe(1);
     expect(t.err.join('')).toContain('no message no-such-id');
+  });
+});
+
+describe('feltfit dlq redrive --all --function', () => {
+  it('redrives only the records of the function named, and leaves the others', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'feltfit-dlq-'));
+    const store = new LocalQueueStore(join(dataDir, 'queues'));
+    const other = record({ id: 'e-other' }).replace(
+      'Feltfit-JourneysStart1234',
+      'Feltfit-MeasurementRecorder99',
+    );
+    await store.send('feltfit-failed-async-invocations', record({ id: 'e-start' }));
+    await store.send('feltfit-failed-async-invocations', other);
+    const invoked: unknown[] = [];
+    const local = await localBackend({ FELTFIT_DATA_DIR: dataDir });
+    const backend = {
+      ...local,
+      invoke: async (_arn: string, payload: unknown) => {
+        invoked.push(payload);
+        return { ok: true as const };
+      },
+    };
+    const t = io({ FELTFIT_DATA_DIR: dataDir });
+    const args = ['redrive', '--all', '--function', 'JourneysStart', '--queue', 'async-invocations'];
+    expect(await run(args, t.io, { local: async () => backend })).toBe(0);
+    expect(invoked).toEqual([{ id: 'e-start' }]);
+    const left = await store.messages('feltfit-failed-async-invocations');
+    expect(left.map((m) => JSON.parse(m.body).requestPayload)).toEqual([{ id: 'e-other' }]);
+  });
+
+  it('is refused without --all', () => {
+    expect(() => parseArgs(['redrive', 'abc', '--function', 'x'])).toThrow(/--function goes with --all/);
+    expect(() => parseArgs(['list', '--function', 'x'])).toThrow(/--function is for redrive/);
   });
 });
 
