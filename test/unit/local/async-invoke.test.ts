@@ -11,6 +11,7 @@ import {
   LocalLambdaApi,
   LocalQueueStore,
 } from '../../../infra/local/async-invoke.js';
+import { LocalEventBus } from '../../../infra/local/event-bus.js';
 import { LambdaInvocationError, type LocalFunction } from '../../../infra/local/lambda.js';
 import { bindPassiveResources, type CfnTemplate, Resolver } from '../../../infra/local/template.js';
 
@@ -192,5 +193,70 @@ describe('the local Lambda Invoke endpoint', () => {
       client.destroy();
       await api.close();
     }
+  });
+});
+
+describe('the local bus and a rule target’s dead-letter queue', () => {
+  it('puts an event it could not deliver in the target’s DLQ with EventBridge’s attributes', async () => {
+    const resolver = new Resolver({
+      Resources: {
+        Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'feltfit' } },
+        Dlq: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'feltfit-failed-journey-rules' } },
+        Fn: { Type: 'AWS::Lambda::Function', Properties: {} },
+        Rule: {
+          Type: 'AWS::Events::Rule',
+          Properties: {
+            EventBusName: { Ref: 'Bus' },
+            EventPattern: { source: ['feltfit.profiles'] },
+            Targets: [
+              {
+                Id: 'Target0',
+                Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+                DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    bindPassiveResources(resolver);
+    resolver.bind('Fn', { ref: 'Fn', attrs: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:Fn' } });
+    const dir = mkdtempSync(join(tmpdir(), 'feltfit-bus-'));
+    const queues = new LocalQueueStore(join(dir, 'queues'));
+    let attempts = 0;
+    const bus = new LocalEventBus(
+      resolver,
+      () => {
+        attempts++;
+        return Promise.reject(new Error('Rate Exceeded'));
+      },
+      join(dir, 'dead-letters'),
+      undefined,
+      queues,
+    );
+    bus.bindTargets();
+    const [id] = bus.put([
+      {
+        EventBusName: 'feltfit',
+        Source: 'feltfit.profiles',
+        DetailType: 'ProfileUpdated',
+        Detail: '{"profileId":"p-1"}',
+      },
+    ]);
+    await bus.idle();
+    expect(attempts).toBe(3);
+    const [message, ...more] = await queues.messages('feltfit-failed-journey-rules');
+    expect(more).toEqual([]);
+    expect(JSON.parse(message!.body)).toMatchObject({
+      id,
+      'detail-type': 'ProfileUpdated',
+      detail: { profileId: 'p-1' },
+    });
+    expect(message!.attributes).toMatchObject({
+      RULE_ARN: 'arn:aws:events:us-east-1:000000000000:rule/Rule',
+      TARGET_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:Fn',
+      ERROR_MESSAGE: 'Rate Exceeded',
+    });
+    await bus.close();
   });
 });
