@@ -6,17 +6,12 @@
  * put in an outbox reached the bus (counted by eventId), some more than once, and no journey started
  * twice and no conversion counted twice.
  */
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { executionsOf, profileOf } from './support/journeys.js';
+import { outboxEventIds } from './support/outbox.js';
 
 const PEOPLE = 240;
 const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -66,45 +61,6 @@ function messagesOf(p: (typeof people)[number], now: number): object[] {
   return out;
 }
 
-/** Every outbox event the profiles table's stream carried, read whole from DynamoDB Local. */
-async function outboxEventIds(): Promise<Map<string, string>> {
-  const ddb = new DynamoDBClient({ ...local, endpoint: rt.dynamodbEndpoint });
-  const streams = new DynamoDBStreamsClient({ ...local, endpoint: rt.dynamodbEndpoint });
-  const ids = new Map<string, string>();
-  try {
-    const table = await ddb.send(new DescribeTableCommand({ TableName: rt.tables.PROFILES_TABLE! }));
-    const arn = table.Table!.LatestStreamArn!;
-    const shards = (await streams.send(new DescribeStreamCommand({ StreamArn: arn }))).StreamDescription!
-      .Shards!;
-    for (const shard of shards) {
-      let iterator = (
-        await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: arn,
-            ShardId: shard.ShardId!,
-            ShardIteratorType: 'TRIM_HORIZON',
-          }),
-        )
-      ).ShardIterator;
-      while (iterator) {
-        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-        for (const r of page.Records ?? []) {
-          const raw = r.dynamodb?.NewImage?.outbox?.S;
-          if (!raw) continue;
-          for (const e of JSON.parse(raw) as { eventId: string; type: string }[]) ids.set(e.eventId, e.type);
-        }
-        // An open shard hands out an iterator forever: an empty page is its end for now.
-        if (!page.Records?.length) break;
-        iterator = page.NextShardIterator;
-      }
-    }
-  } finally {
-    ddb.destroy();
-    streams.destroy();
-  }
-  return ids;
-}
-
 /** All items of a journeys-table partition. */
 async function partition(pk: string): Promise<Record<string, unknown>[]> {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ ...local, endpoint: rt.dynamodbEndpoint }));
@@ -148,7 +104,7 @@ afterAll(async () => {
 
 describe('the outbox under injected PutEvents failures and publisher crashes', () => {
   it('delivers every domain event the projection put in an outbox, some more than once', async () => {
-    const expected = await outboxEventIds();
+    const expected = await outboxEventIds(rt);
     const delivered = rt.bus.history
       .filter((e) => e.source === 'feltfit.profiles')
       .map((e) => String((e.detail as { eventId?: unknown }).eventId));
