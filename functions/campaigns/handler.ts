@@ -2,7 +2,7 @@
  * Lambda entry point of the campaigns function. Env: PROFILES_TABLE (+ PROFILES_CONFIG), JOURNEYS_TABLE
  * (saved audiences, run records, assignments), MESSAGES_TABLE (suppressions, pressure, the send
  * ledger), CONTENT_TABLE (approved variants), JOURNEYS_CONFIG, CHANNELS_CONFIG,
- * CAMPAIGN_STATE_MACHINE_ARN; FELTFIT_TIME_SCALE locally.
+ * CAMPAIGN_STATE_MACHINE_ARN, IDENTITY_HMAC_KEY_ARN (suppression lookups); FELTFIT_TIME_SCALE locally.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
@@ -16,6 +16,7 @@ import {
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbContentStore } from '../../shared/adapters/dynamodb/content-store.js';
 import { messageStores } from '../../shared/adapters/dynamodb/message-wiring.js';
+import { loadHasher } from '../../shared/adapters/hash-key.js';
 import {
   ContentVariantCatalogue,
   DynamoDbBriefSteps,
@@ -58,6 +59,8 @@ export const handler = createCampaignsHandler(
     audiences: new DynamoDbAudienceStore(journeysTable),
     source: audienceSourceFromEnv(process.env, client),
     recipients: profileRecipientSourceFromEnv(process.env, client),
+    // The estimate looks suppressions up by the keyed hash of the address, as the send function does.
+    hasher: await loadHasher(process.env),
     suppressions: messages.suppressions,
     pressure: messages.pressure,
     channels,

@@ -4,6 +4,7 @@ import { DynamoDbEventDayCounter } from '../../shared/adapters/dynamodb/activity
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSourceSeenStore } from '../../shared/adapters/dynamodb/privacy-quality.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
+import { loadHasher } from '../../shared/adapters/hash-key.js';
 import { countEventsPerDay } from '../../shared/domain/activity/counters.js';
 import { trackSourceSeen } from '../../shared/domain/quality/source-seen.js';
 import { cachedResolver, resolveWriteKey } from '../../shared/domain/sources.js';
@@ -12,7 +13,9 @@ import { createIngestHandler } from './app.js';
 
 const env = parseStoresEnv(process.env);
 const client = documentClient();
-const stores = dynamoDbStores(env, client);
+// Partition keys and quarantine fingerprints are keyed hashes; no key, no cold start.
+const hasher = await loadHasher(process.env);
+const stores = dynamoDbStores(env, hasher, client);
 const logger = jsonLogger();
 
 export const handler = createIngestHandler(
@@ -31,6 +34,7 @@ export const handler = createIngestHandler(
       { onError: (err) => logger.warn('source freshness not recorded', { errorName: (err as Error)?.name }) },
     ),
     quarantine: stores.quarantine,
+    hasher,
     // Revoking a key takes effect within 30 s: resolutions are cached that long per Lambda instance.
     resolveWriteKey: cachedResolver((key) => resolveWriteKey(stores.sources, key), { ttlMs: 30_000 }),
     now: () => new Date(),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbRawEventEraser } from '../../shared/adapters/dynamodb/profile-raw-events.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
+import { loadHasher } from '../../shared/adapters/hash-key.js';
 import { parseProfilesConfig } from '../../shared/config/profiles.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createProjectProfileHandler } from './app.js';
@@ -15,8 +16,6 @@ export const ProjectorEnv = z.object({
   EVENTS_TABLE: z.string().min(1),
   PROFILES_TABLE: z.string().min(1),
   PROFILES_CONFIG: z.string().optional(),
-  /** Optional secret for HMAC hashing of identifiers (set it before the first event; changing it orphans the index). */
-  IDENTITY_HMAC_KEY: z.string().min(16).optional(),
 });
 
 function parseEnv(env: Record<string, string | undefined>) {
@@ -30,6 +29,8 @@ function parseEnv(env: Record<string, string | undefined>) {
 const env = parseEnv(process.env);
 const config = parseProfilesConfig(env.PROFILES_CONFIG);
 const client = documentClient();
+// The identity index is keyed by the keyed hash of each identifier (IDENTITY_HMAC_KEY_ARN): no key, no cold start.
+const hasher = await loadHasher(process.env);
 
 export const handler = createProjectProfileHandler(
   {
@@ -37,7 +38,7 @@ export const handler = createProjectProfileHandler(
       client,
       tableName: env.PROFILES_TABLE,
       config,
-      ...(env.IDENTITY_HMAC_KEY ? { hmacKey: env.IDENTITY_HMAC_KEY } : {}),
+      hasher,
     }),
     eraser: new DynamoDbRawEventEraser({ client, tableName: env.EVENTS_TABLE }),
     config,

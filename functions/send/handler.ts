@@ -11,6 +11,7 @@ import { journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring
 import { DynamoDbMeasurementStore } from '../../shared/adapters/dynamodb/measurement-store.js';
 import { DynamoDbMessageLog, fanOutOutcomes } from '../../shared/adapters/dynamodb/message-log.js';
 import { messageStores, parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
+import { loadHasher } from '../../shared/adapters/hash-key.js';
 import { loadSecret, providerSenders } from '../../shared/adapters/outbox/channel-wiring.js';
 import { profileRecipientSourceFromEnv } from '../../shared/adapters/profiles/wiring.js';
 import { channelsConfigFromEnv, timeScaleFromEnv } from '../../shared/config/channels.js';
@@ -38,6 +39,8 @@ export const handler = createSendHandler({
   config,
   timeScale,
   unsubscribeSecret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),
+  // Suppressions are looked up by the keyed hash of the address (every key of a rotation).
+  hasher: await loadHasher(process.env),
   metrics: emfMetrics((line) => process.stdout.write(`${line}\n`)),
   logger: jsonLogger(),
   now: () => new Date(),

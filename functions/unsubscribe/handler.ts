@@ -7,6 +7,7 @@
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSuppressionList } from '../../shared/adapters/dynamodb/message-suppression.js';
 import { parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
+import { loadHasher } from '../../shared/adapters/hash-key.js';
 import { loadSecret } from '../../shared/adapters/outbox/channel-wiring.js';
 import {
   profileConsentRecorderFromEnv,
@@ -20,7 +21,8 @@ const client = documentClient();
 
 export const handler = createUnsubscribeHandler(
   {
-    consent: profileConsentRecorderFromEnv(process.env, client),
+    // Consent events are stored under the keyed hash of the person's id.
+    consent: profileConsentRecorderFromEnv(process.env, await loadHasher(process.env), client),
     recipients: profileRecipientSourceFromEnv(process.env, client),
     suppressions: new DynamoDbSuppressionList({ client, tableName: env.MESSAGES_TABLE }),
     secret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),

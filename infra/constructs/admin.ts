@@ -47,7 +47,10 @@ export class Admin extends Construct {
         ...(props.userPool ? { CONSOLE_USER_POOL_ID: props.userPool.userPoolId } : {}),
       },
       logRetentionDays: props.logRetentionDays,
+      secretsExtension: true,
     });
+    // Lookups by identifier and a person's event partitions hash with the projector's key.
+    props.data.bindHashKey(this.fn);
     // Read for lookups and reports; write for erasure (events, profiles) and its audit record (control).
     props.data.bind(this.fn, 'events', 'rw');
     props.data.bind(this.fn, 'control', 'rw');

@@ -46,9 +46,11 @@ export class Campaigns extends Construct {
         CAMPAIGN_STATE_MACHINE_ARN: props.campaignRun.stateMachineArn,
       },
       logRetentionDays: props.logRetentionDays,
+      secretsExtension: true,
     });
     // Profiles for previews and estimates (and contact data to hash for the suppression check).
     props.data.bind(this.fn, 'profiles', 'r');
+    props.data.bindHashKey(this.fn);
     // Saved audiences and run records are written; assignments and run members are read.
     props.data.bind(this.fn, 'journeys', 'rw');
     // Suppressions, contact pressure and the send ledger.

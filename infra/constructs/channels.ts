@@ -107,6 +107,8 @@ export class Channels extends Construct {
       'Guarded send: consent, suppression, approval, caps, quiet hours, ledger',
     );
     useSecret(this.send, 'UNSUBSCRIBE_SECRET_ARN', unsubscribeSecret);
+    // Suppressions are looked up by the keyed hash of the address.
+    data.bindHashKey(this.send);
     // Counters of sent messages on the journeys table: the execution's fairness cohort and the
     // content bandit's exposures. UpdateItem on cohort and bandit items (partition keys COHORT#…,
     // BANDIT#…) only; the table's key is the one data key, already granted through the messages table.
@@ -182,6 +184,8 @@ export class Channels extends Construct {
 
     const unsubscribe = channelFunction('Unsubscribe', 'unsubscribe', 'One-click unsubscribe (RFC 8058)');
     useSecret(unsubscribe, 'UNSUBSCRIBE_SECRET_ARN', unsubscribeSecret);
+    // Consent events are stored under the keyed hash of the person's id.
+    data.bindHashKey(unsubscribe);
     data.bind(unsubscribe, 'events', 'w');
     api.addPublicRoutes(
       ['/v1/unsubscribe'],
@@ -217,6 +221,8 @@ export class Channels extends Construct {
       'SES events: ledger, suppression, reputation',
     );
     data.bind(feedback, 'events', 'w');
+    // Suppressed addresses and consent events are keyed hashes.
+    data.bindHashKey(feedback);
     // Bounces and complaints feed suppression and the reputation pause: retried twice, kept six hours.
     observability.asyncFailureQueue(feedback, {
       retryAttempts: 2,

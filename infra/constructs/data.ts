@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TABLES, type TableName, type TableSpec } from '../../shared/adapters/dynamodb/tables.js';
 import type { FeltfitFunction } from './feltfit-function.js';
@@ -14,11 +15,14 @@ export type TableAccess = 'r' | 'w' | 'rw';
 
 /**
  * The data layer: one customer-managed KMS key (rotated yearly) and the DynamoDB tables described in
- * shared/adapters/dynamodb/tables.ts, on demand, with point-in-time recovery, TTL and streams.
+ * shared/adapters/dynamodb/tables.ts, on demand, with point-in-time recovery, TTL and streams; and the
+ * identity hash key, under which every identifier, address and person key in the tables is hashed.
  */
 export class Data extends Construct {
   readonly key: kms.Key;
   readonly tables: Record<TableName, dynamodb.Table>;
+  /** The identity hash keyring (`{"current":"k1","k1":…}`, docs/privacy.md §8), encrypted with `key`. */
+  readonly hashKey: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -54,6 +58,33 @@ export class Data extends Construct {
       tables[name] = table;
     }
     this.tables = tables;
+    this.hashKey = new secretsmanager.Secret(this, 'IdentityHashKey', {
+      description: 'HMAC-SHA-256 keyring of identifier, address and person-key hashes (docs/privacy.md)',
+      encryptionKey: this.key,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: 'k1' }),
+        generateStringKey: 'k1',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+      // Losing the key orphans every hashed key in the tables: it outlives the stack like they do.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.hashKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the identity hash key is a data migration (rehash of the index), not a secret swap: added by hand and rehashed with feltfit keys rehash (docs/privacy.md).',
+    });
+  }
+
+  /**
+   * Lets a function read the identity hash key (GetSecretValue on that one secret, Decrypt through
+   * Secrets Manager) and names it in IDENTITY_HMAC_KEY_ARN; the function reads it at cold start through
+   * the secrets extension (`secretsExtension: true`).
+   */
+  bindHashKey(fn: FeltfitFunction): void {
+    this.hashKey.grantRead(fn);
+    fn.addEnvironment('IDENTITY_HMAC_KEY_ARN', this.hashKey.secretArn);
   }
 
   /** Grants a function access to a table and hands it the table's name, in one step. */

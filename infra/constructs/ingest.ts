@@ -46,8 +46,11 @@ export class Ingest extends Construct {
       // storage is slow it answers 503 with Retry-After, 2 s before this ends (ANSWER_MARGIN_MS).
       timeout: Duration.seconds(20),
       environment: { RETENTION_DAYS: String(props.retentionDays) },
+      secretsExtension: true,
     });
     props.data.bind(this.fn, 'events', 'w');
+    // Partition keys and quarantine fingerprints are keyed hashes.
+    props.data.bindHashKey(this.fn);
     props.data.bind(this.fn, 'control', 'rw');
     props.api.addPublicRoutes(
       SEGMENT_PATHS,

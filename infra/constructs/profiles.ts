@@ -35,7 +35,10 @@ export class Profiles extends Construct {
       memorySize: 1024,
       timeout: Duration.seconds(60),
       environment: { PROFILES_CONFIG: JSON.stringify(props.config) },
+      secretsExtension: true,
     });
+    // The identity index and tombstones are keyed by the keyed hash of each identifier.
+    props.data.bindHashKey(this.projector);
     // Read events; delete the raw events of erased people (tombstones).
     props.data.bind(this.projector, 'events', 'rw');
     props.data.bind(this.projector, 'profiles', 'rw');

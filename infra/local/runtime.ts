@@ -245,7 +245,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Table names by env var, as the functions see them.
     const tables: Record<string, string> = {};
     for (const fn of functions.values()) {
-      for (const [k, v] of Object.entries(fn.env)) if (k.endsWith('_TABLE')) tables[k] = v;
+      // The identity hash key's secret too: the CLI hashes identifiers with the functions' key.
+      for (const [k, v] of Object.entries(fn.env))
+        if (k.endsWith('_TABLE') || k === 'IDENTITY_HMAC_KEY_ARN') tables[k] = v;
     }
     await registerLocalSource(client, tables, options.writeKey);
 

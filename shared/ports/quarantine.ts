@@ -15,7 +15,10 @@ export interface QuarantineEntry {
   readonly messageId?: string;
   /** Size in bytes of the rejected message or request body. */
   readonly size: number;
-  /** Hex SHA-256 of the rejected bytes, to spot repeats without storing them whole. */
+  /**
+   * Keyed fingerprint (`<keyId>.<hex>` HMAC-SHA-256) of the rejected bytes, to spot repeats without
+   * storing them whole; keyed, as the bytes may hold an email. The name is kept from the unkeyed days.
+   */
   readonly sha256: string;
   /** The beginning of the rejected JSON (truncated on a character boundary). */
   readonly excerpt: string;

@@ -18,6 +18,7 @@ import { memoryMetrics } from '../../shared/domain/channels/emf.js';
 import { timeSortableId } from '../../shared/domain/channels/ids.js';
 import { type SendDeps, send } from '../../shared/domain/channels/send.js';
 import type { Recipient } from '../../shared/ports/channels.js';
+import { testHasher } from '../support/hasher.js';
 
 const SENDS = Number(process.env.BENCH_CHANNELS_SENDS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CHANNELS_CONCURRENCY ?? 8);
@@ -69,6 +70,7 @@ export async function benchChannels(): Promise<void> {
     });
     const deps: SendDeps = {
       ...stores,
+      hasher: testHasher,
       recipients: { getRecipient: async (id) => person(Number(id.slice(6))) },
       email: outbox,
       sms: outbox,

@@ -23,6 +23,7 @@ import { toEventItem } from '../../shared/adapters/dynamodb/event-store.js';
 import { writeUnits } from '../../shared/adapters/dynamodb/item-size.js';
 import { PRICES_USD } from '../../shared/config/prices.js';
 import type { NormalisedMessage } from '../../shared/domain/ingest/schemas.js';
+import { testHasher } from '../support/hasher.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -157,6 +158,7 @@ export async function benchIngest(): Promise<void> {
             messageId: randomUUID(),
           } as unknown as NormalisedMessage,
           400,
+          testHasher,
         ),
       );
       const chunks: Record<string, unknown>[][] = [];

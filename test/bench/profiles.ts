@@ -22,6 +22,7 @@ import { defaultProfilesConfig } from '../../shared/config/profiles.js';
 import { demoStream } from '../../shared/domain/demo/store.js';
 import type { NormalisedMessage } from '../../shared/domain/ingest/schemas.js';
 import { type ProjectionInput, projectEvents } from '../../shared/domain/profiles/project.js';
+import { testHasher } from '../support/hasher.js';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 500);
 const DEMO_PEOPLE = Number(process.env.BENCH_DEMO_PEOPLE ?? 250);
@@ -226,7 +227,12 @@ export async function benchProfiles(): Promise<void> {
       config: defaultProfilesConfig,
       now: () => new Date(),
     };
-    const events = new DynamoDbEventStore({ client, tableName: `bench-events-${name}`, retentionDays: 400 });
+    const events = new DynamoDbEventStore({
+      client,
+      tableName: `bench-events-${name}`,
+      retentionDays: 400,
+      hasher: testHasher,
+    });
     return {
       deps,
       events,
@@ -240,7 +246,7 @@ export async function benchProfiles(): Promise<void> {
     const inputs: ProjectionInput[] = messages.map((message, i) => ({
       id: String(i),
       message,
-      key: { pk: personKey(message), sk: `M#${message.messageId}` },
+      key: { pk: personKey(message, testHasher), sk: `M#${message.messageId}` },
     }));
     let outbox = 0;
     let commits = 0;

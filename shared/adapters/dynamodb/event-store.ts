@@ -2,7 +2,8 @@
  * EventStore on the events table.
  *
  * Item layout (short names: every attribute-name byte is paid on every write):
- *   pk         'P#' + hex SHA-256('u:' + userId), or of ('a:' + anonymousId) when there is no userId.
+ *   pk         'P#' + the keyed hash (`<keyId>.<hex>`, shared/domain/privacy/keyed-hash.ts) of 'u:' + userId,
+ *              or of 'a:' + anonymousId when there is no userId.
  *              Identifiers are hashed in keys; the clear ids live only in the (KMS-encrypted) body.
  *   sk         'M#' + messageId — deterministic, so a message posted twice (even racing) is one item.
  *   type       message type
@@ -19,10 +20,10 @@
  * A repeated put overwrites the item with the same content (and a later receivedAt); stream consumers
  * should treat MODIFY records of this table as duplicates.
  */
-import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageType, NormalisedMessage } from '../../domain/ingest/schemas.js';
+import type { KeyedHasher } from '../../domain/privacy/keyed-hash.js';
 import type { EventPage, EventStore, PersonRef, PutEventsResult } from '../../ports/events.js';
 import { batchPut, DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -38,18 +39,31 @@ export const COMPRESS_ABOVE_BYTES = 900;
 
 const DAY_SECONDS = 86_400;
 
-/** Partition key of a person: hashed, never the clear identifier. */
-export function personKey(person: { userId?: string | undefined; anonymousId?: string | undefined }): string {
-  const id = person.userId !== undefined ? `u:${person.userId}` : `a:${person.anonymousId ?? ''}`;
-  return `P#${createHash('sha256').update(id, 'utf8').digest('hex')}`;
+type PersonIds = { userId?: string | undefined; anonymousId?: string | undefined };
+
+const personText = (person: PersonIds) =>
+  person.userId !== undefined ? `u:${person.userId}` : `a:${person.anonymousId ?? ''}`;
+
+/** Partition key of a person, under the current hash key: keyed-hashed, never the clear identifier. */
+export function personKey(person: PersonIds, hasher: KeyedHasher): string {
+  return `P#${hasher.hash(personText(person))}`;
+}
+
+/** The person's partition key under every hash key, current first: where a rotation left their events. */
+export function personKeys(person: PersonIds, hasher: KeyedHasher): string[] {
+  return hasher.candidates(personText(person)).map((h) => `P#${h}`);
 }
 
 /** The events-table item for a normalised message. */
-export function toEventItem(message: NormalisedMessage, retentionDays: number): Record<string, unknown> {
+export function toEventItem(
+  message: NormalisedMessage,
+  retentionDays: number,
+  hasher: KeyedHasher,
+): Record<string, unknown> {
   const { messageId, type, timestamp, receivedAt, sourceId, ...body } = message;
   const json = JSON.stringify(body);
   const item: Record<string, unknown> = {
-    pk: personKey(message),
+    pk: personKey(message, hasher),
     sk: `M#${messageId}`,
     type,
     ts: timestamp,
@@ -94,6 +108,8 @@ export class DynamoDbEventStore implements EventStore {
       readonly client: DynamoDBDocumentClient;
       readonly tableName: string;
       readonly retentionDays: number;
+      /** Hashes the person's identifier into the partition key. */
+      readonly hasher: KeyedHasher;
       readonly retry?: RetryPolicy;
       /** BatchWriteItem calls in flight; default EVENT_WRITE_PARALLEL. */
       readonly parallel?: number;
@@ -104,7 +120,7 @@ export class DynamoDbEventStore implements EventStore {
     // BatchWriteItem rejects a request that names one key twice: keep the first of each.
     const byKey = new Map<string, Record<string, unknown>>();
     for (const event of events) {
-      const item = toEventItem(event, this.options.retentionDays);
+      const item = toEventItem(event, this.options.retentionDays, this.options.hasher);
       const key = `${item.pk}|${item.sk}`;
       if (!byKey.has(key)) byKey.set(key, item);
     }
@@ -120,27 +136,46 @@ export class DynamoDbEventStore implements EventStore {
   }
 
   async listByPerson(query: PersonRef & { limit: number; cursor?: string }): Promise<EventPage> {
-    const pk = personKey(query);
+    // After a key rotation a person's events may sit under each key's partition until the rehash:
+    // read them one partition after the other, current key first; the cursor names the partition.
+    const pks = personKeys(query, this.options.hasher);
     const start = query.cursor
-      ? decodeCursor(query.cursor, (c) => c.pk === pk && typeof c.sk === 'string' && c.sk.startsWith('M#'))
+      ? decodeCursor(
+          query.cursor,
+          (c) =>
+            typeof c.pk === 'string' &&
+            pks.includes(c.pk) &&
+            typeof c.sk === 'string' &&
+            c.sk.startsWith('M#'),
+        )
       : undefined;
     const events: NormalisedMessage[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined = start;
     let last: Record<string, unknown> | undefined;
-    do {
-      const out = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          Limit: query.limit - events.length,
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) events.push(fromEventItem(item));
-      last = out.LastEvaluatedKey;
-      exclusiveStartKey = last;
-    } while (last && events.length < query.limit);
+    for (
+      let p = start ? pks.indexOf(String(start.pk)) : 0;
+      p < pks.length && events.length < query.limit;
+      p++
+    ) {
+      do {
+        const out = await this.options.client.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pks[p] },
+            Limit: query.limit - events.length,
+            ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          }),
+        );
+        for (const item of out.Items ?? []) events.push(fromEventItem(item));
+        last = out.LastEvaluatedKey;
+        exclusiveStartKey = last;
+      } while (last && events.length < query.limit);
+      // A full page that ended a partition continues with the next one.
+      if (!last && events.length >= query.limit && p + 1 < pks.length) {
+        last = { pk: pks[p + 1], sk: 'M#' };
+      }
+    }
     return {
       events,
       ...(last ? { cursor: encodeCursor({ pk: String(last.pk), sk: String(last.sk) }) } : {}),

@@ -6,13 +6,15 @@
  * index items first and the live profile item last, so an interrupted erasure can be re-run: the
  * person is still found through the live profile.
  *
- * Events: every item in the partitions `personKey({userId})` and `personKey({anonymousId})` of the
- * person's userIds and anonymousIds (an event is keyed by its userId when it has one).
+ * Events: every item in the partitions `personKeys({userId})` and `personKeys({anonymousId})` of the
+ * person's userIds and anonymousIds (an event is keyed by its userId when it has one), under every
+ * hash key of the keyring (a rotation may leave events under the previous key).
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { KeyedHasher } from '../../domain/privacy/keyed-hash.js';
 import type { Person, PersonalDataHolder } from '../../ports/privacy.js';
 import type { ProfileItem, ProfileStore } from '../../ports/profiles.js';
-import { fromEventItem, personKey } from './event-store.js';
+import { fromEventItem, personKeys } from './event-store.js';
 import { batchDelete, type ItemKey } from './privacy-delete.js';
 
 /** All items of a partition (optionally only some attributes). */
@@ -125,14 +127,19 @@ export class DynamoDbEventsHolder implements PersonalDataHolder {
   readonly name = 'events';
 
   constructor(
-    private readonly options: { readonly client: DynamoDBDocumentClient; readonly tableName: string },
+    private readonly options: {
+      readonly client: DynamoDBDocumentClient;
+      readonly tableName: string;
+      readonly hasher: KeyedHasher;
+    },
   ) {}
 
   private partitions(person: Person): string[] {
+    const { hasher } = this.options;
     return [
       ...new Set([
-        ...person.userIds.map((userId) => personKey({ userId })),
-        ...person.anonymousIds.map((anonymousId) => personKey({ anonymousId })),
+        ...person.userIds.flatMap((userId) => personKeys({ userId }, hasher)),
+        ...person.anonymousIds.flatMap((anonymousId) => personKeys({ anonymousId }, hasher)),
       ]),
     ];
   }

@@ -5,6 +5,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PrivacyConfig } from '../../config/privacy.js';
 import type { ProfilesConfig } from '../../config/profiles.js';
+import type { KeyedHasher } from '../../domain/privacy/keyed-hash.js';
 import type { EraseDeps, ExportDeps } from '../../domain/privacy/operations.js';
 import type { QualityDeps } from '../../domain/quality/report.js';
 import type { PersonalDataHolder, PersonDirectory } from '../../ports/privacy.js';
@@ -39,8 +40,8 @@ export function dynamoDbPrivacyDeps(options: {
   readonly tables: PrivacyTables;
   readonly profilesConfig: Pick<ProfilesConfig, 'defaultCountry' | 'blockedValues'>;
   readonly privacyConfig: PrivacyConfig;
-  /** Must equal the projector's IDENTITY_HMAC_KEY, or lookups by identifier find nothing. */
-  readonly hmacKey?: string;
+  /** The projector's hash keyring (IDENTITY_HMAC_KEY), or lookups by identifier find nothing. */
+  readonly hasher: KeyedHasher;
   readonly retentionDays?: number;
   readonly extraHolders?: readonly PersonalDataHolder[];
   readonly now?: () => Date;
@@ -51,10 +52,10 @@ export function dynamoDbPrivacyDeps(options: {
     client,
     tableName: tables.profiles,
     config: options.profilesConfig,
-    ...(options.hmacKey ? { hmacKey: options.hmacKey } : {}),
+    hasher: options.hasher,
   });
   const holders: PersonalDataHolder[] = [
-    new DynamoDbEventsHolder({ client, tableName: tables.events }),
+    new DynamoDbEventsHolder({ client, tableName: tables.events, hasher: options.hasher }),
     ...(options.extraHolders ?? []),
     new DynamoDbProfilesHolder({ client, tableName: tables.profiles, store }),
   ];

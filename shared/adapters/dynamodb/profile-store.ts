@@ -15,7 +15,8 @@
  *   COUNTER#droppedTrait / <trait name>         count (atomic ADD)
  *   DEDUPE#droppedTrait#<messageId> / DEDUPE    expiresAt — makes a replayed count a no-op
  *
- * Hashes are HMAC-SHA-256 with `hmacKey` when one is configured, else SHA-256.
+ * Identifier hashes are the keyed hash (`hasher`, shared/domain/privacy/keyed-hash.ts): written under
+ * the current key, looked up under every key of the keyring during a rotation.
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -32,7 +33,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { IdentifierType, ProfilesConfig } from '../../config/profiles.js';
 import { DependencyUnavailableError } from '../../domain/errors.js';
-import { type Identifier, identifierHash, normaliseIdentifier } from '../../domain/profiles/identifiers.js';
+import { HashKeyUnavailableError, type KeyedHasher } from '../../domain/privacy/keyed-hash.js';
+import {
+  type Identifier,
+  identifierHash,
+  identifierHashes,
+  normaliseIdentifier,
+} from '../../domain/profiles/identifiers.js';
 import { idKey } from '../../domain/profiles/resolve.js';
 import { emptyState, type ProfileState } from '../../domain/profiles/state.js';
 import type {
@@ -68,23 +75,40 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
       readonly client: DynamoDBDocumentClient;
       readonly tableName: string;
       readonly config: Pick<ProfilesConfig, 'defaultCountry' | 'blockedValues'>;
-      /** Secret for HMAC hashing of identifiers; SHA-256 without it. */
-      readonly hmacKey?: string;
+      /**
+       * Hashes identifiers in index keys. Stores that only read profiles by id may go without; any
+       * identifier operation then throws instead of falling back to an unkeyed hash.
+       */
+      readonly hasher?: KeyedHasher;
       readonly now?: () => Date;
     },
   ) {}
 
-  private hash(id: Identifier): string {
-    return identifierHash(id, this.options.hmacKey);
+  private get hasher(): KeyedHasher {
+    if (!this.options.hasher)
+      throw new HashKeyUnavailableError('this profile store has no hash key: identifier operations need one');
+    return this.options.hasher;
   }
 
-  /** Key of an identifier's index item. */
+  /** Key of an identifier's index item, under the current hash key (what writes use). */
   identityKey(id: Identifier) {
-    return { pk: `ID#${id.type}#${this.hash(id)}`, sk: 'ID' };
+    return { pk: `ID#${id.type}#${identifierHash(id, this.hasher)}`, sk: 'ID' };
+  }
+
+  /** Keys of an identifier's index item under every hash key, current first (what lookups try). */
+  private identityKeys(id: Identifier) {
+    return identifierHashes(id, this.hasher).map((h) => ({ pk: `ID#${id.type}#${h}`, sk: 'ID' }));
   }
 
   private tombstoneKey(id: Identifier) {
-    return { pk: `TOMBSTONE#${id.type}#${this.hash(id)}`, sk: 'TOMBSTONE' };
+    return { pk: `TOMBSTONE#${id.type}#${identifierHash(id, this.hasher)}`, sk: 'TOMBSTONE' };
+  }
+
+  private tombstoneKeys(id: Identifier) {
+    return identifierHashes(id, this.hasher).map((h) => ({
+      pk: `TOMBSTONE#${id.type}#${h}`,
+      sk: 'TOMBSTONE',
+    }));
   }
 
   async getProfile(profileId: string, options?: ReadOptions): Promise<StoredProfile | undefined> {
@@ -144,15 +168,24 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
   }
 
   async lookupIdentifiers(ids: readonly Identifier[], options?: ReadOptions): Promise<Map<string, string>> {
-    const byPk = new Map(ids.map((id) => [this.identityKey(id).pk, idKey(id)]));
+    // During a key rotation an identifier may still be indexed under the previous key: try every
+    // key, and let the current key's pointer win when both exist (the rehash wrote it).
+    const keys = ids.map((id) => ({ id, keys: this.identityKeys(id) }));
+    const rank = new Map(
+      keys.flatMap(({ id, keys }) => keys.map((k, i) => [k.pk, { key: idKey(id), i }] as const)),
+    );
     const items = await this.batchGet(
-      ids.map((id) => this.identityKey(id)),
+      keys.flatMap((k) => k.keys),
       options?.consistent ?? true,
     );
     const out = new Map<string, string>();
+    const best = new Map<string, number>();
     for (const item of items) {
-      const key = byPk.get(String(item.pk));
-      if (key !== undefined && typeof item.profileId === 'string') out.set(key, item.profileId);
+      const r = rank.get(String(item.pk));
+      if (r === undefined || typeof item.profileId !== 'string') continue;
+      if ((best.get(r.key) ?? Number.POSITIVE_INFINITY) <= r.i) continue;
+      best.set(r.key, r.i);
+      out.set(r.key, item.profileId);
     }
     return out;
   }
@@ -272,12 +305,12 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
   }
 
   async repointIdentifiers(ids: readonly Identifier[], from: string, to: string): Promise<void> {
-    for (const id of ids) {
+    for (const Key of ids.flatMap((id) => this.identityKeys(id))) {
       try {
         await this.options.client.send(
           new UpdateCommand({
             TableName: this.options.tableName,
-            Key: this.identityKey(id),
+            Key,
             UpdateExpression: 'SET profileId = :to',
             ConditionExpression: 'profileId = :from',
             ExpressionAttributeValues: { ':to': to, ':from': from },
@@ -299,14 +332,15 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
 
   async hasTombstone(ids: readonly Identifier[]): Promise<boolean> {
     if (ids.length === 0) return false;
-    return (await this.batchGet(ids.map((id) => this.tombstoneKey(id)))).length > 0;
+    return (await this.batchGet(ids.flatMap((id) => this.tombstoneKeys(id)))).length > 0;
   }
 
   async tombstonedIdentifiers(ids: readonly Identifier[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const byPk = new Map(ids.map((id) => [this.tombstoneKey(id).pk, idKey(id)]));
+    const keys = ids.map((id) => ({ id, keys: this.tombstoneKeys(id) }));
+    const byPk = new Map(keys.flatMap(({ id, keys }) => keys.map((k) => [k.pk, idKey(id)] as const)));
     // Strongly consistent: a stale read would project an event of a person erased a moment ago.
-    const items = await this.batchGet(ids.map((id) => this.tombstoneKey(id)));
+    const items = await this.batchGet(keys.flatMap((k) => k.keys));
     return new Set(items.map((i) => byPk.get(String(i.pk))).filter((k): k is string => k !== undefined));
   }
 
@@ -468,7 +502,7 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
     const ids = Object.entries(profile.state.identities).flatMap(([type, values]) =>
       values.map((value) => ({ type, value }) as Identifier),
     );
-    return (await this.batchGet(ids.map((id) => this.identityKey(id)))).filter(
+    return (await this.batchGet(ids.flatMap((id) => this.identityKeys(id)))).filter(
       (i) => i.profileId === profileId,
     );
   }

@@ -1,5 +1,6 @@
 /** Builds the DynamoDB-backed stores from a function's environment, once per cold start. */
 import * as z from 'zod/mini';
+import type { KeyedHasher } from '../../domain/privacy/keyed-hash.js';
 import { documentClient } from './client.js';
 import { DynamoDbEventStore } from './event-store.js';
 import { DynamoDbQuarantineStore } from './quarantine-store.js';
@@ -26,13 +27,14 @@ export function parseStoresEnv(env: Record<string, string | undefined>): StoresE
   return parsed.data;
 }
 
-/** Event, quarantine and source stores on one DocumentClient. */
-export function dynamoDbStores(env: StoresEnv, client = documentClient()) {
+/** Event, quarantine and source stores on one DocumentClient; `hasher` keys the events' partitions. */
+export function dynamoDbStores(env: StoresEnv, hasher: KeyedHasher, client = documentClient()) {
   return {
     events: new DynamoDbEventStore({
       client,
       tableName: env.EVENTS_TABLE,
       retentionDays: env.RETENTION_DAYS,
+      hasher,
     }),
     quarantine: new DynamoDbQuarantineStore({
       client,

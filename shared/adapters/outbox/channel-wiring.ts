@@ -58,7 +58,7 @@ export class SecretUnavailableError extends Error {
  * `$FELTFIT_DATA_DIR/secrets/<name>.key`.
  */
 export async function loadSecret(
-  name: 'UNSUBSCRIBE_SECRET' | 'INBOX_SECRET',
+  name: 'UNSUBSCRIBE_SECRET' | 'INBOX_SECRET' | 'IDENTITY_HMAC_KEY',
   env: Record<string, string | undefined>,
   fetchImpl: typeof fetch = fetch,
 ): Promise<string> {

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { parseProfilesConfig } from '../../config/profiles.js';
+import type { KeyedHasher } from '../../domain/privacy/keyed-hash.js';
 import type { ConsentRecorder, RecipientSource } from '../../ports/channels.js';
 import type { ScoreSink, ScoringSource, TrainingData } from '../../ports/models.js';
 import { documentClient } from '../dynamodb/client.js';
@@ -41,11 +42,19 @@ function parse<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   return parsed.data;
 }
 
-/** The profile store from PROFILES_TABLE (and PROFILES_CONFIG). */
-export function profileStore(env: Env, client: Client) {
+/** The profile store from PROFILES_TABLE (and PROFILES_CONFIG); identifier operations need `hasher`. */
+export function profileStore(env: Env, client: Client, hasher?: KeyedHasher) {
   const e = parse(ProfilesReadEnv, env);
   const config = parseProfilesConfig(e.PROFILES_CONFIG);
-  return { store: new DynamoDbProfileStore({ client, tableName: e.PROFILES_TABLE, config }), config };
+  return {
+    store: new DynamoDbProfileStore({
+      client,
+      tableName: e.PROFILES_TABLE,
+      config,
+      ...(hasher ? { hasher } : {}),
+    }),
+    config,
+  };
 }
 
 /** RecipientSource for the send function. */
@@ -53,13 +62,22 @@ export function profileRecipientSourceFromEnv(env: Env, client: Client = documen
   return new ProfileRecipientSource(profileStore(env, client).store);
 }
 
-/** ConsentRecorder for the unsubscribe and provider-feedback functions. */
-export function profileConsentRecorderFromEnv(env: Env, client: Client = documentClient()): ConsentRecorder {
+/** ConsentRecorder for the unsubscribe and provider-feedback functions; `hasher` keys the consent events. */
+export function profileConsentRecorderFromEnv(
+  env: Env,
+  hasher: KeyedHasher,
+  client: Client = documentClient(),
+): ConsentRecorder {
   const e = parse(ConsentWriteEnv, env);
-  const { store, config } = profileStore(env, client);
+  const { store, config } = profileStore(env, client, hasher);
   return new ProfileConsentRecorder({
     profiles: store,
-    events: new DynamoDbEventStore({ client, tableName: e.EVENTS_TABLE, retentionDays: e.RETENTION_DAYS }),
+    events: new DynamoDbEventStore({
+      client,
+      tableName: e.EVENTS_TABLE,
+      retentionDays: e.RETENTION_DAYS,
+      hasher,
+    }),
     config,
   });
 }

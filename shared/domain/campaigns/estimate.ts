@@ -9,19 +9,22 @@ import type { ChannelsConfig } from '../../config/channels.js';
 import type { PressureStore, RecipientSource, SuppressionList } from '../../ports/channels.js';
 import type { DecisionProfile } from '../../ports/journeys.js';
 import { evaluateCaps } from '../channels/caps.js';
-import { addressHash } from '../channels/hashing.js';
+import { addressHashes } from '../channels/hashing.js';
 import { isValidTimeZone, weeklyWindow } from '../channels/quiet-hours.js';
 import { REASONS, type SkipReason } from '../channels/schemas.js';
 import { SUPPRESSION_REASON, suppressionBlocks } from '../channels/send.js';
 import { checkQuietHoursAtSpeed } from '../channels/time-scale.js';
 import { type AudienceSource, inAudience } from '../journeys/campaign.js';
 import type { JourneyChannel, JourneyDefinition, JourneyPurpose } from '../journeys/definition.js';
+import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { type LaunchDeps, type ResolvedLaunch, resolveLaunch } from './launch.js';
 
 export interface EstimateDeps extends LaunchDeps {
   readonly source: AudienceSource;
   readonly recipients: RecipientSource;
   readonly suppressions: Pick<SuppressionList, 'find'>;
+  /** Hashes addresses for the suppression lookup, as the send function does. */
+  readonly hasher: KeyedHasher;
   readonly pressure: Pick<PressureStore, 'load'>;
   /** The send function's configuration (cap windows already scaled, as send has them). */
   readonly channels: ChannelsConfig;
@@ -85,7 +88,7 @@ export async function runSends(
 
 /** The reason the send function would skip this member now, or undefined when every rule passes. */
 export async function expectedSkip(
-  deps: Pick<EstimateDeps, 'recipients' | 'suppressions' | 'pressure' | 'channels' | 'timeScale'>,
+  deps: Pick<EstimateDeps, 'recipients' | 'suppressions' | 'hasher' | 'pressure' | 'channels' | 'timeScale'>,
   member: DecisionProfile,
   send: RunSend,
   priority: number,
@@ -107,9 +110,9 @@ export async function expectedSkip(
   if (marketing && recipient.consent[channel] !== true) return REASONS.noConsent;
   const hashes =
     channel === 'email' && recipient.email
-      ? [addressHash('email', recipient.email)]
+      ? addressHashes(deps.hasher, 'email', recipient.email)
       : channel === 'sms' && recipient.phone
-        ? [addressHash('phone', recipient.phone)]
+        ? addressHashes(deps.hasher, 'phone', recipient.phone)
         : [];
   const entries = await deps.suppressions.find({
     addressHashes: hashes,

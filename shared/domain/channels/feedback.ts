@@ -13,6 +13,7 @@ import type {
   ReputationStore,
   SuppressionList,
 } from '../../ports/channels.js';
+import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { addressHash } from './hashing.js';
 
 const Recipients = z.array(z.object({ emailAddress: z.string() }).loose()).default([]);
@@ -83,6 +84,8 @@ export interface FeedbackDeps {
   readonly suppressions: Pick<SuppressionList, 'suppress'>;
   readonly reputation: ReputationStore;
   readonly consent: ConsentRecorder;
+  /** Hashes the addresses it suppresses, under the current key. */
+  readonly hasher: KeyedHasher;
   readonly config: Pick<ChannelsConfig, 'feedback'>;
   readonly metrics: ChannelMetrics;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
@@ -146,7 +149,7 @@ export async function handleSesEvent(
   if (type === 'bounced' && detail.bounce?.bounceType === 'Permanent') {
     for (const r of detail.bounce.bouncedRecipients) {
       await deps.suppressions.suppress(
-        { addressHash: addressHash('email', r.emailAddress) },
+        { addressHash: addressHash(deps.hasher, 'email', r.emailAddress) },
         { reason: 'hard_bounce', channel: 'email', at, source: 'ses' },
       );
       suppressed++;
@@ -156,7 +159,7 @@ export async function handleSesEvent(
   if (type === 'complained') {
     for (const r of detail.complaint?.complainedRecipients ?? []) {
       await deps.suppressions.suppress(
-        { addressHash: addressHash('email', r.emailAddress) },
+        { addressHash: addressHash(deps.hasher, 'email', r.emailAddress) },
         { reason: 'complaint', channel: 'email', at, source: 'ses' },
       );
       suppressed++;
@@ -227,12 +230,12 @@ export type InboundSms = z.infer<typeof InboundSms>;
 
 /** Suppresses the sender's number for SMS when the message is STOP (or another opt-out keyword). */
 export async function handleInboundSms(
-  deps: Pick<FeedbackDeps, 'suppressions' | 'metrics' | 'logger' | 'now'>,
+  deps: Pick<FeedbackDeps, 'suppressions' | 'hasher' | 'metrics' | 'logger' | 'now'>,
   sms: InboundSms,
 ): Promise<{ stopped: boolean }> {
   if (!isStopKeyword(sms.messageBody)) return { stopped: false };
   await deps.suppressions.suppress(
-    { addressHash: addressHash('phone', sms.originationNumber) },
+    { addressHash: addressHash(deps.hasher, 'phone', sms.originationNumber) },
     { reason: 'sms_stop', channel: 'sms', at: deps.now().toISOString(), source: 'inbound_sms' },
   );
   deps.metrics.count('ProviderEvent', { channel: 'sms', type: 'stop' });

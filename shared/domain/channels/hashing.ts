@@ -1,5 +1,5 @@
 /** Normalisation and hashing of contact addresses: suppression keys never hold them in clear. */
-import { createHash } from 'node:crypto';
+import type { KeyedHasher } from '../privacy/keyed-hash.js';
 
 /** Email lower-cased and trimmed. */
 export function normaliseEmail(email: string): string {
@@ -13,9 +13,17 @@ export function normalisePhone(phone: string): string {
   return trimmed.startsWith('+') || trimmed.startsWith('00') ? `+${digits.replace(/^00/, '')}` : `+${digits}`;
 }
 
-/** SHA-256 of the normalised address with a kind prefix, hex. */
-export function addressHash(kind: 'email' | 'phone' | 'push', address: string): string {
-  const value =
-    kind === 'email' ? normaliseEmail(address) : kind === 'phone' ? normalisePhone(address) : address.trim();
-  return createHash('sha256').update(`${kind}:${value}`, 'utf8').digest('hex');
+type AddressKind = 'email' | 'phone' | 'push';
+
+const addressText = (kind: AddressKind, address: string) =>
+  `${kind}:${kind === 'email' ? normaliseEmail(address) : kind === 'phone' ? normalisePhone(address) : address.trim()}`;
+
+/** Keyed hash of the normalised address with a kind prefix, under the current key: what a suppression stores. */
+export function addressHash(hasher: KeyedHasher, kind: AddressKind, address: string): string {
+  return hasher.hash(addressText(kind, address));
+}
+
+/** The address's hash under every key, current first: what a suppression lookup tries during a rotation. */
+export function addressHashes(hasher: KeyedHasher, kind: AddressKind, address: string): string[] {
+  return hasher.candidates(addressText(kind, address));
 }

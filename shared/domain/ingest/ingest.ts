@@ -2,11 +2,11 @@
  * Ingest use case: one HTTP request of the Segment Tracking API in, events stored and rejects
  * quarantined. Pure domain code: storage and key resolution come in as ports.
  */
-import { createHash } from 'node:crypto';
 import type { EventStore } from '../../ports/events.js';
 import type { QuarantineEntry, QuarantineStore } from '../../ports/quarantine.js';
 import type { ResolvedSource } from '../../ports/sources.js';
 import { ClientError, InvalidRequestError, type Issue, UnauthorizedError } from '../errors.js';
+import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { bodyText, decodeBody, type RawRequest, writeKeyFromAuthorization } from './body.js';
 import { type IngestErrorCode, LIMITS } from './limits.js';
 import { normalise } from './normalise.js';
@@ -46,6 +46,11 @@ export interface IngestDeps {
   readonly events: Pick<EventStore, 'putEvents'>;
   readonly quarantine: Pick<QuarantineStore, 'put'>;
   readonly resolveWriteKey: (writeKey: string) => Promise<ResolvedSource | undefined>;
+  /**
+   * Fingerprints quarantined input (a rejected message can hold an email): a keyed hash, so the
+   * fingerprint cannot be matched against a dictionary of guessed messages.
+   */
+  readonly hasher: Pick<KeyedHasher, 'hash'>;
   readonly now: () => Date;
   readonly newId: () => string;
 }
@@ -71,8 +76,6 @@ export interface IngestOutcome {
   readonly rejected: readonly RejectedMessage[];
 }
 
-const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
-
 function toIssues(error: {
   issues: readonly { path: readonly PropertyKey[]; code: string; message: string }[];
 }): Issue[] {
@@ -89,6 +92,7 @@ type Checked =
 
 interface MessageContext {
   readonly route: IngestRoute;
+  readonly hasher: Pick<KeyedHasher, 'hash'>;
   readonly source: ResolvedSource;
   readonly receivedAt: Date;
   readonly envelope?: BatchEnvelope;
@@ -114,7 +118,7 @@ function checkMessage(raw: unknown, index: number, ctx: MessageContext): Checked
       index,
       ...(messageId ? { messageId } : {}),
       size,
-      sha256: sha256(json),
+      sha256: ctx.hasher.hash(json),
       excerpt: truncateUtf8(json, LIMITS.quarantineExcerptBytes),
       issues,
     },
@@ -207,7 +211,7 @@ export async function ingest(
         sourceId: source.sourceId,
         route,
         size: bytes.length || Buffer.byteLength(req.body ?? ''),
-        sha256: sha256(bytes.length ? bytes : (req.body ?? '')),
+        sha256: deps.hasher.hash(bytes.length ? bytes : (req.body ?? '')),
         excerpt,
       },
     ]);
@@ -266,6 +270,7 @@ export async function ingest(
 
   const ctx: MessageContext = {
     route,
+    hasher: deps.hasher,
     source,
     receivedAt,
     newId: deps.newId,

@@ -3,9 +3,10 @@
  * phone in E.164), blocking, and the hashes under which the identity index keys them. The index never
  * holds a clear identifier.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IdentifierType, ProfilesConfig } from '../../config/profiles.js';
 import type { NormalisedMessage } from '../ingest/schemas.js';
+import type { KeyedHasher } from '../privacy/keyed-hash.js';
 
 /** One normalised identifier. */
 export interface Identifier {
@@ -134,15 +135,20 @@ export function identifiersOf(message: NormalisedMessage, config: ProfilesConfig
   return { identifiers, ignored };
 }
 
+/** Text an identifier is hashed from: type-prefixed, so one value as email and as userId differ. */
+const identifierText = (id: Identifier) => `${id.type}:${id.value}`;
+
 /**
- * Hash of a normalised identifier for index keys: HMAC-SHA-256 when a key is configured (resists
- * dictionary attacks on emails and phones), SHA-256 otherwise. Hex.
+ * Hash of a normalised identifier for index keys (pointers, tombstones): the keyed hash under the
+ * current key (`<keyId>.<hex>`), so emails and phones cannot be found by dictionary.
  */
-export function identifierHash(id: Identifier, hmacKey?: string): string {
-  const text = `${id.type}:${id.value}`;
-  return hmacKey
-    ? createHmac('sha256', hmacKey).update(text, 'utf8').digest('hex')
-    : createHash('sha256').update(text, 'utf8').digest('hex');
+export function identifierHash(id: Identifier, hasher: KeyedHasher): string {
+  return hasher.hash(identifierText(id));
+}
+
+/** The identifier's hash under every key, current first: what a lookup tries during a rotation. */
+export function identifierHashes(id: Identifier, hasher: KeyedHasher): string[] {
+  return hasher.candidates(identifierText(id));
 }
 
 /** Deterministic id of the profile an identifier creates, so a replay creates the same profile. */

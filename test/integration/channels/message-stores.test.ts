@@ -13,6 +13,7 @@ import type { SendDeps } from '../../../shared/domain/channels/send.js';
 import { send } from '../../../shared/domain/channels/send.js';
 import { silentLogger } from '../../../shared/http/logger.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 import { memorySendDeps, NOON_NY, recipient, request } from '../../unit/channels/support.js';
 
 let stores: ReturnType<typeof messageStores>;
@@ -208,7 +209,7 @@ describe('send reconciliation on DynamoDB Local', () => {
 
 describe('suppression list on DynamoDB Local', () => {
   it('finds entries by address hash on any channel and by profile on its channel only', async () => {
-    const hash = addressHash('email', `x-${timeSortableId()}@example.com`);
+    const hash = addressHash(testHasher, 'email', `x-${timeSortableId()}@example.com`);
     const at = NOON_NY.toISOString();
     await stores.suppressions.suppress(
       { addressHash: hash },
@@ -255,6 +256,7 @@ describe('reputation on DynamoDB Local', () => {
       {
         ...stores,
         consent: { withdraw: async () => {} },
+        hasher: testHasher,
         config: { feedback },
         metrics: { count: () => {} },
         logger: silentLogger,

@@ -17,6 +17,7 @@ import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js
 import { projectEvents } from '../../../shared/domain/profiles/project.js';
 import type { DomainEvent } from '../../../shared/ports/domain-events.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 import { recordOutbox } from '../../unit/profiles/outbox.js';
 
 let client: ReturnType<typeof documentClient>;
@@ -30,8 +31,13 @@ beforeAll(async () => {
   const t = await createTestTables();
   client = documentClient(t.client);
   tables = t.tables;
-  store = new DynamoDbProfileStore({ client, tableName: tables.profiles, config });
-  events = new DynamoDbEventStore({ client, tableName: tables.events, retentionDays: 400 });
+  store = new DynamoDbProfileStore({ client, tableName: tables.profiles, config, hasher: testHasher });
+  events = new DynamoDbEventStore({
+    client,
+    tableName: tables.events,
+    retentionDays: 400,
+    hasher: testHasher,
+  });
   eraser = new DynamoDbRawEventEraser({ client, tableName: tables.events });
 });
 
@@ -52,7 +58,7 @@ async function project(messages: readonly NormalisedMessage[]) {
     messages.map((message) => ({
       id: message.messageId,
       message,
-      key: { pk: personKey(message), sk: `M#${message.messageId}` },
+      key: { pk: personKey(message, testHasher), sk: `M#${message.messageId}` },
     })),
   );
   expect(report.failed).toEqual([]);

@@ -13,6 +13,7 @@ import { createSource, hashWriteKey, resolveWriteKey, revokeSource } from '../..
 import { silentLogger } from '../../../shared/http/logger.js';
 import type { QuarantineEntry } from '../../../shared/ports/quarantine.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 import { apiEvent, basicAuth, trackMessage } from '../../unit/ingest/support.js';
 
 let tables: { events: string; control: string };
@@ -72,8 +73,14 @@ describe('ingest with real write keys', () => {
     const { writeKey } = await createSource(deps(), 'web-live');
     const handler = createIngestHandler(
       {
-        events: new DynamoDbEventStore({ client, tableName: tables.events, retentionDays: 400 }),
+        events: new DynamoDbEventStore({
+          client,
+          tableName: tables.events,
+          retentionDays: 400,
+          hasher: testHasher,
+        }),
         quarantine: new DynamoDbQuarantineStore({ client, tableName: tables.control, retentionDays: 400 }),
+        hasher: testHasher,
         resolveWriteKey: (key) => resolveWriteKey(sources, key), // uncached, to see revocation at once
         now: () => new Date(),
         newId: () => crypto.randomUUID(),

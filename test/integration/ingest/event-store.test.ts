@@ -10,6 +10,7 @@ import { DynamoDbQuarantineStore } from '../../../shared/adapters/dynamodb/quara
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
 import { silentLogger } from '../../../shared/http/logger.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 import { apiEvent, basicAuth, SOURCE, trackMessage, WRITE_KEY } from '../../unit/ingest/support.js';
 
 let store: DynamoDbEventStore;
@@ -21,7 +22,12 @@ beforeAll(async () => {
   const t = await createTestTables();
   client = documentClient(t.client);
   eventsTable = t.tables.events;
-  store = new DynamoDbEventStore({ client, tableName: t.tables.events, retentionDays: 400 });
+  store = new DynamoDbEventStore({
+    client,
+    tableName: t.tables.events,
+    retentionDays: 400,
+    hasher: testHasher,
+  });
   quarantine = new DynamoDbQuarantineStore({ client, tableName: t.tables.control, retentionDays: 400 });
 });
 
@@ -42,6 +48,7 @@ function ingestHandler() {
     {
       events: store,
       quarantine,
+      hasher: testHasher,
       resolveWriteKey: async (key) => (key === WRITE_KEY ? SOURCE : undefined),
       now: () => new Date(),
       newId: randomUUID,
@@ -141,7 +148,7 @@ describe('DynamoDbEventStore', () => {
       originalTimestamp: '2024-05-01T11:59:00.000Z',
       sentAt: '2024-05-01T11:59:01.000Z',
     });
-    const item = toEventItem(typical, 400);
+    const item = toEventItem(typical, 400, testHasher);
     const out = await client.send(
       new PutCommand({ TableName: eventsTable, Item: item, ReturnConsumedCapacity: 'TOTAL' }),
     );

@@ -17,6 +17,7 @@ import {
 } from '../../../shared/domain/privacy/operations.js';
 import { identifierHash } from '../../../shared/domain/profiles/identifiers.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 import { m, projector, uid } from './support.js';
 
 let client: ReturnType<typeof documentClient>;
@@ -33,6 +34,7 @@ beforeAll(async () => {
   p = projector(client, tables);
   deps = dynamoDbPrivacyDeps({
     client,
+    hasher: testHasher,
     tables,
     profilesConfig: config,
     privacyConfig: defaultPrivacyConfig,
@@ -137,7 +139,7 @@ describe('privacy operations on DynamoDB Local', () => {
     ]);
     expect(profiles.identities).toContainEqual({
       type: 'email',
-      hash: identifierHash({ type: 'email', value: a.email }),
+      hash: identifierHash({ type: 'email', value: a.email }, testHasher),
       profileId: a.profileId,
     });
     expect(profiles.consent).toEqual([
@@ -178,10 +180,10 @@ describe('privacy operations on DynamoDB Local', () => {
       a.email,
       a.phoneAnon,
       a.laptopAnon,
-      ...ids.map((id) => identifierHash(id)),
-      personKey({ userId: a.userId }),
-      personKey({ anonymousId: a.phoneAnon }),
-      personKey({ anonymousId: a.laptopAnon }),
+      ...ids.map((id) => identifierHash(id, testHasher)),
+      personKey({ userId: a.userId }, testHasher),
+      personKey({ anonymousId: a.phoneAnon }, testHasher),
+      personKey({ anonymousId: a.laptopAnon }, testHasher),
     ];
     const all = await scanAll();
     const left = Object.values(all)
@@ -194,7 +196,7 @@ describe('privacy operations on DynamoDB Local', () => {
     for (const text of left) for (const f of forbidden) expect(text).not.toContain(f);
     const tombstones = all.profiles!.filter((i) => String(i.pk).startsWith('TOMBSTONE#'));
     expect(tombstones.map((i) => i.pk)).toEqual(
-      expect.arrayContaining(ids.map((id) => `TOMBSTONE#${id.type}#${identifierHash(id)}`)),
+      expect.arrayContaining(ids.map((id) => `TOMBSTONE#${id.type}#${identifierHash(id, testHasher)}`)),
     );
     const audit = all.control!.filter((i) => String(i.pk).startsWith('ERASURE#'));
     expect(audit).toHaveLength(2);

@@ -17,6 +17,7 @@ import { qualityReport } from '../../../shared/domain/quality/report.js';
 import { trackSourceSeen } from '../../../shared/domain/quality/source-seen.js';
 import { createSource } from '../../../shared/domain/sources.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 import { m, projector, uid } from './support.js';
 
 let client: ReturnType<typeof documentClient>;
@@ -34,6 +35,7 @@ beforeAll(async () => {
   env = t.env;
   deps = dynamoDbPrivacyDeps({
     client,
+    hasher: testHasher,
     tables,
     profilesConfig: defaultProfilesConfig,
     privacyConfig: defaultPrivacyConfig,

@@ -7,11 +7,17 @@ import { DynamoDbProfileStore } from '../../../shared/adapters/dynamodb/profile-
 import { defaultProfilesConfig as config } from '../../../shared/config/profiles.js';
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
 import { type ProjectionReport, projectEvents } from '../../../shared/domain/profiles/project.js';
+import { testHasher } from '../../support/hasher.js';
 
 /** Stores messages and projects them, like ingest followed by the stream-driven projector. */
 export function projector(client: DynamoDBDocumentClient, tables: { events: string; profiles: string }) {
-  const events = new DynamoDbEventStore({ client, tableName: tables.events, retentionDays: 400 });
-  const store = new DynamoDbProfileStore({ client, tableName: tables.profiles, config });
+  const events = new DynamoDbEventStore({
+    client,
+    tableName: tables.events,
+    retentionDays: 400,
+    hasher: testHasher,
+  });
+  const store = new DynamoDbProfileStore({ client, tableName: tables.profiles, config, hasher: testHasher });
   const deps = {
     store,
     events: { publish: async () => {} },
@@ -29,7 +35,7 @@ export function projector(client: DynamoDBDocumentClient, tables: { events: stri
         messages.map((message) => ({
           id: message.messageId,
           message,
-          key: { pk: personKey(message), sk: `M#${message.messageId}` },
+          key: { pk: personKey(message, testHasher), sk: `M#${message.messageId}` },
         })),
       );
       if (report.failed.length > 0) throw new Error(`projection failed for ${report.failed.length} events`);

@@ -14,6 +14,7 @@ import { featuresOf } from '../../../shared/domain/profiles/features.js';
 import { silentLogger } from '../../../shared/http/logger.js';
 import type { DomainEvent } from '../../../shared/ports/domain-events.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 import { recordOutbox } from '../../unit/profiles/outbox.js';
 import { streamEvent } from '../../unit/profiles/stream.js';
 
@@ -28,8 +29,13 @@ beforeAll(async () => {
   const t = await createTestTables();
   client = documentClient(t.client);
   tables = t.tables;
-  store = new DynamoDbProfileStore({ client, tableName: tables.profiles, config });
-  rawEvents = new DynamoDbEventStore({ client, tableName: tables.events, retentionDays: 400 });
+  store = new DynamoDbProfileStore({ client, tableName: tables.profiles, config, hasher: testHasher });
+  rawEvents = new DynamoDbEventStore({
+    client,
+    tableName: tables.events,
+    retentionDays: 400,
+    hasher: testHasher,
+  });
   handler = createProjectProfileHandler(
     {
       // The domain events the outbox publisher would publish.

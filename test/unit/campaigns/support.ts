@@ -13,6 +13,7 @@ import {
 import type { AudienceSource } from '../../../shared/domain/journeys/campaign.js';
 import type { Recipient, SuppressionEntry } from '../../../shared/ports/channels.js';
 import type { ApprovedVariant, DecisionProfile } from '../../../shared/ports/journeys.js';
+import { testHasher } from '../../support/hasher.js';
 
 export const NOW = new Date('2026-03-02T12:00:00Z'); // a Monday, noon in Berlin is 13:00
 
@@ -107,6 +108,7 @@ export function estimateDeps(
     journeys: defaultJourneysConfig.journeys,
     variants: variants(),
     audiences: memoryAudiences(),
+    hasher: testHasher,
     now: () => NOW,
     source: pagesOf(profiles),
     recipients: {

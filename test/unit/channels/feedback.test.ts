@@ -19,6 +19,7 @@ import {
   NOON_NY,
   request,
 } from './support.js';
+import { testHasher } from '../../support/hasher.js';
 
 /** An SES event as EventBridge delivers it (default bus, source aws.ses). */
 function sesEvent(detailType: string, detail: Record<string, unknown>, messageId = 'm000001') {
@@ -75,6 +76,7 @@ function feedbackDeps(ledger = new MemoryLedger()) {
   const logs: string[] = [];
   const deps: FeedbackDeps = {
     ledger,
+    hasher: testHasher,
     suppressions,
     reputation,
     consent: {
@@ -133,7 +135,7 @@ describe('provider feedback', () => {
     await send(s.deps, request());
     const f = feedbackDeps(s.ledger);
     await call(f.deps, complaint());
-    expect(f.suppressions.byKey.get(`A#${addressHash('email', 'ada@example.com')}`)).toEqual([
+    expect(f.suppressions.byKey.get(`A#${addressHash(testHasher, 'email', 'ada@example.com')}`)).toEqual([
       expect.objectContaining({ reason: 'complaint', channel: 'email' }),
     ]);
     expect(f.withdrawals).toEqual(['prof-1:email:ses_complaint']);
@@ -186,7 +188,7 @@ describe('provider feedback', () => {
     expect(f.reputation.paused).toBeUndefined();
     expect(f.counts.get('ProviderEventDuplicate|channel=email|type=complained')).toBe(2);
     // The suppression stands whatever the delivery.
-    expect(f.suppressions.byKey.get(`A#${addressHash('email', 'ada@example.com')}`)?.[0]).toMatchObject({
+    expect(f.suppressions.byKey.get(`A#${addressHash(testHasher, 'email', 'ada@example.com')}`)?.[0]).toMatchObject({
       reason: 'complaint',
     });
   });
@@ -226,7 +228,7 @@ describe('provider feedback', () => {
       handled: 1,
       ignored: 0,
     });
-    expect(f.suppressions.byKey.get(`A#${addressHash('phone', '+15551234567')}`)).toEqual([
+    expect(f.suppressions.byKey.get(`A#${addressHash(testHasher, 'phone', '+15551234567')}`)).toEqual([
       expect.objectContaining({ reason: 'sms_stop', channel: 'sms' }),
     ]);
   });

@@ -4,6 +4,7 @@ import { addressHash } from '../../../shared/domain/channels/hashing.js';
 import { send } from '../../../shared/domain/channels/send.js';
 import type { SuppressionEntry } from '../../../shared/ports/channels.js';
 import { memorySendDeps, NOON_NY, recipient, request } from './support.js';
+import { testHasher } from '../../support/hasher.js';
 
 const entry = (
   reason: SuppressionEntry['reason'],
@@ -53,7 +54,7 @@ describe('send guardrails', () => {
         'a hard bounce on the address',
         (s) =>
           s.suppressions.suppress(
-            { addressHash: addressHash('email', 'ada@example.com') },
+            { addressHash: addressHash(testHasher, 'email', 'ada@example.com') },
             entry('hard_bounce'),
           ),
         {},
@@ -63,7 +64,7 @@ describe('send guardrails', () => {
         'a complaint on the address',
         (s) =>
           s.suppressions.suppress(
-            { addressHash: addressHash('email', ' ADA@example.com') },
+            { addressHash: addressHash(testHasher, 'email', ' ADA@example.com') },
             entry('complaint'),
           ),
         {},
@@ -79,7 +80,7 @@ describe('send guardrails', () => {
         'an SMS STOP from the number',
         (s) =>
           s.suppressions.suppress(
-            { addressHash: addressHash('phone', '+1 555 123 4567') },
+            { addressHash: addressHash(testHasher, 'phone', '+1 555 123 4567') },
             entry('sms_stop', 'sms'),
           ),
         { channel: 'sms' },
@@ -202,11 +203,11 @@ describe('send guardrails', () => {
     it('still honour hard bounces, complaints, SMS STOP and content approval', async () => {
       const s = memorySendDeps();
       await s.suppressions.suppress(
-        { addressHash: addressHash('email', 'ada@example.com') },
+        { addressHash: addressHash(testHasher, 'email', 'ada@example.com') },
         entry('hard_bounce'),
       );
       await s.suppressions.suppress(
-        { addressHash: addressHash('phone', '+15551234567') },
+        { addressHash: addressHash(testHasher, 'phone', '+15551234567') },
         entry('sms_stop', 'sms'),
       );
       expect(await send(s.deps, request({ purpose: 'transactional' }))).toMatchObject({

@@ -20,6 +20,7 @@ import type {
   SmsMessage,
   SuppressionEntry,
 } from '../../../shared/ports/channels.js';
+import { testHasher } from '../../support/hasher.js';
 
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 /** Tuesday 2024-05-14 16:00 UTC = 12:00 in New York (EDT). */
@@ -241,6 +242,7 @@ export function memorySendDeps(options: { people?: Recipient[]; config?: Channel
   let n = 0;
   const deps: SendDeps = {
     recipients: { getRecipient: async (id) => people.get(id) },
+    hasher: testHasher,
     suppressions,
     pressure,
     ledger,

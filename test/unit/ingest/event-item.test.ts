@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromEventItem, personKey, toEventItem } from '../../../shared/adapters/dynamodb/event-store.js';
 import { itemSizeBytes, valueSize, writeUnits } from '../../../shared/adapters/dynamodb/item-size.js';
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
+import { testHasher } from '../../support/hasher.js';
 
 const message: NormalisedMessage = {
   messageId: 'msg-1',
@@ -17,23 +18,23 @@ const message: NormalisedMessage = {
 
 describe('events-table items', () => {
   it('keys a person by a hash of the userId, never the clear id', () => {
-    const item = toEventItem(message, 400);
-    expect(item.pk).toBe(personKey({ userId: 'user-1' }));
-    expect(item.pk).toMatch(/^P#[0-9a-f]{64}$/);
+    const item = toEventItem(message, 400, testHasher);
+    expect(item.pk).toBe(personKey({ userId: 'user-1' }, testHasher));
+    expect(item.pk).toMatch(/^P#k1\.[0-9a-f]{64}$/);
     expect(item.sk).toBe('M#msg-1');
     expect(`${item.pk}${item.sk}`).not.toContain('user-1');
   });
 
   it('keys an anonymous person by a hash of the anonymousId, distinct from a userId with the same value', () => {
-    expect(personKey({ anonymousId: 'x' })).not.toBe(personKey({ userId: 'x' }));
+    expect(personKey({ anonymousId: 'x' }, testHasher)).not.toBe(personKey({ userId: 'x' }, testHasher));
   });
 
   it('expires the item retention days after receipt', () => {
-    expect(toEventItem(message, 400).expiresAt).toBe(Date.parse(message.receivedAt) / 1000 + 400 * 86_400);
+    expect(toEventItem(message, 400, testHasher).expiresAt).toBe(Date.parse(message.receivedAt) / 1000 + 400 * 86_400);
   });
 
   it('round-trips a small message as JSON without repeating key attributes in the body', () => {
-    const item = toEventItem(message, 400);
+    const item = toEventItem(message, 400, testHasher);
     expect(typeof item.m).toBe('string');
     expect(item.m).not.toContain('receivedAt');
     expect(fromEventItem(item)).toEqual(message);
@@ -46,14 +47,14 @@ describe('events-table items', () => {
         products: Array.from({ length: 40 }, (_, i) => ({ sku: `SKU-${i}`, price: 9.99, qty: 1 })),
       },
     };
-    const item = toEventItem(big, 400);
+    const item = toEventItem(big, 400, testHasher);
     expect(item.z).toBeInstanceOf(Uint8Array);
     expect(item).not.toHaveProperty('m');
     expect(fromEventItem(item)).toEqual(big);
   });
 
   it('keeps a typical track event within one write unit', () => {
-    expect(writeUnits(toEventItem(message, 400))).toBe(1);
+    expect(writeUnits(toEventItem(message, 400, testHasher))).toBe(1);
   });
 });
 

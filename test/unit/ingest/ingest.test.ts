@@ -147,7 +147,7 @@ describe('whole-request rejections', () => {
     expect(quarantine.entries).toEqual([
       expect.objectContaining({ reason: 'invalid_json', size: 11, excerpt: '{"batch": [', sourceId: 'web' }),
     ]);
-    expect(quarantine.entries[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(quarantine.entries[0]?.sha256).toMatch(/^k1\.[0-9a-f]{64}$/);
   });
 
   it('answers invalid JSON without a write key with invalid_json and stores nothing', async () => {

@@ -5,6 +5,7 @@ import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js
 import type { EventStore, PutEventsResult } from '../../../shared/ports/events.js';
 import type { QuarantineEntry } from '../../../shared/ports/quarantine.js';
 import type { ResolvedSource } from '../../../shared/ports/sources.js';
+import { testHasher } from '../../support/hasher.js';
 
 export const WRITE_KEY = `ff_${'k'.repeat(43)}`;
 export const SOURCE: ResolvedSource = { sourceId: 'web', name: 'web' };
@@ -39,6 +40,7 @@ export function memoryDeps(overrides: Partial<IngestDeps> = {}) {
     events,
     quarantine,
     resolveWriteKey: async (key) => (key === WRITE_KEY ? SOURCE : undefined),
+    hasher: testHasher,
     now: () => NOW,
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
     ...overrides,

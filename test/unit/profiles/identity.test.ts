@@ -10,6 +10,8 @@ import {
 import { idKey, planResolution } from '../../../shared/domain/profiles/resolve.js';
 import { emptyState, type Identities } from '../../../shared/domain/profiles/state.js';
 import { msg } from './support.js';
+import { testHasher } from '../../support/hasher.js';
+import { keyedHasher } from '../../../shared/domain/privacy/keyed-hash.js';
 
 describe('identifier normalisation', () => {
   it('trims and lower-cases emails and rejects what is not one', () => {
@@ -51,10 +53,11 @@ describe('identifier normalisation', () => {
     expect(out.ignored).toBe(2);
   });
 
-  it('hashes identifiers, with a key when one is configured, and names profiles deterministically', () => {
+  it('hashes identifiers with the keyed hasher, and names profiles deterministically', () => {
     const id = { type: 'email' as const, value: 'ann@x.com' };
-    expect(identifierHash(id)).toMatch(/^[0-9a-f]{64}$/);
-    expect(identifierHash(id, 'secret-key-0123456789')).not.toBe(identifierHash(id));
+    expect(identifierHash(id, testHasher)).toMatch(/^k1\.[0-9a-f]{64}$/);
+    const other = keyedHasher({ current: 'k1', k1: 'another-identity-hash-key-0123456789abc' });
+    expect(identifierHash(id, other)).not.toBe(identifierHash(id, testHasher));
     expect(profileIdFor(id)).toBe(profileIdFor({ ...id }));
     expect(profileIdFor(id)).not.toBe(profileIdFor({ type: 'userId', value: 'ann@x.com' }));
   });

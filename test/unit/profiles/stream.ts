@@ -2,6 +2,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { toEventItem } from '../../../shared/adapters/dynamodb/event-store.js';
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
+import { testHasher } from '../../support/hasher.js';
 
 let sequence = 1000;
 
@@ -11,7 +12,7 @@ export function streamRecord(
   eventName: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT',
 ): DynamoDBRecord {
   const image = JSON.parse(
-    JSON.stringify(marshall(toEventItem(message, 400), { removeUndefinedValues: true }), (_k, v: unknown) =>
+    JSON.stringify(marshall(toEventItem(message, 400, testHasher), { removeUndefinedValues: true }), (_k, v: unknown) =>
       v instanceof Uint8Array || (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer')
         ? Buffer.from(v as Uint8Array).toString('base64')
         : v,
