@@ -4,6 +4,7 @@ import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSourceStore } from '../../../shared/adapters/dynamodb/source-store.js';
 import { createSource } from '../../../shared/domain/sources.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { TEST_HASH_KEY } from '../../support/hasher.js';
 import { apiEvent, basicAuth, trackMessage } from '../../unit/ingest/support.js';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -25,6 +26,8 @@ beforeAll(async () => {
   // Exactly what the stack and the local runtime give the functions: table names and the standard endpoint variable.
   Object.assign(process.env, t.env, {
     AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
+    // The stack names a Secrets Manager secret (IDENTITY_HMAC_KEY_ARN); a test passes the key itself.
+    IDENTITY_HMAC_KEY: TEST_HASH_KEY,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +17,7 @@ import {
 } from '../../../shared/domain/privacy/operations.js';
 import { identifierHash } from '../../../shared/domain/profiles/identifiers.js';
 import { createTestTables } from '../../support/dynamodb.js';
-import { testHasher } from '../../support/hasher.js';
+import { TEST_HASH_KEY, testHasher } from '../../support/hasher.js';
 import { m, projector, uid } from './support.js';
 
 let client: ReturnType<typeof documentClient>;
@@ -235,9 +235,16 @@ describe('privacy operations on DynamoDB Local', () => {
 describe('feltfit profiles', () => {
   async function cli(args: string[]) {
     const dir = await mkdtemp(join(tmpdir(), 'feltfit-cli-'));
+    // As the local runtime leaves them: the hash key's secret named in runtime.json, its value on disk.
+    const arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:IdentityHashKey';
+    await mkdir(join(dir, 'secrets'));
+    await writeFile(join(dir, 'secrets', 'IdentityHashKey.secret'), TEST_HASH_KEY, { mode: 0o600 });
     await writeFile(
       join(dir, 'runtime.json'),
-      JSON.stringify({ dynamodbEndpoint: inject('dynamodbEndpoint'), env }),
+      JSON.stringify({
+        dynamodbEndpoint: inject('dynamodbEndpoint'),
+        env: { ...env, IDENTITY_HMAC_KEY_ARN: arn },
+      }),
     );
     let out = '';
     let err = '';

@@ -17,7 +17,7 @@ import { qualityReport } from '../../../shared/domain/quality/report.js';
 import { trackSourceSeen } from '../../../shared/domain/quality/source-seen.js';
 import { createSource } from '../../../shared/domain/sources.js';
 import { createTestTables } from '../../support/dynamodb.js';
-import { testHasher } from '../../support/hasher.js';
+import { TEST_HASH_KEY, testHasher } from '../../support/hasher.js';
 import { m, projector, uid } from './support.js';
 
 let client: ReturnType<typeof documentClient>;
@@ -138,7 +138,7 @@ describe('the data-quality report on DynamoDB Local', () => {
         out += t;
       },
       err: () => {},
-      env: { FELTFIT_DATA_DIR: dir },
+      env: { FELTFIT_DATA_DIR: dir, FELTFIT_IDENTITY_HMAC_KEY: TEST_HASH_KEY },
     };
     expect(await runQuality(['--json'], io)).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ duplicates: { merged: 1 }, quarantine: { total: 3 } });
