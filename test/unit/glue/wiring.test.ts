@@ -7,13 +7,16 @@ import {
   profileRecipientSourceFromEnv,
   profileScoringFromEnv,
 } from '../../../shared/adapters/profiles/wiring.js';
+import { testHasher } from '../../support/hasher.js';
 
 const client = documentClient({ region: 'us-east-1' });
 
 describe('profiles wiring', () => {
   it('fails fast naming the missing table variables', () => {
     expect(() => profileRecipientSourceFromEnv({}, client)).toThrow(/invalid environment: PROFILES_TABLE/);
-    expect(() => profileConsentRecorderFromEnv({ PROFILES_TABLE: 'p' }, client)).toThrow(/EVENTS_TABLE/);
+    expect(() => profileConsentRecorderFromEnv({ PROFILES_TABLE: 'p' }, testHasher, client)).toThrow(
+      /EVENTS_TABLE/,
+    );
     expect(() => trainingData({})).toThrow(/PROFILES_TABLE/);
     expect(() => scoringProfiles({})).toThrow(/PROFILES_TABLE/);
   });
@@ -25,6 +28,7 @@ describe('profiles wiring', () => {
     expect(() =>
       profileConsentRecorderFromEnv(
         { PROFILES_TABLE: 'p', EVENTS_TABLE: 'e', RETENTION_DAYS: 'soon' },
+        testHasher,
         client,
       ),
     ).toThrow(/RETENTION_DAYS/);
@@ -33,7 +37,7 @@ describe('profiles wiring', () => {
   it('builds the adapters from a complete environment', () => {
     const env = { PROFILES_TABLE: 'p', EVENTS_TABLE: 'e' };
     expect(profileRecipientSourceFromEnv(env, client).getRecipient).toBeTypeOf('function');
-    expect(profileConsentRecorderFromEnv(env, client).withdraw).toBeTypeOf('function');
+    expect(profileConsentRecorderFromEnv(env, testHasher, client).withdraw).toBeTypeOf('function');
     const { source, sink } = profileScoringFromEnv(env, () => new Date(), client);
     expect([source.page, sink.writeScores].every((f) => typeof f === 'function')).toBe(true);
     expect(
