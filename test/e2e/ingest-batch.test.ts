@@ -1,5 +1,6 @@
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveHasher } from '../../infra/cli/hash-key.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
 import { defaultProfilesConfig } from '../../shared/config/profiles.js';
@@ -23,6 +24,8 @@ beforeAll(async () => {
     client: documentClient(client),
     tableName: rt.tables.PROFILES_TABLE!,
     config: defaultProfilesConfig,
+    // The runtime's own identity hash key, found as the CLI finds it.
+    hasher: await resolveHasher({ FELTFIT_DATA_DIR: rt.dataDir }),
   });
 });
 afterAll(async () => {

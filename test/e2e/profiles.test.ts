@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as runProfiles } from '../../infra/cli/commands/profiles.js';
+import { resolveHasher } from '../../infra/cli/hash-key.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
 import { defaultProfilesConfig } from '../../shared/config/profiles.js';
@@ -25,6 +26,8 @@ beforeAll(async () => {
     client: documentClient(client),
     tableName: rt.tables.PROFILES_TABLE!,
     config: defaultProfilesConfig,
+    // The runtime's own identity hash key, found as the CLI finds it.
+    hasher: await resolveHasher({ FELTFIT_DATA_DIR: rt.dataDir }),
   });
 });
 afterAll(async () => {
