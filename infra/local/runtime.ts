@@ -7,7 +7,7 @@ import { consoleAssetDir } from './console.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTemplateTables } from './dynamodb-tables.js';
 import { LocalEventBus } from './event-bus.js';
-import { FaultInjector, type Faults } from './faults.js';
+import { FaultInjector, type Faults, sdkFaultsEnv } from './faults.js';
 import { LocalHttpApi } from './http-api.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
@@ -188,6 +188,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         // The speed-up, for what compresses with the waits (the send function's cap and quiet-hour
         // windows). Only set here: a deployed function has no such variable and runs on real time.
         FELTFIT_TIME_SCALE: String(Number((1 / (options.timeScale ?? 1)).toPrecision(12))),
+        // Injected SDK failures (FELTFIT_FAULTS' sdk part): every client awsClient builds honours it.
+        ...(sdkFaultsEnv(options.faults) ? { FELTFIT_SDK_FAULTS: sdkFaultsEnv(options.faults)! } : {}),
       },
     });
     for (const name of faults.crashingFunctions) {

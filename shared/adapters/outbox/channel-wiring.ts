@@ -16,6 +16,7 @@ import type { EmailSender, PushSender, SmsSender } from '../../ports/channels.js
 import { SnsPushSender } from '../push/sns-push.js';
 import { SesEmailSender } from '../ses/email-sender.js';
 import { EumSmsSender, SnsSmsSender } from '../sms/sms-senders.js';
+import { withInjectedFaults } from './faulty-senders.js';
 import { OutboxSender } from './outbox.js';
 
 /** The provider adapters for this environment. */
@@ -24,8 +25,8 @@ export function providerSenders(
   config: ChannelsConfig,
 ): { email: EmailSender; sms: SmsSender; push: PushSender; kind: 'outbox' | 'aws' } {
   if (env.OUTBOX_DIR) {
-    const outbox = new OutboxSender(env.OUTBOX_DIR);
-    return { email: outbox, sms: outbox, push: outbox, kind: 'outbox' };
+    // Locally the provider faults of FELTFIT_SDK_FAULTS (ses, sns) apply to the outbox.
+    return { ...withInjectedFaults(new OutboxSender(env.OUTBOX_DIR), env), kind: 'outbox' };
   }
   const email = new SesEmailSender({
     ...(config.email.configurationSet ? { configurationSet: config.email.configurationSet } : {}),

@@ -38,6 +38,7 @@ export function withInjectedFaults<S extends EmailSender & SmsSender & PushSende
 ): { email: EmailSender; sms: SmsSender; push: PushSender } {
   const ses = sdkFaultFromEnv('ses', env);
   const sns = sdkFaultFromEnv('sns', env);
+  if (!ses && !sns) return { email: sender, sms: sender, push: sender };
   return {
     email: { sendEmail: faulty<EmailMessage>((m) => sender.sendEmail(m), ses) },
     sms: { sendSms: faulty<SmsMessage>((m) => sender.sendSms(m), sns) },
