@@ -11,6 +11,7 @@ import {
 } from '../../../shared/domain/channels/feedback.js';
 import { addressHash } from '../../../shared/domain/channels/hashing.js';
 import { send } from '../../../shared/domain/channels/send.js';
+import { testHasher } from '../../support/hasher.js';
 import {
   MemoryLedger,
   MemoryReputation,
@@ -19,7 +20,6 @@ import {
   NOON_NY,
   request,
 } from './support.js';
-import { testHasher } from '../../support/hasher.js';
 
 /** An SES event as EventBridge delivers it (default bus, source aws.ses). */
 function sesEvent(detailType: string, detail: Record<string, unknown>, messageId = 'm000001') {
@@ -188,7 +188,9 @@ describe('provider feedback', () => {
     expect(f.reputation.paused).toBeUndefined();
     expect(f.counts.get('ProviderEventDuplicate|channel=email|type=complained')).toBe(2);
     // The suppression stands whatever the delivery.
-    expect(f.suppressions.byKey.get(`A#${addressHash(testHasher, 'email', 'ada@example.com')}`)?.[0]).toMatchObject({
+    expect(
+      f.suppressions.byKey.get(`A#${addressHash(testHasher, 'email', 'ada@example.com')}`)?.[0],
+    ).toMatchObject({
       reason: 'complaint',
     });
   });

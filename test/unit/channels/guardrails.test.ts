@@ -3,8 +3,8 @@ import { defaultChannelsConfig } from '../../../shared/config/channels.js';
 import { addressHash } from '../../../shared/domain/channels/hashing.js';
 import { send } from '../../../shared/domain/channels/send.js';
 import type { SuppressionEntry } from '../../../shared/ports/channels.js';
-import { memorySendDeps, NOON_NY, recipient, request } from './support.js';
 import { testHasher } from '../../support/hasher.js';
+import { memorySendDeps, NOON_NY, recipient, request } from './support.js';
 
 const entry = (
   reason: SuppressionEntry['reason'],

@@ -30,7 +30,9 @@ describe('events-table items', () => {
   });
 
   it('expires the item retention days after receipt', () => {
-    expect(toEventItem(message, 400, testHasher).expiresAt).toBe(Date.parse(message.receivedAt) / 1000 + 400 * 86_400);
+    expect(toEventItem(message, 400, testHasher).expiresAt).toBe(
+      Date.parse(message.receivedAt) / 1000 + 400 * 86_400,
+    );
   });
 
   it('round-trips a small message as JSON without repeating key attributes in the body', () => {

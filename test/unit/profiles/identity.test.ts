@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultProfilesConfig as config, ProfilesConfig } from '../../../shared/config/profiles.js';
+import { keyedHasher } from '../../../shared/domain/privacy/keyed-hash.js';
 import {
   identifierHash,
   identifiersOf,
@@ -9,9 +10,8 @@ import {
 } from '../../../shared/domain/profiles/identifiers.js';
 import { idKey, planResolution } from '../../../shared/domain/profiles/resolve.js';
 import { emptyState, type Identities } from '../../../shared/domain/profiles/state.js';
-import { msg } from './support.js';
 import { testHasher } from '../../support/hasher.js';
-import { keyedHasher } from '../../../shared/domain/privacy/keyed-hash.js';
+import { msg } from './support.js';
 
 describe('identifier normalisation', () => {
   it('trims and lower-cases emails and rejects what is not one', () => {

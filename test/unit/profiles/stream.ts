@@ -12,10 +12,12 @@ export function streamRecord(
   eventName: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT',
 ): DynamoDBRecord {
   const image = JSON.parse(
-    JSON.stringify(marshall(toEventItem(message, 400, testHasher), { removeUndefinedValues: true }), (_k, v: unknown) =>
-      v instanceof Uint8Array || (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer')
-        ? Buffer.from(v as Uint8Array).toString('base64')
-        : v,
+    JSON.stringify(
+      marshall(toEventItem(message, 400, testHasher), { removeUndefinedValues: true }),
+      (_k, v: unknown) =>
+        v instanceof Uint8Array || (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer')
+          ? Buffer.from(v as Uint8Array).toString('base64')
+          : v,
     ),
   );
   sequence++;
