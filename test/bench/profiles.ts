@@ -222,6 +222,7 @@ export async function benchProfiles(): Promise<void> {
         client,
         tableName: `bench-profiles-${name}`,
         config: defaultProfilesConfig,
+        hasher: testHasher,
       }),
       eraser: new DynamoDbRawEventEraser({ client, tableName: `bench-events-${name}` }),
       config: defaultProfilesConfig,

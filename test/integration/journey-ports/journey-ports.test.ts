@@ -21,6 +21,7 @@ import { Brief, type ContentBody, type Variant } from '../../../shared/domain/co
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
 import { projectEvents } from '../../../shared/domain/profiles/project.js';
 import { createTestTables } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 
 /** The default config, plus a category that withdraws transactional SMS. */
 const config: ProfilesConfig = {
@@ -46,7 +47,7 @@ beforeAll(async () => {
   const t = await createTestTables();
   client = documentClient(t.client);
   env = t.env;
-  store = new DynamoDbProfileStore({ client, tableName: t.tables.profiles, config });
+  store = new DynamoDbProfileStore({ client, tableName: t.tables.profiles, config, hasher: testHasher });
   content = new DynamoDbContentStore({ client, tableName: t.tables.content });
   traits = new DynamoDbJourneyTraits({ client, tableName: t.tables.profiles });
   reader = new StoreDecisionProfileReader({ store, journeyTraits: traits, config, now: () => NOW });
