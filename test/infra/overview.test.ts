@@ -2,7 +2,7 @@
  * The admin function's console routes and grants: the overview, a person's activity and Settings
  * routes exist twice (IAM for the CLI, JWT for the console), creating and revoking sources is
  * routed to the admin function, and the function may read — never start, stop or answer —
- * journey executions; decide may write the person's message log.
+ * journey executions (it starts only the privacy job); decide may write the person's message log.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,18 +37,26 @@ describe('console routes of the admin function', () => {
     }
   });
 
-  it('lets the admin function read journey executions and nothing more on Step Functions', () => {
+  it('lets the admin function read journey executions and start only the privacy job on Step Functions', () => {
     const admin = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('AdminFunction'))!;
     const role = JSON.stringify(admin[1].Properties.Role);
     const roleRef = /"([A-Za-z0-9]+)"/.exec(role)![1]!;
-    const states = policiesOf(roleRef)
-      .flatMap(actions)
-      .filter((a) => a.startsWith('states:'));
+    const statements = policiesOf(roleRef).filter((s) => actions(s).some((a) => a.startsWith('states:')));
+    const states = statements.flatMap(actions).filter((a) => a.startsWith('states:'));
     expect([...new Set(states)].sort()).toEqual([
       'states:DescribeExecution',
       'states:GetExecutionHistory',
       'states:ListExecutions',
+      'states:StartExecution',
     ]);
+    // Erasure and export run as the privacy job; no journey or campaign machine can be started.
+    const machines = ofType('AWS::StepFunctions::StateMachine').map(([id]) => id);
+    const privacyJob = machines.filter((id) => id.startsWith('Privacy'));
+    expect(privacyJob).toHaveLength(1);
+    for (const s of statements.filter((x) => actions(x).includes('states:StartExecution'))) {
+      const refs = machines.filter((id) => JSON.stringify(s.Resource).includes(id));
+      expect(refs).toEqual(privacyJob);
+    }
     const env = admin[1].Properties.Environment.Variables;
     for (const name of [
       'JOURNEY_STATE_MACHINES',
