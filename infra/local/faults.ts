@@ -3,7 +3,7 @@
  * after the handler ran, drawn from seeded generators so a test run is reproducible.
  */
 import { z } from 'zod';
-import { parseSdkFaults, SDK_CLIENT_KINDS } from '../../shared/adapters/aws/fault-middleware.js';
+import { parseSdkFaults, SDK_CLIENT_KINDS, streamSeed } from '../../shared/adapters/aws/fault-middleware.js';
 import { seededRandom } from '../../shared/domain/experiments/bandit.js';
 
 export { seededRandom };
@@ -88,13 +88,6 @@ export function sdkFaultsEnv(faults: Faults | undefined): string | undefined {
   );
 }
 
-/** FNV-1a, so each fault stream (the bus, each function) gets its own seed. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 /** Share of the PutEvents failure rate that fails a whole call (500) instead of single entries. */
 export const WHOLE_CALL_SHARE = 0.1;
 
@@ -111,9 +104,9 @@ export class FaultInjector {
 
   constructor(readonly faults: Faults = {}) {
     const seed = faults.seed ?? 1;
-    this.busRandom = seededRandom(seed ^ hash('PutEvents'));
+    this.busRandom = seededRandom(seed ^ streamSeed('PutEvents'));
     for (const name of Object.keys(faults.crashRate ?? {}))
-      this.crashRandoms.set(name, seededRandom(seed ^ hash(`crash:${name}`)));
+      this.crashRandoms.set(name, seededRandom(seed ^ streamSeed(`crash:${name}`)));
   }
 
   /** The functions with a crash rate (names as under functions/). */

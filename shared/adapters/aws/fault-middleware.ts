@@ -119,8 +119,8 @@ export function addSdkFault(
   );
 }
 
-/** FNV-1a, so each function and client kind draws from its own stream. */
-function hash(s: string): number {
+/** FNV-1a of a stream's name, so each fault stream (function, client kind, the local bus) is seeded apart. */
+export function streamSeed(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
@@ -141,5 +141,5 @@ export function sdkFaultFromEnv(
   const fault = faults[kind];
   if (!fault) return undefined;
   const seed = Number(seedPart?.[1] ?? 1);
-  return { fault, random: seededRandom(seed ^ hash(`${env.AWS_LAMBDA_FUNCTION_NAME ?? ''}:${kind}`)) };
+  return { fault, random: seededRandom(seed ^ streamSeed(`${env.AWS_LAMBDA_FUNCTION_NAME ?? ''}:${kind}`)) };
 }
