@@ -10,16 +10,10 @@
  * BENCH_LOAD_LEVELS (default 1,4,16,64,256) and BENCH_LOAD_SECONDS (default 6) size it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { randomToken, startRuntime } from '../../infra/local/runtime.js';
-import { synthesize } from '../../infra/local/synth.js';
+import { pathToFileURL } from 'node:url';
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { startBenchRuntime } from './support.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const LEVELS = (process.env.BENCH_LOAD_LEVELS ?? '1,4,16,64,256').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 6);
 const BATCH = 20;
@@ -124,29 +118,8 @@ async function countItems(client: DynamoDBClient, table: string): Promise<number
 /** `npm run bench -- load`. */
 export async function benchLoad(): Promise<void> {
   console.log('\n## Load (local ingest endpoint, closed loop, 20-message batches)');
-  const outdir = join(repoRoot, '.feltfit', `bench-assembly-${process.pid}`);
-  const assembly = synthesize(outdir);
-  const ddb = await startDynamoDbLocal();
-  const dataDir = mkdtempSync(join(tmpdir(), 'feltfit-load-'));
-  const writeKey = randomToken('ff_');
-  const rt = await startRuntime({
-    port: 0,
-    dataDir,
-    writeKey,
-    adminToken: randomToken('admin_'),
-    assemblyDir: assembly.dir,
-    dynamodbEndpoint: ddb.endpoint,
-    functionLogs: 'files',
-    tablePrefix: 'load',
-    schedules: false,
-  });
-  const client = new DynamoDBClient({
-    endpoint: ddb.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const { rt, client, auth, stop } = await startBenchRuntime({ tablePrefix: 'load', schedules: false });
   try {
-    const auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
     await runLevel(rt.url, auth, 2); // warm-up: JIT, connections, write-key cache
     const before = await countItems(client, rt.tables.EVENTS_TABLE!);
     const results: Level[] = [];
@@ -170,10 +143,7 @@ export async function benchLoad(): Promise<void> {
       `events accepted ${sent}, stored ${stored} (lost ${Math.max(0, sent - stored)}, extra ${Math.max(0, stored - sent)})`,
     );
   } finally {
-    await rt.stop();
-    await ddb.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(outdir, { recursive: true, force: true });
+    await stop();
   }
 }
 
