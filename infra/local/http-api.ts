@@ -8,6 +8,66 @@ import { type Resolver, UnsupportedTemplateError } from './template.js';
 /** API Gateway HTTP API's own request size limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** A stage's or route's throttle, as the template's ThrottlingRateLimit / ThrottlingBurstLimit. */
+export interface ThrottleSettings {
+  /** Steady-state requests per second (the bucket's refill rate). */
+  readonly rateLimit: number;
+  /** The bucket's size: requests admitted at once from a full bucket. */
+  readonly burstLimit: number;
+}
+
+/**
+ * API Gateway's account-level throttle per Region (its default quota), which applies where a stage
+ * sets no limit of its own; shared by every route, as it is shared by every API of the account.
+ */
+export const ACCOUNT_THROTTLE: ThrottleSettings = { rateLimit: 10_000, burstLimit: 5_000 };
+
+/**
+ * The token bucket API Gateway throttles with: it holds at most `burstLimit` tokens, refills at
+ * `rateLimit` per second, and each request takes one or is refused. Starts full.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    readonly settings: ThrottleSettings,
+    now: number,
+  ) {
+    this.tokens = settings.burstLimit;
+    this.last = now;
+  }
+
+  /** Takes a token at `now` (milliseconds, monotonic); false when the bucket is empty. */
+  take(now: number): boolean {
+    const { rateLimit, burstLimit } = this.settings;
+    this.tokens = Math.min(burstLimit, this.tokens + (Math.max(0, now - this.last) / 1000) * rateLimit);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+interface RouteSettings {
+  ThrottlingRateLimit?: number;
+  ThrottlingBurstLimit?: number;
+}
+
+/** A route's throttle: its RouteSettings over the stage's DefaultRouteSettings, unset parts from the account's. */
+function throttleOf(
+  route: RouteSettings | undefined,
+  stage: RouteSettings | undefined,
+): ThrottleSettings | undefined {
+  const rate = route?.ThrottlingRateLimit ?? stage?.ThrottlingRateLimit;
+  const burst = route?.ThrottlingBurstLimit ?? stage?.ThrottlingBurstLimit;
+  if (rate === undefined && burst === undefined) return undefined;
+  return {
+    rateLimit: Number(rate ?? ACCOUNT_THROTTLE.rateLimit),
+    burstLimit: Number(burst ?? ACCOUNT_THROTTLE.burstLimit),
+  };
+}
+
 interface LocalRoute {
   method: string;
   path: string;
@@ -16,6 +76,10 @@ interface LocalRoute {
   params: string[];
   fn: LocalFunction;
   routeKey: string;
+  /** The stage's token bucket for this route (each route has its own), else the account's shared one. */
+  bucket: TokenBucket;
+  /** The integrated function's ReservedConcurrentExecutions, when the template sets it. */
+  reservedConcurrency?: number;
   /** `iam`: the admin bearer token (SigV4 in AWS); `jwt`: a console session or token (Cognito in AWS). */
   auth: 'iam' | 'jwt' | 'none';
 }
@@ -76,10 +140,34 @@ function isTextual(contentType: string | undefined, contentEncoding: string | un
   );
 }
 
+/** API Gateway's own JSON error answers (no Retry-After: API Gateway sets none). */
+function gatewayError(res: ServerResponse, status: number, message: string, headers: Record<string, string>) {
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'apigw-requestid': randomUUID(), ...headers })
+    .end(JSON.stringify({ message }));
+}
+
+/** What the local API is told beyond the template. */
+export interface LocalHttpApiOptions {
+  /** Local state (console users). */
+  readonly dataDir: string;
+  /** The console's static files, when the template deploys them. */
+  readonly consoleDir?: string | undefined;
+  /**
+   * Replaces the stage's DefaultRouteSettings throttle, as a deploy with another `ingest.throttle`
+   * would (the load bench and the overload test bring overload within a laptop's reach with it).
+   */
+  readonly stageThrottle?: ThrottleSettings | undefined;
+}
+
 /**
- * The template's HTTP API served on localhost: routes, integrations and CORS read from the
- * AWS::ApiGatewayV2 resources; each request becomes a payload-format-2.0 event for the integrated
- * function. Routes with AWS_IAM authorization require the local admin bearer token instead of SigV4.
+ * The template's HTTP API served on localhost: routes, integrations, CORS and the stage's throttle
+ * read from the AWS::ApiGatewayV2 resources; each request becomes a payload-format-2.0 event for the
+ * integrated function. Routes with AWS_IAM authorization require the local admin bearer token instead
+ * of SigV4. Overload is answered as API Gateway answers it: a request over its route's token bucket
+ * gets 429 `{"message":"Too Many Requests"}` before anything runs; one whose function is at its
+ * ReservedConcurrentExecutions gets 500 `{"message":"Internal Server Error"}` (Lambda refused the
+ * invocation, which API Gateway reports as an internal error).
  */
 export class LocalHttpApi {
   private readonly routes: LocalRoute[] = [];
@@ -92,10 +180,9 @@ export class LocalHttpApi {
     resolver: Resolver,
     functions: Map<string, LocalFunction>,
     private readonly adminToken: string,
-    /** Local state (console users) and the console's static files, when the template deploys them. */
-    private readonly consoleOptions: { dataDir: string; consoleDir?: string | undefined },
+    private readonly options: LocalHttpApiOptions,
   ) {
-    this.consoleAuth = new LocalConsoleAuth(adminToken, consoleOptions.dataDir);
+    this.consoleAuth = new LocalConsoleAuth(adminToken, options.dataDir);
     for (const [, api] of resolver.ofType('AWS::ApiGatewayV2::Api')) {
       this.cors = api.Properties?.CorsConfiguration as Cors | undefined;
     }
@@ -115,6 +202,26 @@ export class LocalHttpApi {
       resolver.bind(id, { ref: id });
       integrations.set(id, fn);
     }
+    const reserved = new Map<LocalFunction, number>();
+    for (const [id, res] of resolver.ofType('AWS::Lambda::Function')) {
+      const n = res.Properties?.ReservedConcurrentExecutions;
+      const fn = functions.get(id);
+      if (fn && n !== undefined) reserved.set(fn, Number(n));
+    }
+    // The ($default) stage's throttle: DefaultRouteSettings for every route, RouteSettings by route key.
+    let stageDefault: RouteSettings | undefined;
+    let byRouteKey: Record<string, RouteSettings> = {};
+    for (const [, stage] of resolver.ofType('AWS::ApiGatewayV2::Stage')) {
+      stageDefault = stage.Properties?.DefaultRouteSettings as RouteSettings | undefined;
+      byRouteKey = (stage.Properties?.RouteSettings as Record<string, RouteSettings> | undefined) ?? {};
+    }
+    if (options.stageThrottle)
+      stageDefault = {
+        ThrottlingRateLimit: options.stageThrottle.rateLimit,
+        ThrottlingBurstLimit: options.stageThrottle.burstLimit,
+      };
+    const now = performance.now();
+    const account = new TokenBucket(ACCOUNT_THROTTLE, now);
     for (const [id, route] of resolver.ofType('AWS::ApiGatewayV2::Route')) {
       const routeKey = String(route.Properties?.RouteKey);
       const target = String(resolver.resolve(route.Properties?.Target));
@@ -122,6 +229,8 @@ export class LocalHttpApi {
       if (!fn) throw new UnsupportedTemplateError(`route ${id} (${routeKey}) targets no known integration`);
       const [method, path] = routeKey.split(' ') as [string, string];
       const { pattern, params } = routePattern(path);
+      const throttle = throttleOf(byRouteKey[routeKey], stageDefault);
+      const reservedConcurrency = reserved.get(fn);
       this.routes.push({
         method,
         path,
@@ -129,6 +238,8 @@ export class LocalHttpApi {
         params,
         fn,
         routeKey,
+        bucket: throttle ? new TokenBucket(throttle, now) : account,
+        ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
         auth: authOf(route.Properties?.AuthorizationType),
       });
     }
@@ -218,6 +329,12 @@ export class LocalHttpApi {
         .end(JSON.stringify({ message: 'Not Found' }));
       return;
     }
+    // The stage's throttle comes first, before authorization and the body: nothing runs for a 429.
+    if (!route.bucket.take(performance.now())) {
+      req.resume();
+      gatewayError(res, 429, 'Too Many Requests', this.corsHeaders(origin));
+      return;
+    }
     if (route.auth === 'iam' && !this.authorisedAdmin(req.headers.authorization)) {
       res
         .writeHead(403, { 'content-type': 'application/json' })
@@ -253,6 +370,15 @@ export class LocalHttpApi {
       (event.requestContext as unknown as Record<string, unknown>).authorizer = {
         jwt: { claims, scopes: null },
       };
+    }
+    // Synchronous invocations are not queued by Lambda: with every reserved instance busy the Invoke
+    // is refused (TooManyRequestsException) and API Gateway answers 500. Without a reservation the
+    // account's pool applies, which a laptop does not model: the invocation waits for a local slot.
+    const { running, queued } = route.fn.load;
+    if (route.reservedConcurrency !== undefined && running + queued >= route.reservedConcurrency) {
+      console.error(`local http api: ${route.routeKey} integration throttled (reserved concurrency)`);
+      gatewayError(res, 500, 'Internal Server Error', this.corsHeaders(origin));
+      return;
     }
     let result: APIGatewayProxyStructuredResultV2 | string | undefined;
     try {
@@ -331,7 +457,7 @@ export class LocalHttpApi {
 
   /** The console's static files and its runtime config (S3 + CloudFront in AWS). */
   private serveConsole(url: URL, res: ServerResponse): boolean {
-    const dir = this.consoleOptions.consoleDir;
+    const dir = this.options.consoleDir;
     if (
       !dir ||
       url.pathname.startsWith('/api/') ||

@@ -8,7 +8,7 @@ import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-loc
 import { createTemplateTables } from './dynamodb-tables.js';
 import { LocalEventBus } from './event-bus.js';
 import { FaultInjector, type Faults, sdkFaultsEnv } from './faults.js';
-import { LocalHttpApi } from './http-api.js';
+import { LocalHttpApi, type ThrottleSettings } from './http-api.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
 import { LocalSchedules } from './schedules.js';
@@ -54,6 +54,12 @@ export interface RuntimeOptions {
   readonly schedules?: boolean;
   /** Injected failures (PutEvents, crashes after a handler ran), seeded; `npm start` reads FELTFIT_FAULTS. */
   readonly faults?: Faults;
+  /**
+   * The HTTP API stage's throttle instead of the template's DefaultRouteSettings, as a deploy with
+   * another `ingest.throttle` would (the load bench and the overload test: a laptop's capacity is
+   * far below the deployed limits).
+   */
+  readonly apiThrottle?: ThrottleSettings;
 }
 
 /** A running local Feltfit. */
@@ -204,6 +210,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const api = new LocalHttpApi(resolver, functions, options.adminToken, {
       dataDir,
       consoleDir: consoleAssetDir(resolver, assembly.dir),
+      stageThrottle: options.apiThrottle,
     });
     const logDir = join(dataDir, 'logs');
     if (options.functionLogs === 'files') await mkdir(logDir, { recursive: true });
