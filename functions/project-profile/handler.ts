@@ -42,6 +42,7 @@ export const handler = createProjectProfileHandler(
     }),
     eraser: new DynamoDbRawEventEraser({ client, tableName: env.EVENTS_TABLE }),
     config,
+    hasher,
     now: () => new Date(),
   },
   jsonLogger('project-profile'),

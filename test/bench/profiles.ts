@@ -226,6 +226,7 @@ export async function benchProfiles(): Promise<void> {
       }),
       eraser: new DynamoDbRawEventEraser({ client, tableName: `bench-events-${name}` }),
       config: defaultProfilesConfig,
+      hasher: testHasher,
       now: () => new Date(),
     };
     const events = new DynamoDbEventStore({

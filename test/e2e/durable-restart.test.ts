@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { LocalFunction } from '../../infra/local/lambda.js';
 import { type Runtime, randomToken, startRuntime } from '../../infra/local/runtime.js';
 import type { LocalExecution } from '../../infra/local/step-functions.js';
+import { seedLocalHashKey } from '../support/local-hash-key.js';
 import { eventually, personIn, profileOf } from './support/journeys.js';
 
 // The two-day wait lasts 86 s: long enough to outlast a restart on a loaded machine.
@@ -23,6 +24,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'feltfit-durable-'));
 const writeKey = randomToken('ff_');
 const adminToken = randomToken('admin_');
 const tablePrefix = `e2e${randomBytes(4).toString('hex')}`;
+// The key profileOf names the people's profiles with (the runtime keeps a secret it finds).
+seedLocalHashKey(dataDir, inject('assemblyDir'));
 
 /** Stream records each function was given, counted as the stream mappings deliver them. */
 const invoke = vi.spyOn(LocalFunction.prototype, 'invoke');

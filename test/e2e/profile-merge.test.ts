@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileIdFor } from '../../shared/domain/profiles/identifiers.js';
+import { testHasher } from '../support/hasher.js';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.js';
 import {
   approveEmail,
@@ -37,10 +38,11 @@ afterAll(async () => {
 describe('a profile merge during a journey', () => {
   it('ends a guest’s cart recovery when they log in and order under their account', async () => {
     const emailOf = (candidate: string) => `${candidate}@example.com`;
-    const guestProfileOf = (candidate: string) => profileIdFor({ type: 'email', value: emailOf(candidate) });
+    const guestProfileOf = (candidate: string) =>
+      profileIdFor({ type: 'email', value: emailOf(candidate) }, testHasher);
     // A guest whose profile (named by the email) gets the recovery email after the wait.
     const email = emailOf(personIn({ 'cart-recovery': 'empathy' }, 'guest', guestProfileOf));
-    const guest = profileIdFor({ type: 'email', value: email });
+    const guest = profileIdFor({ type: 'email', value: email }, testHasher);
     const anonymousId = `anon-${guest.slice(3, 15)}`;
     const userId = `account-${guest.slice(3, 15)}`;
     const account = profileOf(userId);

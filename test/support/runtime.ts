@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Faults } from '../../infra/local/faults.js';
 import { type Runtime, randomToken, startRuntime } from '../../infra/local/runtime.js';
+import { seedLocalHashKey } from './local-hash-key.js';
 
 /** A local runtime on the run's assembly and DynamoDB Local, with its own tables and secrets. */
 export interface TestRuntime extends Runtime {
@@ -29,12 +30,16 @@ export async function startTestRuntime(
 ): Promise<TestRuntime> {
   const writeKey = randomToken('ff_');
   const adminToken = randomToken('admin_');
+  const dataDir = mkdtempSync(join(tmpdir(), 'feltfit-e2e-'));
+  const assemblyDir = options.assemblyDir ?? inject('assemblyDir');
+  // The functions hash with TEST_HASH_KEY, so tests can name profiles before they exist (profileOf).
+  seedLocalHashKey(dataDir, assemblyDir);
   const runtime = await startRuntime({
     port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'feltfit-e2e-')),
+    dataDir,
     writeKey,
     adminToken,
-    assemblyDir: options.assemblyDir ?? inject('assemblyDir'),
+    assemblyDir,
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     functionLogs: 'files',
     schedules: options.schedules ?? false,

@@ -3,7 +3,6 @@
  * phone in E.164), blocking, and the hashes under which the identity index keys them. The index never
  * holds a clear identifier.
  */
-import { createHash } from 'node:crypto';
 import type { IdentifierType, ProfilesConfig } from '../../config/profiles.js';
 import type { NormalisedMessage } from '../ingest/schemas.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
@@ -151,7 +150,14 @@ export function identifierHashes(id: Identifier, hasher: KeyedHasher): string[] 
   return hasher.candidates(identifierText(id));
 }
 
-/** Deterministic id of the profile an identifier creates, so a replay creates the same profile. */
-export function profileIdFor(id: Identifier): string {
-  return `pf_${createHash('sha256').update(`profile\u0000${id.type}\u0000${id.value}`, 'utf8').digest('hex').slice(0, 32)}`;
+/**
+ * Id of the profile an identifier creates: `pf_` + 32 hex of the keyed hash (current key) of the
+ * identifier, so a replay creates the same profile and a dictionary of emails cannot name it. The id is
+ * an identity, not a lookup: minted once, it stays the profile's id after a key rotation (lookups go
+ * through the identity index). The text differs from the index's, so an id is no prefix of a pointer.
+ */
+export function profileIdFor(id: Identifier, hasher: Pick<KeyedHasher, 'hash'>): string {
+  const hash = hasher.hash(`profile\u0000${id.type}\u0000${id.value}`);
+  // `<keyId>.<hex>`: the id keeps the hex only, as ids minted under any key look alike.
+  return `pf_${hash.slice(hash.indexOf('.') + 1).slice(0, 32)}`;
 }

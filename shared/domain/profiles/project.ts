@@ -19,6 +19,7 @@ import type {
   StoredProfile,
 } from '../../ports/profiles.js';
 import type { NormalisedMessage } from '../ingest/schemas.js';
+import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { consentStatementsOf, grantsConsent } from './consent.js';
 import { ProfileConflictError } from './errors.js';
 import { contactOf, featuresOf } from './features.js';
@@ -50,6 +51,8 @@ export interface ProjectDeps {
   readonly store: ProfileStore;
   readonly eraser: RawEventEraser;
   readonly config: ProfilesConfig;
+  /** The identity hash keyring (the store's): names new profiles, keyed (profileIdFor). */
+  readonly hasher: Pick<KeyedHasher, 'hash'>;
   readonly now: () => Date;
   /** Attempts per person when a write races (default 8). */
   readonly maxAttempts?: number;
@@ -454,7 +457,7 @@ async function projectOne(
   }
   const liveById = new Map([...profiles.values()].map((p) => [p.profileId, p]));
   const identities = new Map([...liveById.values()].map((p) => [p.profileId, p.state.identities]));
-  const plan = planResolution(ids, owners, identities, config);
+  const plan = planResolution(ids, owners, identities, config, deps.hasher);
 
   let target = liveById.get(plan.target);
   if (plan.create) target = await view.live(plan.target);

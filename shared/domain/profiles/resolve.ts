@@ -3,6 +3,7 @@
  * identifiers that profile claims, and which profiles merge. Pure: the caller looks identifiers up.
  */
 import type { IdentifierType, ProfilesConfig } from '../../config/profiles.js';
+import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { type Identifier, profileIdFor } from './identifiers.js';
 import type { Identities } from './state.js';
 
@@ -67,7 +68,8 @@ function fitting(
 
 /**
  * Plans resolution for identifiers (strongest first, non-empty) given the live profile each owned
- * identifier points at and the identities of those profiles.
+ * identifier points at and the identities of those profiles. `hasher` names a new profile
+ * (profileIdFor).
  *
  * - none owned → a new profile named after the strongest identifier;
  * - all named profiles plus the new identifiers fit the limits → merge into the owner of the strongest
@@ -80,6 +82,7 @@ export function planResolution(
   owners: ReadonlyMap<string, string>,
   identities: ReadonlyMap<string, Identities>,
   config: ProfilesConfig,
+  hasher: Pick<KeyedHasher, 'hash'>,
 ): ResolutionPlan {
   const strongest = ids[0]!;
   const found: string[] = [];
@@ -90,7 +93,7 @@ export function planResolution(
   const unowned = ids.filter((id) => !owners.has(idKey(id)));
   if (found.length === 0) {
     return {
-      target: profileIdFor(strongest),
+      target: profileIdFor(strongest, hasher),
       create: true,
       absorb: [],
       claims: fitting(unowned, undefined, config),
@@ -116,7 +119,7 @@ export function planResolution(
     };
   }
   return {
-    target: profileIdFor(strongest),
+    target: profileIdFor(strongest, hasher),
     create: true,
     absorb: [],
     claims: fitting(unowned, undefined, config),

@@ -13,6 +13,7 @@ import { assign } from '../../../shared/domain/experiments/assignment.js';
 import type { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
 import { experimentOf, isMarketing } from '../../../shared/domain/journeys/start.js';
 import { profileIdFor } from '../../../shared/domain/profiles/identifiers.js';
+import { testHasher } from '../../support/hasher.js';
 import type { TestRuntime } from '../../support/runtime.js';
 
 /** The catalogue journey with this id (as deployed: the default journeys configuration). */
@@ -22,8 +23,12 @@ export function catalogueJourney(id: string): JourneyDefinition {
   return journey;
 }
 
-/** The profile id the projector gives a person known by this user id. */
-export const profileOf = (userId: string): string => profileIdFor({ type: 'userId', value: userId });
+/**
+ * The profile id the projector gives a person known by this user id: keyed, under the key the test
+ * runtime seeds (TEST_HASH_KEY, test/support/local-hash-key.ts).
+ */
+export const profileOf = (userId: string): string =>
+  profileIdFor({ type: 'userId', value: userId }, testHasher);
 
 /**
  * A user id whose profile lands in the named arm of every listed journey (`default` for a journey

@@ -53,6 +53,7 @@ async function project(messages: readonly NormalisedMessage[]) {
       store: recordOutbox(store, () => published),
       eraser,
       config,
+      hasher: testHasher,
       now: () => new Date('2024-06-01T00:00:00.000Z'),
     },
     messages.map((message) => ({

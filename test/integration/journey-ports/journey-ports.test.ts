@@ -74,6 +74,7 @@ async function project(messages: readonly NormalisedMessage[]): Promise<void> {
       store,
       eraser: new DynamoDbRawEventEraser({ client, tableName: env.EVENTS_TABLE! }),
       config,
+      hasher: testHasher,
       now: () => NOW,
     },
     messages.map((message) => ({

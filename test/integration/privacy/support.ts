@@ -23,6 +23,7 @@ export function projector(client: DynamoDBDocumentClient, tables: { events: stri
     events: { publish: async () => {} },
     eraser: new DynamoDbRawEventEraser({ client, tableName: tables.events }),
     config,
+    hasher: testHasher,
     now: () => new Date('2024-06-01T00:00:00Z'),
   };
   return {

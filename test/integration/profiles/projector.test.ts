@@ -42,6 +42,7 @@ beforeAll(async () => {
       store: recordOutbox(store, () => published),
       eraser: new DynamoDbRawEventEraser({ client, tableName: tables.events }),
       config,
+      hasher: testHasher,
       now: () => new Date('2024-06-01T00:00:00Z'),
     },
     silentLogger,

@@ -5,6 +5,7 @@ import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js
 import { grantsConsent } from '../../../shared/domain/profiles/consent.js';
 import { type ProjectionInput, projectEvents } from '../../../shared/domain/profiles/project.js';
 import type { OutboxEvent } from '../../../shared/ports/domain-events.js';
+import { testHasher } from '../../support/hasher.js';
 import { MemoryProfileStore } from './memory-store.js';
 
 // Tight limits so refused merges and identifier limits are exercised; small bounds for truncation.
@@ -123,6 +124,7 @@ function setup() {
     store,
     eraser: { deleteRawEvent: async (k: { sk: string }) => void erased.push(k.sk) },
     config,
+    hasher: testHasher,
     now: () => new Date('2024-06-01T00:00:00.000Z'),
   };
   return { store, erased, deps };
@@ -185,7 +187,8 @@ describe('folding a batch per person', () => {
       ),
       { numRuns: 300 },
     );
-  });
+    // 300 runs take ~5 s on an idle core: room for a loaded 2-core CI machine.
+  }, 60_000);
 
   it('commits once per person for a batch of one person’s browsing and buying', async () => {
     const { store, deps } = setup();

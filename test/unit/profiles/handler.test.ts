@@ -4,6 +4,7 @@ import { createProjectProfileHandler, inputOf } from '../../../functions/project
 import { defaultProfilesConfig } from '../../../shared/config/profiles.js';
 import type { Logger } from '../../../shared/http/logger.js';
 import type { ProfileCommit, ProfileStore } from '../../../shared/ports/profiles.js';
+import { testHasher } from '../../support/hasher.js';
 import { streamEvent, streamRecord } from './stream.js';
 import { msg, track } from './support.js';
 
@@ -45,6 +46,7 @@ function setup() {
       store: stubStore(commits),
       eraser: { deleteRawEvent: async () => {} },
       config: defaultProfilesConfig,
+      hasher: testHasher,
       now: () => new Date('2024-05-02T00:00:00Z'),
       maxAttempts: 2,
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { defaultProfilesConfig as config, ProfilesConfig } from '../../../shared/config/profiles.js';
 import { keyedHasher } from '../../../shared/domain/privacy/keyed-hash.js';
@@ -10,7 +11,7 @@ import {
 } from '../../../shared/domain/profiles/identifiers.js';
 import { idKey, planResolution } from '../../../shared/domain/profiles/resolve.js';
 import { emptyState, type Identities } from '../../../shared/domain/profiles/state.js';
-import { testHasher } from '../../support/hasher.js';
+import { TEST_HASH_KEY, testHasher } from '../../support/hasher.js';
 import { msg } from './support.js';
 
 describe('identifier normalisation', () => {
@@ -58,8 +59,29 @@ describe('identifier normalisation', () => {
     expect(identifierHash(id, testHasher)).toMatch(/^k1\.[0-9a-f]{64}$/);
     const other = keyedHasher({ current: 'k1', k1: 'another-identity-hash-key-0123456789abc' });
     expect(identifierHash(id, other)).not.toBe(identifierHash(id, testHasher));
-    expect(profileIdFor(id)).toBe(profileIdFor({ ...id }));
-    expect(profileIdFor(id)).not.toBe(profileIdFor({ type: 'userId', value: 'ann@x.com' }));
+    expect(profileIdFor(id, testHasher)).toBe(profileIdFor({ ...id }, testHasher));
+    expect(profileIdFor(id, testHasher)).not.toBe(
+      profileIdFor({ type: 'userId', value: 'ann@x.com' }, testHasher),
+    );
+  });
+
+  it('names a profile with the keyed hash of its identifier under the current key', () => {
+    const id = { type: 'email' as const, value: 'ann@x.com' };
+    const profileId = profileIdFor(id, testHasher);
+    expect(profileId).toMatch(/^pf_[0-9a-f]{32}$/);
+    // Nobody without the key can name it from the email: not a SHA-256 of the identifier's text.
+    for (const text of ['ann@x.com', 'email:ann@x.com', 'profile\u0000email\u0000ann@x.com'])
+      expect(profileId).not.toBe(`pf_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`);
+    expect(identifierHash(id, testHasher)).not.toContain(profileId.slice(3));
+    const other = keyedHasher({ current: 'k1', k1: 'another-identity-hash-key-0123456789abc' });
+    expect(profileIdFor(id, other)).not.toBe(profileId);
+    // After a rotation new profiles are named under the new key; existing ids stay what they are.
+    const rotated = keyedHasher({
+      current: 'k2',
+      k2: 'another-identity-hash-key-0123456789abc',
+      k1: TEST_HASH_KEY,
+    });
+    expect(profileIdFor(id, rotated)).toBe(profileIdFor(id, other));
   });
 });
 
@@ -75,8 +97,8 @@ describe('identity resolution plan', () => {
   const e1 = { type: 'email' as const, value: 'e@x.com' };
 
   it('creates a profile named after the strongest identifier when none is known', () => {
-    expect(planResolution([u1, a1], new Map(), new Map(), config)).toEqual({
-      target: profileIdFor(u1),
+    expect(planResolution([u1, a1], new Map(), new Map(), config, testHasher)).toEqual({
+      target: profileIdFor(u1, testHasher),
       create: true,
       absorb: [],
       claims: [u1, a1],
@@ -93,7 +115,7 @@ describe('identity resolution plan', () => {
       ['P1', ids({ userId: ['u1'] })],
       ['P2', ids({ anonymousId: ['a1'] })],
     ]);
-    expect(planResolution([u1, a1], owners, identities, config)).toMatchObject({
+    expect(planResolution([u1, a1], owners, identities, config, testHasher)).toMatchObject({
       target: 'P1',
       absorb: ['P2'],
       claims: [],
@@ -103,8 +125,8 @@ describe('identity resolution plan', () => {
   it('never merges two userIds: the event goes to its own userId, the merge is refused', () => {
     const owners = new Map([[idKey(e1), 'P1']]);
     const identities = new Map([['P1', ids({ userId: ['u1'], email: ['e@x.com'] })]]);
-    expect(planResolution([u2, e1], owners, identities, config)).toEqual({
-      target: profileIdFor(u2),
+    expect(planResolution([u2, e1], owners, identities, config, testHasher)).toEqual({
+      target: profileIdFor(u2, testHasher),
       create: true,
       absorb: [],
       claims: [u2],
@@ -119,7 +141,7 @@ describe('identity resolution plan', () => {
     const e2 = { type: 'email' as const, value: 'f@x.com' };
     const owners = new Map([[idKey(u1), 'P1']]);
     const identities = new Map([['P1', ids({ userId: ['u1'], email: ['e@x.com'] })]]);
-    expect(planResolution([u1, e2, a1], owners, identities, tight)).toMatchObject({
+    expect(planResolution([u1, e2, a1], owners, identities, tight, testHasher)).toMatchObject({
       target: 'P1',
       claims: [a1],
     });
