@@ -1,23 +1,51 @@
 /**
- * The scorer Lambda, built from its dependencies. Two inputs:
- * - an EventBridge `ProfileUpdated` event (detail `{ profileId, changed }`): scores that profile
- *   unless debounced;
+ * The scorer Lambda, built from its dependencies. Three inputs:
+ * - an EventBridge `ProfilesUpdated` event (detail `{ profiles: [{ profileId, changed, eventId }] }`,
+ *   the outbox publisher's grouping of a stream batch's ProfileUpdated events): scores each profile
+ *   unless debounced, once per profile and eventId;
+ * - an EventBridge `ProfileUpdated` event (detail `{ profileId, changed }`): the same for one profile;
  * - `{ mode: 'batch', cursor? }` (nightly schedule or a Step Functions loop): scores one page of all
  *   profiles and returns `{ cursor, done }` so the caller continues until `done`.
- * An input that matches neither is answered with `{ ok: false, error: { code: 'invalid_request' } }`
+ * An input that matches none is answered with `{ ok: false, error: { code: 'invalid_request' } }`
  * (no throw, so asynchronous invocations are not retried on a caller's mistake).
  */
 import middy from '@middy/core';
 import { z } from 'zod';
-import { onProfileUpdated, type ScorerDeps, scoreBatchPage } from '../../shared/domain/models/scoring.js';
+import {
+  onProfilesUpdated,
+  onProfileUpdated,
+  type ProfilesUpdatedSummary,
+  type ScorerDeps,
+  scoreBatchPage,
+} from '../../shared/domain/models/scoring.js';
 import type { Logger } from '../../shared/http/logger.js';
+
+const ProfileId = z.string().min(1).max(256);
+const ChangedFields = z.array(z.string().min(1).max(256)).max(1000).default([]);
 
 /** `ProfileUpdated` as EventBridge delivers it. */
 export const ProfileUpdatedEvent = z.object({
   'detail-type': z.literal('ProfileUpdated'),
   detail: z.object({
-    profileId: z.string().min(1).max(256),
-    changed: z.array(z.string().min(1).max(256)).max(1000).default([]),
+    profileId: ProfileId,
+    changed: ChangedFields,
+  }),
+});
+
+/** `ProfilesUpdated` as EventBridge delivers it: ≤ 64 KB of ProfileUpdated events. */
+export const ProfilesUpdatedEvent = z.object({
+  'detail-type': z.literal('ProfilesUpdated'),
+  detail: z.object({
+    profiles: z
+      .array(
+        z.object({
+          profileId: ProfileId,
+          changed: ChangedFields,
+          eventId: z.string().min(1).max(128).optional(),
+        }),
+      )
+      .min(1)
+      .max(5000),
   }),
 });
 
@@ -27,12 +55,13 @@ export const BatchRequest = z.object({
   cursor: z.string().min(1).max(4096).optional(),
 });
 
-export const ScoreInput = z.union([ProfileUpdatedEvent, BatchRequest]);
+export const ScoreInput = z.union([ProfilesUpdatedEvent, ProfileUpdatedEvent, BatchRequest]);
 export type ScoreInput = z.infer<typeof ScoreInput>;
 
 /** What the handler returns. */
 export type ScoreResult =
   | { ok: true; mode: 'event'; outcome: 'scored' | 'skipped'; reason: string; emitted: boolean }
+  | ({ ok: true; mode: 'events' } & ProfilesUpdatedSummary)
   | {
       ok: true;
       mode: 'batch';
@@ -57,7 +86,7 @@ export function createScoreProfilesHandler(deps: ScorerDeps, logger: Logger) {
         ok: false,
         error: {
           code: 'invalid_request',
-          message: "expected a ProfileUpdated event or { mode: 'batch', cursor? }",
+          message: "expected a ProfilesUpdated or ProfileUpdated event or { mode: 'batch', cursor? }",
           issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
         },
       };
@@ -71,6 +100,16 @@ export function createScoreProfilesHandler(deps: ScorerDeps, logger: Logger) {
         unscorable: page.unscorable,
       });
       return { ok: true, mode: 'batch', ...page, done: page.cursor === undefined };
+    }
+    if ('profiles' in input.detail) {
+      const summary = await onProfilesUpdated(deps, input.detail.profiles);
+      logger.info('profile updates handled', {
+        profiles: summary.profiles,
+        scored: summary.scored,
+        emitted: summary.emitted,
+        ...summary.skipped,
+      });
+      return { ok: true, mode: 'events', ...summary };
     }
     const out = await onProfileUpdated(deps, input.detail);
     logger.info('profile update handled', { outcome: out.outcome, reason: out.reason });

@@ -80,8 +80,10 @@ export class Intelligence extends Construct {
     );
     new events.Rule(this, 'ScoreOnProfileUpdated', {
       eventBus: props.bus.bus,
-      description: 'Rescores a profile when it changes (the scorer debounces)',
-      eventPattern: { source: ['feltfit.profiles'], detailType: ['ProfileUpdated'] },
+      description: 'Rescores profiles when they change (the scorer debounces)',
+      // The outbox publisher groups a stream batch's ProfileUpdated events into ProfilesUpdated
+      // entries (EventBridge bills per entry); a single ProfileUpdated is still accepted.
+      eventPattern: { source: ['feltfit.profiles'], detailType: ['ProfilesUpdated', 'ProfileUpdated'] },
       targets: [
         new targets.LambdaFunction(scorer, {
           deadLetterQueue: dlq,

@@ -78,8 +78,8 @@ describe('profiles through the local runtime', () => {
     expect(JSON.stringify(profile!.state)).not.toContain('teal');
 
     // The outbox publisher put the domain events journeys subscribe to on the bus (from the profiles
-    // table's stream, after the projector's commit).
-    const wanted = ['ProfileUpdated', 'OrderCompleted', 'ConsentChanged'];
+    // table's stream, after the projector's commit); ProfileUpdated events go grouped.
+    const wanted = ['ProfilesUpdated', 'OrderCompleted', 'ConsentChanged'];
     const types = () => rt.bus.history.map((e) => e['detail-type']);
     for (let i = 0; i < 60 && !wanted.every((t) => types().includes(t)); i++) {
       await new Promise((r) => setTimeout(r, 500));

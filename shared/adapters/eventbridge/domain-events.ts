@@ -1,8 +1,12 @@
 /**
  * DomainEvents on EventBridge: PutEvents on the bus named by `EVENT_BUS_NAME`, source
- * `feltfit.profiles`, detail type = the event's type, 10 entries per call. The detail is the event
- * without its type, so an outbox event's `eventId` travels in it (consumers deduplicate by it).
- * Entries EventBridge reports as failed are retried with backoff; what still fails is thrown.
+ * `feltfit.profiles`. Every event but `ProfileUpdated` is one entry whose detail type is the event's
+ * type and whose detail is the event without its type, so an outbox event's `eventId` travels in it
+ * (consumers deduplicate by it). `ProfileUpdated` events are grouped: EventBridge bills an entry per
+ * 64 KB, and a stream batch's hundred profile commits carry a hundred small ProfileUpdated events, so
+ * they go as few `ProfilesUpdated` entries, each ≤ 64 KB, detail `{ profiles: [{ profileId, changed,
+ * eventId }] }`. Calls hold ≤ 10 entries and ≤ 256 KB. Entries EventBridge reports as failed are
+ * retried with backoff; what still fails is thrown.
  */
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DomainEventsPublishError } from '../../domain/profiles/errors.js';
@@ -10,7 +14,13 @@ import type { DomainEvent, DomainEvents, OutboxEvent } from '../../ports/domain-
 import { awsClient } from '../aws/clients.js';
 
 export const PROFILES_SOURCE = 'feltfit.profiles';
-const CHUNK = 10;
+/** Detail type of the grouped ProfileUpdated entry. */
+export const PROFILES_UPDATED = 'ProfilesUpdated';
+/** EventBridge bills each started 64 KB of an entry as one event. */
+export const BILLED_ENTRY_BYTES = 64 * 1024;
+/** Limits of one PutEvents call. */
+const MAX_CALL_ENTRIES = 10;
+const MAX_CALL_BYTES = 256 * 1024;
 
 export interface EventBridgeOptions {
   readonly client?: EventBridgeClient;
@@ -28,29 +38,103 @@ export class EventBridgeDomainEvents implements DomainEvents {
     this.client = options.client ?? awsClient(EventBridgeClient, 'eventbridge');
   }
 
-  /** Publishes events (OutboxEvents keep their `eventId` in the detail), in order, 10 per call. */
+  /** Publishes events (ProfileUpdated grouped, OutboxEvents with their `eventId` in the detail). */
   async publish(events: readonly (DomainEvent | OutboxEvent)[]): Promise<void> {
-    const entries: PutEventsRequestEntry[] = events.map(({ type, ...detail }) => ({
-      EventBusName: this.options.eventBusName,
-      Source: this.options.source ?? PROFILES_SOURCE,
-      DetailType: type,
-      Detail: JSON.stringify(detail),
-    }));
-    await putEntries(this.client, entries, this.options);
+    await putEntries(
+      this.client,
+      domainEventEntries(events, this.options.eventBusName, this.options.source),
+      this.options,
+    );
   }
 }
 
+const bytes = (s: string | undefined) => (s === undefined ? 0 : Buffer.byteLength(s, 'utf8'));
+
+/** An entry's size as EventBridge counts it (source, detail type, detail, resources; time 14 bytes). */
+export function entrySize(entry: PutEventsRequestEntry): number {
+  return (
+    (entry.Time ? 14 : 0) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    (entry.Resources ?? []).reduce((n, r) => n + bytes(r), 0)
+  );
+}
+
+/** How many events EventBridge bills for an entry. */
+export const billedEvents = (entry: PutEventsRequestEntry) =>
+  Math.max(1, Math.ceil(entrySize(entry) / BILLED_ENTRY_BYTES));
+
 /**
- * Puts entries 10 per call; entries EventBridge reports as failed are retried with backoff, and
- * what still fails after `maxAttempts` is thrown (DomainEventsPublishError).
+ * The PutEvents entries of a list of events, in order, with the ProfileUpdated events grouped into
+ * ProfilesUpdated entries of ≤ 64 KB after them (a single update larger than that goes alone).
+ */
+export function domainEventEntries(
+  events: readonly (DomainEvent | OutboxEvent)[],
+  eventBusName: string,
+  source = PROFILES_SOURCE,
+): PutEventsRequestEntry[] {
+  const entry = (DetailType: string, Detail: string): PutEventsRequestEntry => ({
+    EventBusName: eventBusName,
+    Source: source,
+    DetailType,
+    Detail,
+  });
+  const entries: PutEventsRequestEntry[] = [];
+  const updates: string[] = [];
+  for (const event of events) {
+    if (event.type === 'ProfileUpdated') {
+      const { profileId, changed } = event;
+      const eventId = 'eventId' in event ? event.eventId : undefined;
+      updates.push(
+        JSON.stringify(eventId === undefined ? { profileId, changed } : { profileId, changed, eventId }),
+      );
+      continue;
+    }
+    const { type, ...detail } = event;
+    entries.push(entry(type, JSON.stringify(detail)));
+  }
+  const open = '{"profiles":[';
+  const close = ']}';
+  const budget = BILLED_ENTRY_BYTES - entrySize(entry(PROFILES_UPDATED, open + close));
+  let group: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (group.length > 0) entries.push(entry(PROFILES_UPDATED, `${open}${group.join(',')}${close}`));
+    group = [];
+    size = 0;
+  };
+  for (const u of updates) {
+    if (group.length > 0 && size + 1 + bytes(u) > budget) flush();
+    size += bytes(u) + (group.length > 0 ? 1 : 0);
+    group.push(u);
+  }
+  flush();
+  return entries;
+}
+
+/**
+ * Puts entries in calls of ≤ 10 entries and ≤ 256 KB; entries EventBridge reports as failed are
+ * retried with backoff, and what still fails after `maxAttempts` is thrown (DomainEventsPublishError).
  */
 export async function putEntries(
   client: Pick<EventBridgeClient, 'send'>,
   entries: readonly PutEventsRequestEntry[],
   options: Pick<EventBridgeOptions, 'maxAttempts' | 'sleep'> = {},
 ): Promise<void> {
-  for (let i = 0; i < entries.length; i += CHUNK)
-    await putChunk(client, entries.slice(i, i + CHUNK), options);
+  let call: PutEventsRequestEntry[] = [];
+  let size = 0;
+  for (const e of entries) {
+    const s = entrySize(e);
+    if (call.length === MAX_CALL_ENTRIES || (call.length > 0 && size + s > MAX_CALL_BYTES)) {
+      await putChunk(client, call, options);
+      call = [];
+      size = 0;
+    }
+    call.push(e);
+    size += s;
+  }
+  if (call.length > 0) await putChunk(client, call, options);
 }
 
 async function putChunk(

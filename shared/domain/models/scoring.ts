@@ -349,6 +349,67 @@ export async function onProfileUpdated(
   return { outcome: 'scored', reason: decision.reason, emitted: summary.emitted > 0 };
 }
 
+/** One profile of a grouped `ProfilesUpdated` event; `eventId` is its ProfileUpdated event's id. */
+export interface ProfileUpdate extends ProfileUpdated {
+  readonly eventId?: string;
+}
+
+/** What handling a grouped `ProfilesUpdated` event did, in counts. */
+export interface ProfilesUpdatedSummary {
+  /** Distinct profiles the event named (updates with the same eventId count once). */
+  readonly profiles: number;
+  readonly scored: number;
+  readonly emitted: number;
+  readonly skipped: Readonly<Record<'debounced' | 'profile_not_found' | 'unscorable', number>>;
+}
+
+/** Profiles read at once while handling a grouped event. */
+const READ_CONCURRENCY = 8;
+
+/**
+ * Handles a grouped `ProfilesUpdated` event (the outbox publisher's form of a stream batch's
+ * ProfileUpdated events): an eventId seen twice counts once, a profile named by several updates is
+ * decided once on all their changed fields, each profile is debounced as a single event would be,
+ * and the profiles to score are scored together (one prediction call per model).
+ */
+export async function onProfilesUpdated(
+  deps: ScorerDeps,
+  updates: readonly ProfileUpdate[],
+): Promise<ProfilesUpdatedSummary> {
+  const seen = new Set<string>();
+  const changedBy = new Map<string, Set<string>>();
+  for (const u of updates) {
+    if (u.eventId !== undefined) {
+      if (seen.has(u.eventId)) continue;
+      seen.add(u.eventId);
+    }
+    const changed = changedBy.get(u.profileId) ?? new Set<string>();
+    for (const c of u.changed) changed.add(c);
+    changedBy.set(u.profileId, changed);
+  }
+  const ids = [...changedBy.keys()];
+  const found: (ScoringProfile | undefined)[] = [];
+  for (let i = 0; i < ids.length; i += READ_CONCURRENCY)
+    found.push(...(await Promise.all(ids.slice(i, i + READ_CONCURRENCY).map((id) => deps.source.get(id)))));
+  const skipped = { debounced: 0, profile_not_found: 0, unscorable: 0 };
+  const toScore: ScoringProfile[] = [];
+  const now = deps.now();
+  ids.forEach((id, i) => {
+    const profile = found[i];
+    if (!profile) {
+      skipped.profile_not_found++;
+      return;
+    }
+    const decision = debounce(profile.lastScored?.at, [...changedBy.get(id)!], now, deps.config.scoring);
+    if (decision.score) toScore.push(profile);
+    else skipped.debounced++;
+  });
+  const summary =
+    toScore.length > 0 ? await scoreProfiles(deps, toScore) : { scored: 0, emitted: 0, unscorable: 0 };
+  skipped.unscorable = summary.unscorable;
+  return { profiles: ids.length, scored: summary.scored, emitted: summary.emitted, skipped };
+}
+
 /** Scores one page of all profiles (the nightly batch); the cursor continues the scan. */
 export async function scoreBatchPage(
   deps: ScorerDeps,

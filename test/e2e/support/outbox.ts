@@ -48,3 +48,18 @@ export async function outboxEventIds(rt: TestRuntime): Promise<Map<string, strin
   }
   return ids;
 }
+
+/**
+ * The eventIds of the `feltfit.profiles` events on the bus, in delivery order, a grouped
+ * `ProfilesUpdated` entry counting once for each ProfileUpdated it carries.
+ */
+export function deliveredEventIds(history: readonly { source?: string; detail?: unknown }[]): string[] {
+  return history
+    .filter((e) => e.source === 'feltfit.profiles')
+    .flatMap((e) => {
+      const detail = e.detail as { eventId?: unknown; profiles?: { eventId?: unknown }[] };
+      return Array.isArray(detail.profiles)
+        ? detail.profiles.map((p) => String(p.eventId))
+        : [String(detail.eventId)];
+    });
+}

@@ -54,6 +54,33 @@ describe('score-profiles handler', () => {
     expect(written).toEqual(['p1']);
   });
 
+  it('scores the profiles of a grouped ProfilesUpdated event', async () => {
+    const { handler, written } = scorer();
+    const out = await handler(
+      {
+        source: 'feltfit.profiles',
+        'detail-type': 'ProfilesUpdated',
+        detail: {
+          profiles: [
+            { profileId: 'p1', changed: ['orders'], eventId: 'e1' },
+            { profileId: 'p1', changed: ['lastSeen'], eventId: 'e2' },
+            { profileId: 'gone', changed: [], eventId: 'e3' },
+          ],
+        },
+      },
+      context,
+    );
+    expect(out).toEqual({
+      ok: true,
+      mode: 'events',
+      profiles: 2,
+      scored: 1,
+      emitted: 1,
+      skipped: { debounced: 0, profile_not_found: 1, unscorable: 0 },
+    });
+    expect(written).toEqual(['p1']);
+  });
+
   it('answers a batch page with done when there is no next cursor', async () => {
     const { handler } = scorer();
     expect(await handler({ mode: 'batch' }, context)).toEqual({
@@ -66,14 +93,17 @@ describe('score-profiles handler', () => {
     });
   });
 
-  it.each([[{ mode: 'nightly' }], [{ 'detail-type': 'ProfileUpdated', detail: {} }], [null], ['x']])(
-    'answers %j with invalid_request instead of throwing',
-    async (event) => {
-      const { handler, written } = scorer();
-      expect(await handler(event, context)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-      expect(written).toEqual([]);
-    },
-  );
+  it.each([
+    [{ mode: 'nightly' }],
+    [{ 'detail-type': 'ProfileUpdated', detail: {} }],
+    [{ 'detail-type': 'ProfilesUpdated', detail: { profiles: [] } }],
+    [null],
+    ['x'],
+  ])('answers %j with invalid_request instead of throwing', async (event) => {
+    const { handler, written } = scorer();
+    expect(await handler(event, context)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(written).toEqual([]);
+  });
 });
 
 describe('train-models handler', () => {

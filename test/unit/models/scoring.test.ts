@@ -6,6 +6,7 @@ import {
   buildScoringModels,
   cachedModelLoader,
   debounce,
+  onProfilesUpdated,
   onProfileUpdated,
   type ScorerDeps,
   type Scores,
@@ -239,5 +240,56 @@ describe('the model cache', () => {
     now += 60_000;
     await load();
     expect(reads).toBe(4);
+  });
+});
+
+describe('scoring the profiles of a grouped ProfilesUpdated event', () => {
+  const buyer = (profileId: string, lastScoredAt?: string): ScoringProfile => ({
+    profileId,
+    purchases: {
+      firstPurchaseDay: '2024-01-10',
+      lastPurchaseDay: '2024-03-01',
+      distinctPurchaseDays: 3,
+      repeatSpend: 60,
+    },
+    features: { log_views_7d: 0 },
+    ...(lastScoredAt ? { lastScored: { at: lastScoredAt, bands: {} } } : {}),
+  });
+
+  it('scores each profile once, however many updates and repeated eventIds name it', async () => {
+    const h = harness([buyer('p-1'), buyer('p-2')]);
+    const summary = await onProfilesUpdated(h.deps, [
+      { profileId: 'p-1', changed: ['lastSeen'], eventId: 'e1' },
+      { profileId: 'p-2', changed: ['lastSeen'], eventId: 'e2' },
+      { profileId: 'p-1', changed: ['traits.plan'], eventId: 'e3' },
+      { profileId: 'p-1', changed: ['lastSeen'], eventId: 'e1' },
+    ]);
+    expect(summary).toEqual({
+      profiles: 2,
+      scored: 2,
+      emitted: 2,
+      skipped: { debounced: 0, profile_not_found: 0, unscorable: 0 },
+    });
+    expect(h.written.map((w) => w.profileId).sort()).toEqual(['p-1', 'p-2']);
+  });
+
+  it('debounces each profile on the union of its updates’ changed fields', async () => {
+    const recent = minutesAgo(5);
+    const h = harness([buyer('p-1', recent), buyer('p-2', recent), { profileId: 'p-3' }]);
+    const summary = await onProfilesUpdated(h.deps, [
+      { profileId: 'p-1', changed: ['lastSeen'], eventId: 'e1' },
+      // A purchase in a second commit of p-2 in the same batch overrides the debounce.
+      { profileId: 'p-2', changed: ['lastSeen'], eventId: 'e2' },
+      { profileId: 'p-2', changed: ['orders'], eventId: 'e3' },
+      { profileId: 'p-3', changed: [], eventId: 'e4' },
+      { profileId: 'nobody', changed: [], eventId: 'e5' },
+    ]);
+    expect(summary).toEqual({
+      profiles: 4,
+      scored: 1,
+      emitted: 1,
+      skipped: { debounced: 1, profile_not_found: 1, unscorable: 1 },
+    });
+    expect(h.written.map((w) => w.profileId)).toEqual(['p-2']);
   });
 });

@@ -15,6 +15,12 @@ const order = (id: string): OutboxEvent => ({
   revenue: 10,
   orderCount: 1,
 });
+const updated = (id: string): OutboxEvent => ({
+  type: 'ProfileUpdated',
+  eventId: `ev_${id}`,
+  profileId: `pf_${id}`,
+  changed: ['lastSeen'],
+});
 const record = (seq: string, outbox?: OutboxEvent[], eventName = 'MODIFY') => ({
   eventName,
   dynamodb: {
@@ -27,19 +33,20 @@ const record = (seq: string, outbox?: OutboxEvent[], eventName = 'MODIFY') => ({
   },
 });
 
-/** A bus that records what it accepted and fails the calls listed in `failOn` (1-based). */
+/** A bus that records what it accepted (and each call) and fails the calls listed in `failOn` (1-based). */
 function bus(failOn: number[] = []) {
   const accepted: DomainEvent[] = [];
-  let calls = 0;
+  const calls: string[][] = [];
   const events: DomainEvents = {
     async publish(batch) {
-      calls++;
-      if (failOn.includes(calls)) throw new DomainEventsPublishError('rejected');
+      calls.push(batch.map((e) => (e as OutboxEvent).eventId));
+      if (failOn.includes(calls.length)) throw new DomainEventsPublishError('rejected');
       accepted.push(...batch);
     },
   };
-  return { events, accepted };
+  return { events, accepted, calls };
 }
+const ids = (events: DomainEvent[]) => events.map((e) => (e as OutboxEvent).eventId);
 
 const invoke = (deps: { events: DomainEvents }, records: unknown[]) =>
   createPublishDomainEventsHandler(deps, silentLogger)({ Records: records } as any, {} as any);
@@ -65,6 +72,47 @@ describe('outbox publisher', () => {
     ]);
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }] });
     expect(b.accepted.map((e) => (e as OutboxEvent).eventId)).toEqual(['ev_a']);
+  });
+
+  it('publishes the batch’s ProfileUpdated events together, after the other events', async () => {
+    const b = bus();
+    const out = await invoke(b, [
+      record('1', [order('a'), updated('1')]),
+      record('2', [updated('2')]),
+      record('3', [order('b'), updated('3')]),
+    ]);
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(b.calls).toEqual([['ev_a'], ['ev_b'], ['ev_1', 'ev_2', 'ev_3']]);
+  });
+
+  it('publishes the updates of the records before a failed one, and retries from the failed one', async () => {
+    const b = bus([2]);
+    const out = await invoke(b, [
+      record('1', [order('a'), updated('1')]),
+      record('2', [order('b'), updated('2')]),
+      record('3', [order('c'), updated('3')]),
+    ]);
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }] });
+    expect(ids(b.accepted)).toEqual(['ev_a', 'ev_1']);
+  });
+
+  it('retries from the first record with an update when the grouped updates fail', async () => {
+    const b = bus([3]);
+    const out = await invoke(b, [
+      record('1', [order('a')]),
+      record('2', [updated('2')]),
+      record('3', [order('b'), updated('3')]),
+    ]);
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }] });
+    // Record 3's order is on the bus already: the retry publishes it again (at least once).
+    expect(ids(b.accepted)).toEqual(['ev_a', 'ev_b']);
+  });
+
+  it('reports the earlier record when the updates before a failed record fail too', async () => {
+    const b = bus([2, 3]);
+    const out = await invoke(b, [record('1', [order('a'), updated('1')]), record('2', [order('b')])]);
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
+    expect(ids(b.accepted)).toEqual(['ev_a']);
   });
 
   it('skips records without an outbox, REMOVE records and undecodable outboxes', async () => {
