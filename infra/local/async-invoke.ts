@@ -16,6 +16,7 @@ import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/pro
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { LambdaInvocationError, type LocalFunction } from './lambda.js';
+import type { EventSourceMappingInfo } from './stream-mappings.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver } from './template.js';
 
 /** A message in a local queue, as the store keeps it. */
@@ -320,9 +321,13 @@ function handlerMessage(err: LambdaInvocationError): string {
  * for `feltfit dlq redrive` and other callers that use the AWS SDK's Lambda client. The name may be a
  * logical id, an ARN (qualifier ignored) or the function's folder under functions/.
  * `X-Amz-Invocation-Type: Event` answers 202 and runs the invocation as an asynchronous one.
+ * ListEventSourceMappings (`GET /2015-03-31/event-source-mappings/`) answers the stream mappings, so a
+ * redrive of a stream give-up applies the mapping's filter as in AWS.
  */
 export class LocalLambdaApi {
   private server?: Server;
+  /** The stream mappings, once the runtime has made them. */
+  eventSourceMappings: () => readonly EventSourceMappingInfo[] = () => [];
 
   constructor(
     private readonly functions: () => Map<string, LocalFunction>,
@@ -347,7 +352,26 @@ export class LocalLambdaApi {
           .writeHead(status, { 'content-type': 'application/json', ...headers })
           .end(body === undefined ? '' : JSON.stringify(body));
       };
-      const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url?.split('?')[0] ?? '');
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'GET' && url.pathname.replace(/\/$/, '') === '/2015-03-31/event-source-mappings') {
+        const fnName = url.searchParams.get('FunctionName');
+        const fn = fnName ? this.find(fnName) : undefined;
+        if (fnName && !fn)
+          return reply(
+            404,
+            { Type: 'User', message: `Function not found: ${fnName}` },
+            { 'x-amzn-errortype': 'ResourceNotFoundException' },
+          );
+        const source = url.searchParams.get('EventSourceArn');
+        return reply(200, {
+          EventSourceMappings: this.eventSourceMappings().filter(
+            (m) =>
+              (!fn || m.FunctionArn === localFunctionArn(fn.logicalId)) &&
+              (!source || m.EventSourceArn === source),
+          ),
+        });
+      }
+      const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
       if (req.method !== 'POST' || !m) {
         return reply(404, { Type: 'User', message: `${req.method} ${req.url} is not served locally` });
       }

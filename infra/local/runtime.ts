@@ -175,7 +175,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const busEndpoint = await bus.listen();
     cleanups.push(() => bus.close());
     // Schedules invoke functions asynchronously, as Scheduler's Lambda target does.
-    const schedules = new LocalSchedules(resolver, invokeAsync, deadLetterDir, options.timeScale ?? 1);
+    const schedules = new LocalSchedules(resolver, invokeAsync, queues, options.timeScale ?? 1);
 
     const secrets = new LocalSecrets(resolver, join(dataDir, 'secrets'));
     const secretsPort = await secrets.listen();
@@ -245,9 +245,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       resolver,
       functions,
       streamsClient,
-      deadLetterDir,
+      queues,
       options.inMemory ? undefined : join(dataDir, 'stream-checkpoints'),
     );
+    lambdaApi.eventSourceMappings = () => streams.describe();
     streams.start();
     cleanups.push(() => streams.stop());
 

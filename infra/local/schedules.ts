@@ -12,13 +12,14 @@
  * Deliberate differences from Scheduler: a rate schedule first fires one period after the start (not
  * at creation); a fire that finds the previous invocation of the same schedule still running is
  * skipped (at high speed-ups a daily job could otherwise pile up on a laptop); a failed invocation is
- * retried at most twice, immediately, then written to `dead-letters/scheduler.jsonl` like the bus's
- * dead letters. Fires missed while the machine slept collapse into one.
+ * retried at most twice, immediately, then goes to the schedule's dead-letter queue in the local
+ * queue store (the input as the body; Scheduler's ERROR_CODE, ERROR_MESSAGE, EXECUTION_ID,
+ * SCHEDULE_ARN and TARGET_ARN attributes), which `feltfit dlq` lists and redrives; a schedule without
+ * one drops the fire, as Scheduler does. Fires missed while the machine slept collapse into one.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { zonedParts, zonedTimeToUtc } from '../../shared/domain/channels/quiet-hours.js';
+import { type LocalQueueStore, queueNameOfArn } from './async-invoke.js';
 import type { TargetInvoker } from './event-bus.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver, UnsupportedTemplateError } from './template.js';
 
@@ -248,6 +249,8 @@ interface LocalSchedule {
   readonly timeZone: string;
   readonly parsed: ParsedSchedule;
   readonly retries: number;
+  /** Queue name of the target's DeadLetterConfig, when it has one. */
+  readonly deadLetterQueue?: string;
   arn: string;
   input?: string;
   next?: number;
@@ -266,11 +269,14 @@ export class LocalSchedules {
   private readonly inflight = new Set<Promise<void>>();
   private startReal?: number;
   private stopped = false;
+  /** Counts for tests: fires that failed for good, sent to a dead-letter queue or dropped. */
+  readonly stats = { deadLettered: 0, discarded: 0 };
 
   constructor(
     private readonly resolver: Resolver,
     private readonly invoke: TargetInvoker,
-    private readonly deadLetterDir: string,
+    /** Where the targets' dead-letter queues keep their messages. */
+    private readonly queues: LocalQueueStore,
     /** Factor waits are multiplied by (1/3600: an hour a second), as the runtime's option. */
     private readonly timeScale = 1,
     private readonly clock: SchedulerClock = realClock,
@@ -291,7 +297,12 @@ export class LocalSchedules {
       } catch (err) {
         throw new UnsupportedTemplateError(`schedule ${id}: ${(err as Error).message}`);
       }
-      const target = (p.Target ?? {}) as { RetryPolicy?: { MaximumRetryAttempts?: number } };
+      const target = (p.Target ?? {}) as {
+        RetryPolicy?: { MaximumRetryAttempts?: number };
+        DeadLetterConfig?: { Arn?: unknown };
+      };
+      const dlq = target.DeadLetterConfig?.Arn;
+      const deadLetterQueue = dlq ? queueNameOfArn(String(resolver.resolve(dlq))) : undefined;
       this.schedules.push({
         id,
         name,
@@ -299,6 +310,7 @@ export class LocalSchedules {
         timeZone: String(p.ScheduleExpressionTimezone ?? 'UTC'),
         parsed,
         retries: Math.min(2, Number(target.RetryPolicy?.MaximumRetryAttempts ?? 2)),
+        ...(deadLetterQueue ? { deadLetterQueue } : {}),
         arn: '',
         fired: 0,
         skipped: 0,
@@ -374,15 +386,16 @@ export class LocalSchedules {
 
   private async deliver(s: LocalSchedule, scheduledTime: string, executionId: string): Promise<void> {
     let lastError: unknown;
-    for (let attempt = 1; attempt <= s.retries + 1; attempt++) {
-      // Scheduler's context attributes, substituted in the input as it does.
-      const input = (s.input ?? '{}')
+    // Scheduler's context attributes, substituted in the input as it does.
+    const inputOf = (attempt: number) =>
+      (s.input ?? '{}')
         .replaceAll('<aws.scheduler.scheduled-time>', scheduledTime)
         .replaceAll('<aws.scheduler.execution-id>', executionId)
         .replaceAll('<aws.scheduler.attempt-number>', String(attempt))
         .replaceAll('<aws.scheduler.schedule-arn>', this.resolver.getAtt(s.id, 'Arn'));
+    for (let attempt = 1; attempt <= s.retries + 1; attempt++) {
       try {
-        const run = this.invoke(s.arn, JSON.parse(input));
+        const run = this.invoke(s.arn, JSON.parse(inputOf(attempt)));
         if (!run) throw new Error(`no local target for ${s.arn}`);
         await run;
         return;
@@ -390,16 +403,23 @@ export class LocalSchedules {
         lastError = err;
       }
     }
-    await mkdir(this.deadLetterDir, { recursive: true });
-    const line = JSON.stringify({
-      schedule: s.name,
-      target: s.arn,
-      scheduledTime,
-      executionId,
-      error: lastError instanceof Error ? lastError.message : String(lastError),
+    if (!s.deadLetterQueue) {
+      this.stats.discarded++;
+      console.error(`local scheduler: ${s.name} failed after retries; dropped (no dead-letter queue)`);
+      return;
+    }
+    // What Scheduler sends a target's DLQ: the input it could not deliver, why in the attributes.
+    await this.queues.send(s.deadLetterQueue, inputOf(s.retries + 1), {
+      ERROR_CODE: 'INVOCATION_FAILED',
+      ERROR_MESSAGE: lastError instanceof Error ? lastError.message : String(lastError),
+      EXECUTION_ID: executionId,
+      SCHEDULE_ARN: this.resolver.getAtt(s.id, 'Arn'),
+      SCHEDULED_TIME: scheduledTime,
+      TARGET_ARN: s.arn,
+      RETRY_ATTEMPTS: String(s.retries),
     });
-    await appendFile(join(this.deadLetterDir, 'scheduler.jsonl'), `${line}\n`);
-    console.error(`local scheduler: ${s.name} failed after retries (see dead-letters/scheduler.jsonl)`);
+    this.stats.deadLettered++;
+    console.error(`local scheduler: ${s.name} failed after retries; input in queue ${s.deadLetterQueue}`);
   }
 
   /** Every enabled schedule and when it fires next. */

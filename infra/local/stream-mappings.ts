@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   type _Record,
@@ -9,10 +9,11 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { z } from 'zod';
+import { type LocalQueueStore, localFunctionArn, queueNameOfArn } from './async-invoke.js';
 import { matchesPattern } from './event-pattern.js';
 import type { LocalFunction } from './lambda.js';
 import { readJsonFile, writeJsonAtomic } from './state-files.js';
-import { type Resolver, UnsupportedTemplateError } from './template.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver, UnsupportedTemplateError } from './template.js';
 
 /** A mapping's checkpoint, `<checkpointDir>/<mapping>.json`: per shard, the last record processed. */
 const Checkpoint = z.object({
@@ -31,6 +32,46 @@ interface Mapping {
   filters: Record<string, unknown>[];
   reportItemFailures: boolean;
   maxRetries: number;
+  /** Queue name of the mapping's on-failure destination, when the template gives it one. */
+  onFailureQueue?: string;
+}
+
+/** A mapping as ListEventSourceMappings describes it (what `feltfit dlq redrive` needs of it). */
+export interface EventSourceMappingInfo {
+  readonly UUID: string;
+  readonly FunctionArn: string;
+  readonly EventSourceArn: string;
+  readonly FilterCriteria?: { readonly Filters: readonly { readonly Pattern: string }[] };
+  readonly DestinationConfig?: { readonly OnFailure: { readonly Destination: string } };
+}
+
+/**
+ * What Lambda sends a stream mapping's on-failure destination for records it gave up on: a pointer
+ * to them on the stream (shard and sequence-number range), not the records.
+ */
+export interface StreamFailureRecord {
+  readonly version: '1.0';
+  readonly timestamp: string;
+  readonly requestContext: {
+    readonly requestId: string;
+    readonly functionArn: string;
+    readonly condition: 'RetryAttemptsExhausted';
+    readonly approximateInvokeCount: number;
+  };
+  readonly responseContext: {
+    readonly statusCode: number;
+    readonly executedVersion: '$LATEST';
+    readonly functionError?: 'Unhandled';
+  };
+  readonly DDBStreamBatchInfo: {
+    readonly shardId: string;
+    readonly startSequenceNumber: string;
+    readonly endSequenceNumber: string;
+    readonly approximateArrivalOfFirstRecord?: string;
+    readonly approximateArrivalOfLastRecord?: string;
+    readonly batchSize: number;
+    readonly streamArn: string;
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,8 +80,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The template's DynamoDB-stream event-source mappings, polled from DynamoDB Local's stream API and
  * delivered to the local functions the way Lambda does: batches up to BatchSize, filter criteria,
  * partial batch failures (ReportBatchItemFailures: retry from the first failed record), retries up
- * to MaximumRetryAttempts (-1: until success, backoff capped at 3 s), then the records go to the dead-letter file (the
- * mapping's on-failure destination in AWS).
+ * to MaximumRetryAttempts (-1: until success, backoff capped at 3 s), then a pointer to the records
+ * (Lambda's invocation record with `DDBStreamBatchInfo`) goes to the mapping's on-failure queue in
+ * the local queue store, which `feltfit dlq` lists and redrives. Without a destination the records are
+ * skipped, as Lambda skips them.
  *
  * With a `checkpointDir`, each mapping keeps per shard the sequence number of the last record it
  * processed (delivered, filtered out or dead-lettered) and a restart reads on after it, as Lambda's
@@ -54,12 +97,15 @@ export class LocalStreamMappings {
   private loops: Promise<void>[] = [];
   private cycle = 0;
   private lastActivity = 0;
+  /** Counts for tests: failed deliveries retried, give-ups sent to a failure queue, give-ups skipped. */
+  readonly stats = { retried: 0, deadLettered: 0, discarded: 0 };
 
   constructor(
     resolver: Resolver,
     functions: Map<string, LocalFunction>,
     private readonly streams: DynamoDBStreamsClient,
-    private readonly deadLetterDir: string,
+    /** Where the mappings' on-failure queues keep their messages. */
+    private readonly queues: LocalQueueStore,
     private readonly checkpointDir?: string,
   ) {
     for (const [id, res] of resolver.ofType('AWS::Lambda::EventSourceMapping')) {
@@ -76,6 +122,9 @@ export class LocalStreamMappings {
         (p.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []
       ).map((f) => JSON.parse(f.Pattern) as Record<string, unknown>);
       const retries = Number(p.MaximumRetryAttempts ?? -1);
+      const destination = (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
+        ?.OnFailure?.Destination;
+      const onFailureQueue = destination ? queueNameOfArn(String(resolver.resolve(destination))) : undefined;
       this.mappings.push({
         id,
         streamArn: source,
@@ -88,12 +137,32 @@ export class LocalStreamMappings {
         ),
         // -1 (the default) retries until the records succeed or expire, as Lambda does.
         maxRetries: retries < 0 ? Number.POSITIVE_INFINITY : retries,
+        ...(onFailureQueue ? { onFailureQueue } : {}),
       });
     }
   }
 
   get count(): number {
     return this.mappings.length;
+  }
+
+  /** The mappings as ListEventSourceMappings answers them (the local Lambda API serves this). */
+  describe(): EventSourceMappingInfo[] {
+    return this.mappings.map((m) => ({
+      UUID: m.id,
+      FunctionArn: localFunctionArn(m.fn.logicalId),
+      EventSourceArn: m.streamArn,
+      ...(m.filters.length
+        ? { FilterCriteria: { Filters: m.filters.map((f) => ({ Pattern: JSON.stringify(f) })) } }
+        : {}),
+      ...(m.onFailureQueue
+        ? {
+            DestinationConfig: {
+              OnFailure: { Destination: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${m.onFailureQueue}` },
+            },
+          }
+        : {}),
+    }));
   }
 
   start(): void {
@@ -252,7 +321,7 @@ export class LocalStreamMappings {
           );
           if (all.length) found = true;
           // Stopping in the middle of a batch's retries: it is not processed, so not checkpointed.
-          if (records.length && !(await this.deliver(m, records))) return;
+          if (records.length && !(await this.deliver(m, records, shardId))) return;
           const last = all.at(-1)?.dynamodb?.SequenceNumber;
           if (last) {
             lastSequence.set(shardId, last);
@@ -271,7 +340,7 @@ export class LocalStreamMappings {
   }
 
   /** Delivers a batch until it succeeds or is dead-lettered (true), or the mappings stop (false). */
-  private async deliver(m: Mapping, records: _Record[]): Promise<boolean> {
+  private async deliver(m: Mapping, records: _Record[], shardId: string): Promise<boolean> {
     let pending = records.map((r) => ({ ...r, eventSourceARN: m.streamArn }));
     for (let attempt = 0; pending.length; attempt++) {
       let failedFrom = -1;
@@ -295,20 +364,60 @@ export class LocalStreamMappings {
       if (failedFrom < 0) return true;
       pending = pending.slice(failedFrom);
       if (attempt >= m.maxRetries) {
-        await mkdir(this.deadLetterDir, { recursive: true });
-        const lines = pending.map((r) =>
-          JSON.stringify({ mapping: m.id, eventID: r.eventID, sequenceNumber: r.dynamodb?.SequenceNumber }),
-        );
-        await appendFile(join(this.deadLetterDir, 'streams.jsonl'), `${lines.join('\n')}\n`);
-        console.error(
-          `local stream mapping ${m.id}: ${pending.length} records sent to the dead-letter file after ${attempt + 1} attempts`,
-        );
+        await this.giveUp(m, pending, attempt + 1, shardId);
         return true;
       }
+      this.stats.retried++;
       if (!this.running) return false;
       // Backoff capped at a few seconds, so retrying until success does not spin.
       await sleep(Math.min(3000, 50 * 2 ** Math.min(attempt, 10)));
     }
     return true;
+  }
+
+  /**
+   * Records the mapping could not process: a pointer to them goes to its on-failure queue (what
+   * Lambda sends: the function, the condition, the shard and sequence-number range), never the
+   * records themselves, which may hold personal data.
+   */
+  private async giveUp(m: Mapping, pending: _Record[], attempts: number, shardId: string): Promise<void> {
+    const first = pending[0]!;
+    const last = pending.at(-1)!;
+    const arrival = (r: _Record) => {
+      const at = r.dynamodb?.ApproximateCreationDateTime;
+      return at ? { at: new Date(at).toISOString() } : undefined;
+    };
+    if (!m.onFailureQueue) {
+      this.stats.discarded++;
+      console.error(
+        `local stream mapping ${m.id}: ${pending.length} records skipped after ${attempts} attempts (no on-failure destination)`,
+      );
+      return;
+    }
+    const record: StreamFailureRecord = {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: localFunctionArn(m.fn.logicalId),
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: attempts,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      DDBStreamBatchInfo: {
+        shardId,
+        startSequenceNumber: first.dynamodb?.SequenceNumber ?? '',
+        endSequenceNumber: last.dynamodb?.SequenceNumber ?? '',
+        ...(arrival(first) ? { approximateArrivalOfFirstRecord: arrival(first)!.at } : {}),
+        ...(arrival(last) ? { approximateArrivalOfLastRecord: arrival(last)!.at } : {}),
+        batchSize: pending.length,
+        streamArn: m.streamArn,
+      },
+    };
+    await this.queues.send(m.onFailureQueue, JSON.stringify(record));
+    this.stats.deadLettered++;
+    console.error(
+      `local stream mapping ${m.id}: ${pending.length} records given up after ${attempts} attempts; their pointer is in queue ${m.onFailureQueue}`,
+    );
   }
 }

@@ -2,7 +2,8 @@
  * `feltfit dlq list | show ID | redrive (ID | --all)`: the failure queues — on-failure destinations of
  * asynchronously invoked functions, dead-letter queues of rule targets and schedules, the stream
  * mappings' on-failure queues — with what is in them, and a redrive that re-invokes the function that
- * failed with the original event and deletes the message once that invocation succeeded.
+ * failed with the original event (for a stream mapping's give-up: the records it points to, read
+ * back from the stream) and deletes the message once that invocation succeeded.
  *
  * Target: the local runtime (`${FELTFIT_DATA_DIR:-.feltfit}/runtime.json`: its queue folder and Lambda
  * endpoint), or with `--aws` the SQS queues named `feltfit-failed-*` of the account and region of the
@@ -10,7 +11,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  type _Record,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { InvokeCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -22,6 +29,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { LocalQueueStore } from '../../local/async-invoke.js';
+import { matchesPattern } from '../../local/event-pattern.js';
 
 /** Prefix of the failure queues' names (infra/constructs/observability.ts FAILURE_QUEUE_PREFIX). */
 const PREFIX = 'feltfit-failed-';
@@ -33,7 +41,8 @@ const USAGE = `usage: feltfit dlq list [--queue Q] [--limit N] [--json] [--aws]
 list     the failure queues and how many messages each holds; with --queue, that queue's messages
 show     one message as JSON: the failed event, the function or target, the error
 redrive  invokes the function that failed with the original event (a rule's or schedule's target
-         with the event it could not deliver) and deletes the message when that succeeds;
+         with the event it could not deliver; a stream mapping's function with the records its
+         give-up points to, read back from the stream) and deletes the message when that succeeds;
          --function F redrives only messages whose function name contains F
 
 Queues are named feltfit-failed-…; Q may omit the prefix. Without --aws: the local runtime
@@ -78,7 +87,18 @@ export interface DlqBackend {
   release(messages: readonly FailedMessage[]): Promise<void>;
   /** Invokes a function synchronously with a payload. */
   invoke(functionArn: string, payload: unknown): Promise<InvokeOutcome>;
+  /** The records a stream mapping's give-up points to that its filter lets through, read back from the stream. */
+  streamRecords(functionArn: string, batch: StreamBatch): Promise<unknown[]>;
   close(): void;
+}
+
+/** Where a stream mapping's give-up lies on the stream (Lambda's `DDBStreamBatchInfo`). */
+export interface StreamBatch {
+  readonly streamArn: string;
+  readonly shardId: string;
+  readonly startSequenceNumber: string;
+  readonly endSequenceNumber: string;
+  readonly batchSize: number;
 }
 
 /** What a failure-queue message says failed, and whether it can be redriven. */
@@ -90,7 +110,14 @@ export type FailureDescription =
       readonly error: string;
       readonly condition?: string;
     }
-  | { readonly kind: 'stream-batch' | 'unknown'; readonly reason: string };
+  | {
+      readonly kind: 'stream-batch';
+      readonly target: string;
+      readonly batch: StreamBatch;
+      readonly error: string;
+      readonly condition?: string;
+    }
+  | { readonly kind: 'unknown'; readonly reason: string };
 
 const parseJson = (text: string): unknown => {
   try {
@@ -102,12 +129,23 @@ const parseJson = (text: string): unknown => {
 
 /**
  * Reads a message: a Lambda invocation record (on-failure destination), an event a rule or schedule
- * could not deliver (its target in TARGET_ARN), or a stream mapping's batch pointer (not redrivable:
- * the records are on the stream, see docs/operations.md).
+ * could not deliver (its target in TARGET_ARN), or a stream mapping's give-up (the function and the
+ * shard and sequence-number range of the records: they are replayed from the stream).
  */
 export function describeFailure(message: FailedMessage): FailureDescription {
   const body = parseJson(message.body) as Record<string, unknown> | undefined;
   const ctx = body?.requestContext as { functionArn?: unknown; condition?: unknown } | undefined;
+  const condition = typeof ctx?.condition === 'string' ? { condition: ctx.condition } : {};
+  const batch = StreamBatchInfo.safeParse(body?.DDBStreamBatchInfo);
+  if (body && typeof ctx?.functionArn === 'string' && batch.success) {
+    return {
+      kind: 'stream-batch',
+      target: ctx.functionArn,
+      batch: batch.data,
+      error: String(ctx.condition ?? 'records not processed'),
+      ...condition,
+    };
+  }
   if (body && typeof ctx?.functionArn === 'string' && 'requestPayload' in body) {
     const response = body.responsePayload as { errorType?: unknown; errorMessage?: unknown } | undefined;
     return {
@@ -115,7 +153,7 @@ export function describeFailure(message: FailedMessage): FailureDescription {
       target: ctx.functionArn,
       payload: body.requestPayload,
       error: String(response?.errorType ?? 'unknown error'),
-      ...(typeof ctx.condition === 'string' ? { condition: ctx.condition } : {}),
+      ...condition,
     };
   }
   const target = message.attributes.TARGET_ARN;
@@ -130,14 +168,82 @@ export function describeFailure(message: FailedMessage): FailureDescription {
         : {}),
     };
   }
-  if (body && (body.DDBStreamBatchInfo || body.requestContext)) {
-    return {
-      kind: 'stream-batch',
-      reason:
-        'a stream batch pointer (shard and sequence numbers): replay it from the stream, see docs/operations.md',
-    };
+  return {
+    kind: 'unknown',
+    reason: 'neither an invocation record, a stream batch pointer nor an event with a Lambda TARGET_ARN',
+  };
+}
+
+const StreamBatchInfo = z.object({
+  streamArn: z.string().min(1),
+  shardId: z.string().min(1),
+  startSequenceNumber: z.string().regex(/^\d+$/),
+  endSequenceNumber: z.string().regex(/^\d+$/),
+  batchSize: z.number().int().min(1),
+});
+
+/**
+ * Reads a give-up's records back from the stream (AT_SEQUENCE_NUMBER the first, up to the last) and
+ * keeps those the mapping's filter criteria let through, as Lambda delivered them. Fails when the
+ * records are gone (DynamoDB streams keep 24 h): then only the tables themselves are left.
+ */
+export async function readStreamBatch(
+  streams: DynamoDBStreamsClient,
+  lambda: LambdaClient,
+  functionArn: string,
+  batch: StreamBatch,
+): Promise<unknown[]> {
+  const mappings = await lambda.send(
+    new ListEventSourceMappingsCommand({ FunctionName: functionArn, EventSourceArn: batch.streamArn }),
+  );
+  const patterns = (mappings.EventSourceMappings?.[0]?.FilterCriteria?.Filters ?? []).map(
+    (f) => JSON.parse(f.Pattern ?? '{}') as Record<string, unknown>,
+  );
+  const end = BigInt(batch.endSequenceNumber);
+  let iterator = (
+    await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: batch.streamArn,
+        ShardId: batch.shardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        SequenceNumber: batch.startSequenceNumber,
+      }),
+    )
+  ).ShardIterator;
+  const records: _Record[] = [];
+  let done = false;
+  while (iterator && !done) {
+    const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+    for (const r of page.Records ?? []) {
+      if (BigInt(r.dynamodb?.SequenceNumber ?? '0') > end) {
+        done = true;
+        break;
+      }
+      records.push(r);
+    }
+    // An open shard hands out iterators forever: an empty page is its end for now.
+    if (!page.Records?.length) break;
+    iterator = page.NextShardIterator;
   }
-  return { kind: 'unknown', reason: 'neither an invocation record nor an event with a Lambda TARGET_ARN' };
+  if (!records.some((r) => r.dynamodb?.SequenceNumber === batch.endSequenceNumber))
+    throw new Error(
+      `the records of shard ${batch.shardId} up to ${batch.endSequenceNumber} are no longer on the stream`,
+    );
+  return records
+    .filter(
+      (r) =>
+        patterns.length === 0 ||
+        patterns.some((p) => matchesPattern(r as unknown as Record<string, unknown>, p)),
+    )
+    .map((r) => {
+      const at = r.dynamodb?.ApproximateCreationDateTime;
+      // As Lambda hands stream records over: the source ARN on each, the time in epoch seconds.
+      return {
+        ...r,
+        eventSourceARN: batch.streamArn,
+        dynamodb: { ...r.dynamodb, ...(at ? { ApproximateCreationDateTime: at.getTime() / 1000 } : {}) },
+      };
+    });
 }
 
 const QueueName = z
@@ -219,7 +325,7 @@ export function parseArgs(args: readonly string[]): Args {
 /** The local runtime's queue store and Lambda endpoint. */
 export async function localBackend(env: Record<string, string | undefined>): Promise<DlqBackend> {
   const dataDir = env.FELTFIT_DATA_DIR ?? '.feltfit';
-  let runtime: { queuesDir?: unknown; lambdaEndpoint?: unknown } = {};
+  let runtime: { queuesDir?: unknown; lambdaEndpoint?: unknown; dynamodbEndpoint?: unknown } = {};
   try {
     runtime = JSON.parse(await readFile(join(dataDir, 'runtime.json'), 'utf8')) as typeof runtime;
   } catch {
@@ -229,7 +335,19 @@ export async function localBackend(env: Record<string, string | undefined>): Pro
     typeof runtime.queuesDir === 'string' ? runtime.queuesDir : join(dataDir, 'queues'),
   );
   const endpoint = typeof runtime.lambdaEndpoint === 'string' ? runtime.lambdaEndpoint : undefined;
+  const dynamodbEndpoint =
+    typeof runtime.dynamodbEndpoint === 'string' ? runtime.dynamodbEndpoint : undefined;
+  const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   let lambda: LambdaClient | undefined;
+  let streams: DynamoDBStreamsClient | undefined;
+  const lambdaClient = () => {
+    if (!endpoint)
+      throw new Error(
+        `no local Lambda endpoint in ${join(dataDir, 'runtime.json')}: start Feltfit (npm start)`,
+      );
+    lambda ??= new LambdaClient({ ...local, endpoint });
+    return lambda;
+  };
   const toMessage = (m: Awaited<ReturnType<LocalQueueStore['messages']>>[number]): FailedMessage => ({
     id: m.messageId,
     queue: m.queue,
@@ -245,19 +363,19 @@ export async function localBackend(env: Record<string, string | undefined>): Pro
       await store.delete(m.queue, m.id);
     },
     release: async () => undefined,
-    invoke: async (functionArn, payload) => {
-      if (!endpoint)
+    invoke: async (functionArn, payload) => invokeWith(lambdaClient(), functionArn, payload),
+    streamRecords: async (functionArn, batch) => {
+      if (!dynamodbEndpoint)
         throw new Error(
-          `no local Lambda endpoint in ${join(dataDir, 'runtime.json')}: start Feltfit (npm start)`,
+          `no DynamoDB endpoint in ${join(dataDir, 'runtime.json')}: start Feltfit (npm start)`,
         );
-      lambda ??= new LambdaClient({
-        endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      });
-      return invokeWith(lambda, functionArn, payload);
+      streams ??= new DynamoDBStreamsClient({ ...local, endpoint: dynamodbEndpoint });
+      return readStreamBatch(streams, lambdaClient(), functionArn, batch);
     },
-    close: () => lambda?.destroy(),
+    close: () => {
+      lambda?.destroy();
+      streams?.destroy();
+    },
   };
 }
 
@@ -273,18 +391,24 @@ async function invokeWith(
       Payload: new TextEncoder().encode(JSON.stringify(payload)),
     }),
   );
-  if (!res.FunctionError) return { ok: true };
   const answer = parseJson(new TextDecoder().decode(res.Payload ?? new Uint8Array())) as
-    | { errorType?: unknown }
+    | { errorType?: unknown; batchItemFailures?: unknown }
     | undefined;
-  return { ok: false, error: String(answer?.errorType ?? res.FunctionError) };
+  if (res.FunctionError) return { ok: false, error: String(answer?.errorType ?? res.FunctionError) };
+  // A stream handler reports the records it could not process instead of failing whole.
+  const failures = Array.isArray(answer?.batchItemFailures) ? answer.batchItemFailures.length : 0;
+  return failures ? { ok: false, error: `${failures} batch item failure(s)` } : { ok: true };
 }
 
 /** How long a message taken for a redrive stays invisible: Lambda's longest timeout and a minute. */
 const REDRIVE_VISIBILITY_S = 960;
 
-/** SQS and Lambda in AWS; queues are those named `feltfit-failed-*`. */
-export function awsBackend(sqs: SQSClient, lambda: LambdaClient): DlqBackend {
+/** SQS, Lambda and DynamoDB Streams in AWS; queues are those named `feltfit-failed-*`. */
+export function awsBackend(
+  sqs: SQSClient,
+  lambda: LambdaClient,
+  streams: DynamoDBStreamsClient = new DynamoDBStreamsClient({}),
+): DlqBackend {
   const urls = new Map<string, string>();
   const urlOf = async (queue: string) => {
     let url = urls.get(queue);
@@ -393,9 +517,11 @@ export function awsBackend(sqs: SQSClient, lambda: LambdaClient): DlqBackend {
     },
     release,
     invoke: (functionArn, payload) => invokeWith(lambda, functionArn, payload),
+    streamRecords: (functionArn, batch) => readStreamBatch(streams, lambda, functionArn, batch),
     close: () => {
       sqs.destroy();
       lambda.destroy();
+      streams.destroy();
     },
   };
 }
@@ -469,7 +595,19 @@ export async function runWith(args: Args, backend: DlqBackend, io: Io): Promise<
         failed++;
         continue;
       }
-      const outcome = await backend.invoke(d.target, d.payload);
+      let payload: unknown;
+      try {
+        payload =
+          d.kind === 'stream-batch' ? { Records: await backend.streamRecords(d.target, d.batch) } : d.payload;
+      } catch (err) {
+        await backend.release([m]);
+        failed++;
+        io.err(
+          `failed ${m.id} (${queue}): ${err instanceof Error ? err.message : String(err)}; left in the queue\n`,
+        );
+        continue;
+      }
+      const outcome = await backend.invoke(d.target, payload);
       if (outcome.ok) {
         await backend.delete(m);
         redriven++;

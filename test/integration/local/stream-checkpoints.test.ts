@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { LocalQueueStore } from '../../../infra/local/async-invoke.js';
 import { createTemplateTables } from '../../../infra/local/dynamodb-tables.js';
 import type { LocalFunction } from '../../../infra/local/lambda.js';
 import { LocalStreamMappings } from '../../../infra/local/stream-mappings.js';
@@ -67,7 +68,7 @@ async function streamedTable() {
       resolver,
       new Map([['Projector', projector]]),
       streams,
-      join(checkpointDir, 'dead-letters'),
+      new LocalQueueStore(join(checkpointDir, 'queues')),
       checkpointDir,
     );
     mappings.start();

@@ -1,7 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { InvokeCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -36,6 +41,33 @@ const record = (payload: unknown) =>
     requestPayload: payload,
     responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
     responsePayload: { errorType: 'ProvisionedThroughputExceededException', errorMessage: 'slow down' },
+  });
+
+const PUBLISHER = 'arn:aws:lambda:eu-west-1:111122223333:function:Feltfit-ProfilesPublisher1234';
+const STREAM =
+  'arn:aws:dynamodb:eu-west-1:111122223333:table/feltfit-profiles/stream/2026-12-07T00:00:00.000';
+const SHARD = 'shardId-00000001765000000000-abcdef12';
+/** What Lambda sends a stream mapping's on-failure destination: a pointer, not the records. */
+const streamGiveUp = () =>
+  JSON.stringify({
+    version: '1.0',
+    timestamp: '2026-12-07T10:00:00.000Z',
+    requestContext: {
+      requestId: 'r-2',
+      functionArn: PUBLISHER,
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 6,
+    },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    DDBStreamBatchInfo: {
+      shardId: SHARD,
+      startSequenceNumber: '100',
+      endSequenceNumber: '300',
+      approximateArrivalOfFirstRecord: '2026-12-07T09:59:00.000Z',
+      approximateArrivalOfLastRecord: '2026-12-07T09:59:01.000Z',
+      batchSize: 2,
+      streamArn: STREAM,
+    },
   });
 
 function io(env: Record<string, string | undefined> = {}) {
@@ -90,12 +122,25 @@ describe('reading a failure message', () => {
     expect(d).toMatchObject({ kind: 'undelivered-event', target: FN, error: 'RESOURCE_NOT_FOUND' });
   });
 
-  it('does not pretend to redrive a stream batch pointer', () => {
-    const body = JSON.stringify({
-      requestContext: { functionArn: FN, condition: 'RetryAttemptsExhausted' },
-      DDBStreamBatchInfo: { shardId: 's', startSequenceNumber: '1', endSequenceNumber: '2' },
+  it('finds the function and the shard range in a stream mapping’s give-up', () => {
+    const d = describeFailure({ id: 'm', queue: 'q', body: streamGiveUp(), attributes: {} });
+    expect(d).toEqual({
+      kind: 'stream-batch',
+      target: PUBLISHER,
+      batch: expect.objectContaining({
+        shardId: SHARD,
+        startSequenceNumber: '100',
+        endSequenceNumber: '300',
+      }),
+      error: 'RetryAttemptsExhausted',
+      condition: 'RetryAttemptsExhausted',
     });
-    expect(describeFailure({ id: 'm', queue: 'q', body, attributes: {} }).kind).toBe('stream-batch');
+    // A pointer without its range cannot be replayed: not taken for one.
+    const partial = JSON.stringify({
+      requestContext: { functionArn: PUBLISHER },
+      DDBStreamBatchInfo: { shardId: SHARD },
+    });
+    expect(describeFailure({ id: 'm', queue: 'q', body: partial, attributes: {} }).kind).toBe('unknown');
   });
 });
 
@@ -240,5 +285,100 @@ describe('feltfit dlq against AWS', () => {
     expect(t.out.join('')).toContain('1 redriven, 1 left in the queues');
     expect(t.err.join('')).toContain('failed m-bad');
     expect(t.err.join('')).not.toContain('still broken');
+  });
+
+  it('redrives a stream give-up: reads its records back from the stream, keeps what the mapping’s filter passes, invokes the function', async () => {
+    const streams = mockClient(DynamoDBStreamsClient);
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ MessageId: 'm-s', ReceiptHandle: 'h-s', Body: streamGiveUp() }] })
+      .resolves({ Messages: [] });
+    lambda.on(ListEventSourceMappingsCommand).resolves({
+      EventSourceMappings: [
+        {
+          UUID: 'u-1',
+          FunctionArn: PUBLISHER,
+          EventSourceArn: STREAM,
+          FilterCriteria: {
+            Filters: [{ Pattern: '{"dynamodb":{"NewImage":{"outbox":{"S":[{"exists":true}]}}}}' }],
+          },
+        },
+      ],
+    });
+    const rec = (seq: string, outbox?: string) => ({
+      eventID: `e-${seq}`,
+      eventName: 'MODIFY' as const,
+      dynamodb: {
+        SequenceNumber: seq,
+        ApproximateCreationDateTime: new Date('2026-12-07T09:59:00Z'),
+        NewImage: { pk: { S: `P#${seq}` }, ...(outbox ? { outbox: { S: outbox } } : {}) },
+      },
+    });
+    streams.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-1' });
+    streams
+      .on(GetRecordsCommand, { ShardIterator: 'it-1' })
+      .resolves({ Records: [rec('100', '[]'), rec('200')], NextShardIterator: 'it-2' });
+    // The next page runs past the give-up's range: the record after it is not replayed.
+    streams
+      .on(GetRecordsCommand, { ShardIterator: 'it-2' })
+      .resolves({ Records: [rec('300', '[]'), rec('400', '[]')], NextShardIterator: 'it-3' });
+    lambda.on(InvokeCommand).callsFake(() => ({
+      StatusCode: 200,
+      Payload: new TextEncoder().encode('{"batchItemFailures":[]}'),
+    }));
+    sqs.on(DeleteMessageCommand).resolves({});
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    const t = io();
+    const aws = () =>
+      awsBackend(
+        new SQSClient({ region: 'eu-west-1' }),
+        new LambdaClient({ region: 'eu-west-1' }),
+        new DynamoDBStreamsClient({ region: 'eu-west-1' }),
+      );
+    expect(
+      await run(['redrive', 'm-s', '--queue', 'publish-domain-events-stream', '--aws'], t.io, { aws }),
+    ).toBe(0);
+    expect(lambda.commandCalls(ListEventSourceMappingsCommand)[0]!.args[0].input).toEqual({
+      FunctionName: PUBLISHER,
+      EventSourceArn: STREAM,
+    });
+    expect(streams.commandCalls(GetShardIteratorCommand)[0]!.args[0].input).toEqual({
+      StreamArn: STREAM,
+      ShardId: SHARD,
+      ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+      SequenceNumber: '100',
+    });
+    const [invoke, ...more] = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(more).toEqual([]);
+    expect(invoke!.FunctionName).toBe(PUBLISHER);
+    const payload = JSON.parse(new TextDecoder().decode(invoke!.Payload as Uint8Array));
+    expect(payload.Records.map((r: { eventID: string }) => r.eventID)).toEqual(['e-100', 'e-300']);
+    expect(payload.Records[0]).toMatchObject({
+      eventSourceARN: STREAM,
+      dynamodb: { ApproximateCreationDateTime: Date.parse('2026-12-07T09:59:00Z') / 1000 },
+    });
+    expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: url, ReceiptHandle: 'h-s' },
+    ]);
+    expect(t.out.join('')).toContain('1 redriven, 0 left in the queues');
+
+    // Records trimmed from the stream (or a handler reporting failures): the message stays.
+    sqs.reset();
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: url });
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ MessageId: 'm-s', ReceiptHandle: 'h-s2', Body: streamGiveUp() }] })
+      .resolves({ Messages: [] });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    streams
+      .on(GetRecordsCommand, { ShardIterator: 'it-1' })
+      .resolves({ Records: [], NextShardIterator: 'it-2' });
+    const gone = io();
+    expect(
+      await run(['redrive', 'm-s', '--queue', 'publish-domain-events-stream', '--aws'], gone.io, { aws }),
+    ).toBe(1);
+    expect(gone.err.join('')).toMatch(/no longer on the stream; left in the queue/);
+    expect(sqs.commandCalls(DeleteMessageCommand)).toEqual([]);
+    streams.restore();
   });
 });

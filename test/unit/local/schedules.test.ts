@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { LocalQueueStore } from '../../../infra/local/async-invoke.js';
 import {
   LocalSchedules,
   nextFireTime,
@@ -10,7 +11,7 @@ import {
   ScheduleExpressionError,
   type SchedulerClock,
 } from '../../../infra/local/schedules.js';
-import { Resolver, UnsupportedTemplateError } from '../../../infra/local/template.js';
+import { bindPassiveResources, Resolver, UnsupportedTemplateError } from '../../../infra/local/template.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -122,10 +123,13 @@ function fakeClock(startIso: string): SchedulerClock & { advance(ms: number): Pr
 
 const TRAINER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Trainer';
 
-function templateWith(schedules: Record<string, { expression: string; input?: string; state?: string }>) {
+function templateWith(
+  schedules: Record<string, { expression: string; input?: string; state?: string; dlq?: boolean }>,
+) {
   const resolver = new Resolver({
     Resources: {
       Trainer: { Type: 'AWS::Lambda::Function' },
+      Dlq: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'feltfit-failed-intelligence-rules' } },
       ...Object.fromEntries(
         Object.entries(schedules).map(([id, s]) => [
           id,
@@ -139,6 +143,7 @@ function templateWith(schedules: Record<string, { expression: string; input?: st
                 Arn: { 'Fn::GetAtt': ['Trainer', 'Arn'] },
                 ...(s.input ? { Input: s.input } : {}),
                 RetryPolicy: { MaximumRetryAttempts: 2 },
+                ...(s.dlq ? { DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['Dlq', 'Arn'] } } } : {}),
               },
             },
           },
@@ -147,6 +152,7 @@ function templateWith(schedules: Record<string, { expression: string; input?: st
     },
   });
   resolver.bind('Trainer', { ref: 'Trainer', attrs: { Arn: TRAINER_ARN } });
+  bindPassiveResources(resolver);
   return resolver;
 }
 
@@ -160,7 +166,7 @@ describe('the local scheduler', () => {
         calls.push({ arn, payload, at: clock.now() });
         return Promise.resolve();
       },
-      mkdtempSync(join(tmpdir(), 'feltfit-dl-')),
+      new LocalQueueStore(mkdtempSync(join(tmpdir(), 'feltfit-dl-'))),
       1 / 3600,
       clock,
     );
@@ -200,7 +206,7 @@ describe('the local scheduler', () => {
         calls++;
         return Promise.resolve();
       },
-      mkdtempSync(join(tmpdir(), 'feltfit-dl-')),
+      new LocalQueueStore(mkdtempSync(join(tmpdir(), 'feltfit-dl-'))),
       1,
       clock,
     );
@@ -216,7 +222,7 @@ describe('the local scheduler', () => {
   });
 
   it('skips disabled schedules and refuses an expression it cannot run', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'feltfit-dl-'));
+    const dir = new LocalQueueStore(mkdtempSync(join(tmpdir(), 'feltfit-dl-')));
     const off = new LocalSchedules(
       templateWith({ Off: { expression: 'cron(0 2 * * ? *)', state: 'DISABLED' } }),
       () => Promise.resolve(),
@@ -229,17 +235,23 @@ describe('the local scheduler', () => {
     ).toThrow(UnsupportedTemplateError);
   });
 
-  it('retries a failing target twice and then writes a dead letter', async () => {
+  it('retries a failing target twice, then puts its input in the target’s dead-letter queue', async () => {
     const clock = fakeClock('2026-01-07T01:59:59Z');
-    const dir = mkdtempSync(join(tmpdir(), 'feltfit-dl-'));
+    const queues = new LocalQueueStore(mkdtempSync(join(tmpdir(), 'feltfit-dl-')));
     let attempts = 0;
     const schedules = new LocalSchedules(
-      templateWith({ Nightly: { expression: 'cron(0 2 * * ? *)' } }),
+      templateWith({
+        Nightly: {
+          expression: 'cron(0 2 * * ? *)',
+          input: '{"at":"<aws.scheduler.scheduled-time>"}',
+          dlq: true,
+        },
+      }),
       () => {
         attempts++;
         return Promise.reject(new Error('trainer crashed'));
       },
-      dir,
+      queues,
       1 / 3600,
       clock,
     );
@@ -248,13 +260,42 @@ describe('the local scheduler', () => {
     await clock.advance(5);
     await schedules.idle();
     expect(attempts).toBe(3);
-    const [letter] = readFileSync(join(dir, 'scheduler.jsonl'), 'utf8').trim().split('\n');
-    expect(JSON.parse(letter!)).toMatchObject({
-      schedule: 'Nightly',
-      target: TRAINER_ARN,
-      scheduledTime: '2026-01-07T02:00:00Z',
-      error: 'trainer crashed',
+    const [message, ...more] = await queues.messages('feltfit-failed-intelligence-rules');
+    expect(more).toEqual([]);
+    expect(JSON.parse(message!.body)).toEqual({ at: '2026-01-07T02:00:00Z' });
+    expect(message!.attributes).toMatchObject({
+      ERROR_CODE: 'INVOCATION_FAILED',
+      ERROR_MESSAGE: 'trainer crashed',
+      SCHEDULE_ARN: 'arn:aws:scheduler:us-east-1:000000000000:schedule/default/Nightly',
+      TARGET_ARN: TRAINER_ARN,
+      SCHEDULED_TIME: '2026-01-07T02:00:00Z',
     });
+    expect(schedules.stats).toEqual({ deadLettered: 1, discarded: 0 });
+    schedules.stop();
+  });
+
+  it('drops a fire that keeps failing when its target has no dead-letter queue, as Scheduler does', async () => {
+    const clock = fakeClock('2026-01-07T01:59:59Z');
+    const dir = mkdtempSync(join(tmpdir(), 'feltfit-dl-'));
+    const schedules = new LocalSchedules(
+      templateWith({ Nightly: { expression: 'cron(0 2 * * ? *)' } }),
+      () => Promise.reject(new Error('trainer crashed')),
+      new LocalQueueStore(dir),
+      1 / 3600,
+      clock,
+    );
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      schedules.bindTargets();
+      schedules.start();
+      await clock.advance(5);
+      await schedules.idle();
+      expect(error.mock.calls.flat().join('\n')).toMatch(/Nightly failed after retries; dropped/);
+    } finally {
+      error.mockRestore();
+    }
+    expect(schedules.stats).toEqual({ deadLettered: 0, discarded: 1 });
+    expect(await new LocalQueueStore(dir).queues()).toEqual([]);
     schedules.stop();
   });
 
@@ -270,7 +311,7 @@ describe('the local scheduler', () => {
           release = r;
         });
       },
-      mkdtempSync(join(tmpdir(), 'feltfit-dl-')),
+      new LocalQueueStore(mkdtempSync(join(tmpdir(), 'feltfit-dl-'))),
       1 / 3600,
       clock,
     );
