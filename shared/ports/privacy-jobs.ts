@@ -26,7 +26,7 @@ export interface PrivacyJob {
   readonly status: PrivacyJobStatus;
   /** Raised when a finished job is asked for again (a new export, a failed erasure retried). */
   readonly attempt: number;
-  /** SHA-256 of the live profile id (docs/privacy.md §5). */
+  /** Keyed hash of the live profile id (profileIdHash, docs/privacy.md §5). */
   readonly profileIdHash: string;
   /** The profile id the job works on; removed when the job ends. */
   readonly profileId?: string;

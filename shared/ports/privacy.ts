@@ -38,9 +38,9 @@ export type PersonDirectory = Pick<
 
 /** The audit record of an erasure. Holds no personal data: only hashes, times, counts and the operator. */
 export interface ErasureRecord {
-  /** SHA-256 (hex) of the profile id the record is filed under. */
+  /** Keyed hash (`<keyId>.<hex>`, profileIdHash) of the profile id the record is filed under. */
   readonly profileIdHash: string;
-  /** SHA-256 of the live profile id the erasure resolved to (equal to profileIdHash for the live one). */
+  /** Keyed hash of the live profile id the erasure resolved to (equal to profileIdHash for the live one). */
   readonly liveProfileIdHash: string;
   readonly status: 'started' | 'completed';
   readonly requestedAt: string;

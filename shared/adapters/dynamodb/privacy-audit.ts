@@ -1,7 +1,7 @@
 /**
  * ErasureAudit on the control table:
  *
- *   pk = 'ERASURE#<sha256("profile:" + profileId)>', sk = 'ERASURE'
+ *   pk = 'ERASURE#<keyed hash of "profile:" + profileId>' (`<keyId>.<hex>`), sk = 'ERASURE'
  *     profileIdHash, liveProfileIdHash, status (started|completed), requestedAt, completedAt?, actor,
  *     counts (map: holder → items deleted), tombstones
  *

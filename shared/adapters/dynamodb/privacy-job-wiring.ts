@@ -10,12 +10,13 @@ export function dynamoDbPrivacyJobDeps(
   client: DynamoDBDocumentClient,
   controlTable: string,
 ): PrivacyJobDeps {
-  const { directory, tombstones, holders, audit, now } = privacy.erase;
+  const { directory, tombstones, holders, audit, hasher, now } = privacy.erase;
   return {
     directory,
     tombstones,
     holders,
     audit,
+    hasher,
     now,
     jobs: new DynamoDbPrivacyJobStore({ client, tableName: controlTable, now }),
   };

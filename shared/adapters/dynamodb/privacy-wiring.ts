@@ -67,6 +67,7 @@ export function dynamoDbPrivacyDeps(options: {
       tombstones: store,
       holders,
       audit: new DynamoDbErasureAudit({ client, tableName: tables.control }),
+      hasher: options.hasher,
       now,
     },
     quality: {

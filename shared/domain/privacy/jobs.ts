@@ -22,8 +22,9 @@ import type {
 } from '../../ports/privacy-jobs.js';
 import type { ProfileStore } from '../../ports/profiles.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
+import type { KeyedHasher } from './keyed-hash.js';
 import type { PersonalDataExport } from './operations.js';
-import { identifiersOfPerson, profileIdHash, resolvePerson } from './person.js';
+import { findErasure, identifiersOfPerson, profileIdHash, resolvePerson } from './person.js';
 
 /** A job id as it appears in a path. */
 export const PrivacyJobId = z.string().regex(/^pj_[ex]_[0-9a-f]{32}$/);
@@ -43,6 +44,8 @@ export interface PrivacyJobDeps {
   readonly holders: readonly PersonalDataHolder[];
   readonly audit: ErasureAudit;
   readonly jobs: PrivacyJobStore;
+  /** The identity hash keyring: audit records and job ids name profiles by keyed hash. */
+  readonly hasher: Pick<KeyedHasher, 'hash' | 'candidates'>;
   readonly now: () => Date;
 }
 
@@ -53,7 +56,9 @@ export interface StartJobDeps extends PrivacyJobDeps {
 
 /** One job per person and kind: erasing twice finds the same job. */
 export function jobIdOf(kind: PrivacyJobKind, liveProfileIdHash: string): string {
-  return `pj_${kind === 'erase' ? 'e' : 'x'}_${liveProfileIdHash.slice(0, 32)}`;
+  // The hex of `<keyId>.<hex>`: job ids look alike under every key.
+  const hex = liveProfileIdHash.slice(liveProfileIdHash.indexOf('.') + 1);
+  return `pj_${kind === 'erase' ? 'e' : 'x'}_${hex.slice(0, 32)}`;
 }
 
 const isActive = (j: PrivacyJob) => j.status === 'queued' || j.status === 'running';
@@ -73,7 +78,7 @@ export async function startPrivacyJob(
   const now = deps.now().toISOString();
   const resolved = await resolvePerson(deps.directory, profileId);
   if (!resolved) {
-    const previous = kind === 'erase' ? await deps.audit.get(profileIdHash(profileId)) : undefined;
+    const previous = kind === 'erase' ? await findErasure(deps.audit, deps.hasher, profileId) : undefined;
     if (!previous) throw notFound();
     const jobId = jobIdOf('erase', previous.liveProfileIdHash);
     const existing = await deps.jobs.get(jobId);
@@ -96,7 +101,7 @@ export async function startPrivacyJob(
     await deps.jobs.put(job);
     return job;
   }
-  const liveHash = profileIdHash(resolved.person.profileId);
+  const liveHash = profileIdHash(deps.hasher, resolved.person.profileId);
   const jobId = jobIdOf(kind, liveHash);
   const existing = await deps.jobs.get(jobId);
   if (existing && (isActive(existing) || (kind === 'erase' && existing.status === 'succeeded')))
@@ -213,8 +218,8 @@ async function firstStep(
   const auditHashes = [
     ...new Set([
       job.profileIdHash,
-      profileIdHash(job.profileId!),
-      ...person.mergedProfileIds.map((id) => profileIdHash(id)),
+      profileIdHash(deps.hasher, job.profileId!),
+      ...person.mergedProfileIds.map((id) => profileIdHash(deps.hasher, id)),
     ]),
   ];
   await deps.audit.put(records(job, auditHashes, { status: 'started', counts: {}, tombstones: 0 }));

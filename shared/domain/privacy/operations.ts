@@ -16,7 +16,8 @@ import { InvalidRequestError, NotFoundError } from '../errors.js';
 import type { ConsentSource } from '../profiles/consent.js';
 import { type Contact, contactOf, featuresOf, type ProfileFeatures } from '../profiles/features.js';
 import type { Identities } from '../profiles/state.js';
-import { identifiersOfPerson, personOf, profileIdHash, resolvePerson } from './person.js';
+import type { KeyedHasher } from './keyed-hash.js';
+import { findErasure, identifiersOfPerson, personOf, profileIdHash, resolvePerson } from './person.js';
 
 /** A profile id as it appears in a path (`pf_…`; generous, but no separators or control characters). */
 export const ProfileId = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/);
@@ -158,6 +159,8 @@ export interface EraseDeps {
    */
   readonly holders: readonly PersonalDataHolder[];
   readonly audit: ErasureAudit;
+  /** The identity hash keyring: audit records name profiles by keyed hash (profileIdHash). */
+  readonly hasher: Pick<KeyedHasher, 'hash' | 'candidates'>;
   readonly now: () => Date;
 }
 
@@ -182,10 +185,10 @@ export async function erasePerson(
   profileId: string,
   actor: string,
 ): Promise<ErasureOutcome> {
-  const requestedHash = profileIdHash(profileId);
+  const requestedHash = profileIdHash(deps.hasher, profileId);
   const resolved = await resolvePerson(deps.directory, profileId);
   if (!resolved) {
-    const previous = await deps.audit.get(requestedHash);
+    const previous = await findErasure(deps.audit, deps.hasher, profileId);
     if (!previous) throw notFound();
     return {
       status: 'already_erased',
@@ -196,9 +199,13 @@ export async function erasePerson(
     };
   }
   const { person } = resolved;
-  const liveHash = profileIdHash(person.profileId);
+  const liveHash = profileIdHash(deps.hasher, person.profileId);
   const hashes = [
-    ...new Set([requestedHash, liveHash, ...person.mergedProfileIds.map((id) => profileIdHash(id))]),
+    ...new Set([
+      requestedHash,
+      liveHash,
+      ...person.mergedProfileIds.map((id) => profileIdHash(deps.hasher, id)),
+    ]),
   ];
   const requestedAt = deps.now().toISOString();
   const recordsOf = (r: Omit<ErasureRecord, 'profileIdHash' | 'liveProfileIdHash'>) =>

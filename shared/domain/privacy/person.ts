@@ -2,11 +2,11 @@
  * Finding a person: the live profile behind a profile id or an identifier, the profiles merged into it
  * (following `merged` MERGE# records, transitively) and the union of their identifiers.
  */
-import { createHash } from 'node:crypto';
 import type { IdentifierType } from '../../config/profiles.js';
-import type { Person, PersonDirectory } from '../../ports/privacy.js';
+import type { ErasureAudit, ErasureRecord, Person, PersonDirectory } from '../../ports/privacy.js';
 import type { StoredProfile } from '../../ports/profiles.js';
 import type { Identifier } from '../profiles/identifiers.js';
+import type { KeyedHasher } from './keyed-hash.js';
 
 /** Most profiles one person may span; a longer merge history is a data fault, not a person. */
 const MAX_PROFILES = 1000;
@@ -17,9 +17,31 @@ export interface ResolvedPerson {
   readonly profile: StoredProfile;
 }
 
-/** SHA-256 (hex) of a profile id: how audit records name a profile without holding it. */
-export function profileIdHash(profileId: string): string {
-  return createHash('sha256').update(`profile:${profileId}`, 'utf8').digest('hex');
+const profileIdText = (profileId: string) => `profile:${profileId}`;
+
+/**
+ * The keyed hash (current key, `<keyId>.<hex>`) of a profile id: how audit records and job ids name a
+ * profile without holding it. Keyed, so a profile id guessed from a list cannot be checked against the
+ * audit without the key.
+ */
+export function profileIdHash(hasher: Pick<KeyedHasher, 'hash'>, profileId: string): string {
+  return hasher.hash(profileIdText(profileId));
+}
+
+/**
+ * The erasure record filed under a profile id, under whichever key of the keyring filed it (current
+ * first): records are never rehashed — the erased profile id to rehash them from is gone.
+ */
+export async function findErasure(
+  audit: Pick<ErasureAudit, 'get'>,
+  hasher: Pick<KeyedHasher, 'candidates'>,
+  profileId: string,
+): Promise<ErasureRecord | undefined> {
+  for (const hash of hasher.candidates(profileIdText(profileId))) {
+    const record = await audit.get(hash);
+    if (record) return record;
+  }
+  return undefined;
 }
 
 /** The person whose live profile is (or absorbed) `profileId`; undefined when there is none. */

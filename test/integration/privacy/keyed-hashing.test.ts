@@ -1,7 +1,8 @@
 /**
- * Nothing leaked: after an identify with an email and a phone, a suppression of both addresses and a
- * quarantined message holding the email, no item of any table holds the clear email or phone in a key,
- * nor their unkeyed SHA-256 anywhere.
+ * Nothing leaked: after an identify with an email and a phone, a suppression of both addresses, a
+ * quarantined message holding the email and the erasure of a person known by email only, no item of any
+ * table holds the clear email or phone in a key, nor an unkeyed SHA-256 of them or of a profile id
+ * anywhere; and a profile id is no unkeyed SHA-256 of any text holding the email.
  */
 import { createHash } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -10,9 +11,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../../functions/ingest/app.js';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSuppressionList } from '../../../shared/adapters/dynamodb/message-suppression.js';
+import { dynamoDbPrivacyDeps } from '../../../shared/adapters/dynamodb/privacy-wiring.js';
 import { DynamoDbQuarantineStore } from '../../../shared/adapters/dynamodb/quarantine-store.js';
 import { DynamoDbSourceStore } from '../../../shared/adapters/dynamodb/source-store.js';
+import { defaultPrivacyConfig } from '../../../shared/config/privacy.js';
+import { defaultProfilesConfig as config } from '../../../shared/config/profiles.js';
 import { addressHash } from '../../../shared/domain/channels/hashing.js';
+import { erasePerson } from '../../../shared/domain/privacy/operations.js';
+import { profileIdHash } from '../../../shared/domain/privacy/person.js';
+import { profileIdFor } from '../../../shared/domain/profiles/identifiers.js';
 import { createSource, resolveWriteKey } from '../../../shared/domain/sources.js';
 import { silentLogger } from '../../../shared/http/logger.js';
 import { createTestTables } from '../../support/dynamodb.js';
@@ -25,6 +32,17 @@ const phone = '+15551234567';
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 // Every form the unkeyed code hashed: the bare value, the index's `type:value`, the partition's `u:`.
 const unkeyed = [email, `email:${email}`, phone, `phone:${phone}`, `u:${email}`].map(sha);
+// A person identified by email alone (anonymous browsing, then a newsletter sign-up), later erased.
+const erasedEmail = 'grace.hopper@example.com';
+/** Texts an unkeyed profile id of a person known by this email could have been hashed from. */
+const profileTexts = (address: string) => [
+  address,
+  `email:${address}`,
+  `userId:${address}`,
+  `profile\u0000email\u0000${address}`,
+  `profile\u0000userId\u0000${address}`,
+  `profile:${address}`,
+];
 
 let t: Awaited<ReturnType<typeof createTestTables>>;
 let client: ReturnType<typeof documentClient>;
@@ -67,30 +85,73 @@ beforeAll(async () => {
     {} as Context,
   );
   expect(res.statusCode).toBeLessThan(500);
+  // 4. A person known by email only, erased: the audit record names the profile by its keyed hash.
+  await projector(client, t.tables).project([
+    m({ type: 'identify', anonymousId: 'anon-grace', traits: { email: erasedEmail } } as never),
+  ]);
+  const privacy = dynamoDbPrivacyDeps({
+    client,
+    hasher: testHasher,
+    tables: t.tables,
+    profilesConfig: config,
+    privacyConfig: defaultPrivacyConfig,
+  });
+  erasedProfileId = (await privacy.directory.findByIdentifier('email', erasedEmail))!.profileId;
+  liveProfileId = (await privacy.directory.findByIdentifier('email', email))!.profileId;
+  await expect(erasePerson(privacy.erase, erasedProfileId, 'test')).resolves.toMatchObject({
+    status: 'erased',
+  });
 });
 
+let erasedProfileId: string;
+let liveProfileId: string;
+
+/** Every item of every table. */
+async function allItems(): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (const table of Object.values(t.tables)) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+  return items;
+}
+
 describe('keyed hashing on DynamoDB Local', () => {
-  it('leaves no clear email or phone in a key and no unkeyed SHA-256 of them in any item of any table', async () => {
-    let scanned = 0;
-    let quarantined = 0;
-    for (const table of Object.values(t.tables)) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-        for (const item of out.Items ?? []) {
-          scanned++;
-          if (String(item.pk).startsWith('QUARANTINE#')) quarantined++;
-          const keys = `${String(item.pk)} ${String(item.sk ?? '')}`;
-          expect(keys).not.toContain(email);
-          expect(keys).not.toContain(phone);
-          const text = JSON.stringify(item);
-          for (const digest of unkeyed) expect(text).not.toContain(digest);
-        }
-        start = out.LastEvaluatedKey;
-      } while (start);
+  it('leaves no clear email or phone in a key and no unkeyed SHA-256 of them or of a profile id in any item', async () => {
+    const profileIdDigests = [erasedProfileId, liveProfileId].flatMap((id) => [
+      sha(id),
+      sha(`profile:${id}`),
+    ]);
+    const items = await allItems();
+    for (const item of items) {
+      const keys = `${String(item.pk)} ${String(item.sk ?? '')}`;
+      expect(keys).not.toContain(email);
+      expect(keys).not.toContain(phone);
+      const text = JSON.stringify(item);
+      for (const digest of [...unkeyed, ...profileIdDigests]) expect(text).not.toContain(digest);
     }
-    // The flow did write: a profile, its pointers, two suppressions, a quarantine entry.
-    expect(scanned).toBeGreaterThan(5);
-    expect(quarantined).toBe(1);
+    // The flow did write: a profile, its pointers, two suppressions, a quarantine entry, an audit record.
+    expect(items.length).toBeGreaterThan(5);
+    expect(items.filter((i) => String(i.pk).startsWith('QUARANTINE#'))).toHaveLength(1);
+    const audit = items.filter((i) => String(i.pk).startsWith('ERASURE#'));
+    expect(audit.map((i) => i.pk)).toEqual([`ERASURE#${profileIdHash(testHasher, erasedProfileId)}`]);
+    expect(String(audit[0]!.pk)).toMatch(/^ERASURE#k1\.[0-9a-f]{64}$/);
+  });
+
+  it('names a profile with no unkeyed SHA-256 of any text holding its email', () => {
+    for (const [profileId, address] of [
+      [liveProfileId, email],
+      [erasedProfileId, erasedEmail],
+    ] as const) {
+      expect(profileId).toMatch(/^pf_[0-9a-f]{32}$/);
+      for (const text of profileTexts(address)) expect(profileId.slice(3)).not.toBe(sha(text).slice(0, 32));
+      expect(profileId).toBe(
+        profileIdFor({ type: address === email ? 'userId' : 'email', value: address }, testHasher),
+      );
+    }
   });
 });

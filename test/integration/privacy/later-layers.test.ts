@@ -16,6 +16,7 @@ import { readExportResult, runPrivacyJobStep, startPrivacyJob } from '../../../s
 import { profileIdHash } from '../../../shared/domain/privacy/person.js';
 import type { Person } from '../../../shared/ports/privacy.js';
 import { createTestTables, localClient } from '../../support/dynamodb.js';
+import { testHasher } from '../../support/hasher.js';
 import { memoryDirectory, memoryTombstones, profile } from '../../unit/privacy/support.js';
 import { uid } from './support.js';
 
@@ -211,6 +212,7 @@ describe('privacy jobs on DynamoDB Local', () => {
         audit: new DynamoDbErasureAudit({ client: guarded, tableName: tables.control }),
         jobs: new DynamoDbPrivacyJobStore({ client: guarded, tableName: tables.control }),
         runner: { start: async (id: string, attempt: number) => void started.push(`${id}-${attempt}`) },
+        hasher: testHasher,
         now: () => new Date(AT),
       },
     };
@@ -240,7 +242,7 @@ describe('privacy jobs on DynamoDB Local', () => {
       'succeeded:messages=12,journeys=16',
     ]);
     expect(commands).not.toContain('ScanCommand');
-    expect(await deps.audit.get(profileIdHash(merged))).toMatchObject({
+    expect(await deps.audit.get(profileIdHash(testHasher, merged))).toMatchObject({
       status: 'completed',
       counts: { messages: 12, journeys: 16 },
     });

@@ -6,6 +6,7 @@ import { runPrivacyJobInline } from '../../../shared/domain/privacy/jobs.js';
 import { profileIdHash } from '../../../shared/domain/privacy/person.js';
 import type { Logger } from '../../../shared/http/logger.js';
 import type { PrivacyJobRunner } from '../../../shared/ports/privacy-jobs.js';
+import { testHasher } from '../../support/hasher.js';
 import { apiEvent } from '../ingest/support.js';
 import {
   memoryAudit,
@@ -35,7 +36,15 @@ function setup(maxExportBytes = 1_000_000) {
   const audit = memoryAudit();
   const mem = memoryJobs();
   const tombstones = memoryTombstones();
-  const steps = { directory, tombstones, holders: [events], audit, jobs: mem.store, now: () => NOW };
+  const steps = {
+    directory,
+    tombstones,
+    holders: [events],
+    audit,
+    jobs: mem.store,
+    hasher: testHasher,
+    now: () => NOW,
+  };
   // The state machine, run at once: the route then answers the finished job.
   const runner: PrivacyJobRunner = {
     start: async (jobId, attempt) => {
@@ -47,7 +56,7 @@ function setup(maxExportBytes = 1_000_000) {
     jobs: { ...steps, runner },
     directory,
     export: { directory, holders: [events], now: () => NOW },
-    erase: { directory, tombstones, holders: [events], audit, now: () => NOW },
+    erase: { directory, tombstones, holders: [events], audit, hasher: testHasher, now: () => NOW },
     quality: {
       sources: { list: async () => [] },
       sourceSeen: { lastSeen: async () => ({}) },
@@ -205,7 +214,7 @@ describe('admin privacy routes', () => {
     expect(body.job.profileId).toBeUndefined();
     expect(res.headers?.location).toBe(`/admin/privacy-jobs/${body.job.jobId}`);
     expect(body.links.self).toBe(res.headers?.location);
-    expect(audit.records.get(profileIdHash('pf_a'))).toMatchObject({
+    expect(audit.records.get(profileIdHash(testHasher, 'pf_a'))).toMatchObject({
       actor: 'arn:aws:iam::1:user/ops',
       status: 'completed',
     });
@@ -223,7 +232,7 @@ describe('admin privacy routes', () => {
     const { handler, deps, audit, mem } = setup();
     const first = await call(handler, apiEvent('/admin/profiles/pf_a/erase', undefined, { method: 'POST' }));
     expect(first).toMatchObject({ status: 202, body: { job: { status: 'succeeded' } } });
-    expect(audit.records.get(profileIdHash('pf_a'))?.actor).toBe('admin-api');
+    expect(audit.records.get(profileIdHash(testHasher, 'pf_a'))?.actor).toBe('admin-api');
     // The fake holders delete nothing, so take the profiles away as the profiles holder would.
     const directory = deps.privacy!.directory as ReturnType<typeof memoryDirectory>;
     directory.profiles.clear();

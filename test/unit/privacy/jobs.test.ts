@@ -8,6 +8,7 @@ import {
   startPrivacyJob,
 } from '../../../shared/domain/privacy/jobs.js';
 import { profileIdHash } from '../../../shared/domain/privacy/person.js';
+import { testHasher } from '../../support/hasher.js';
 import {
   memoryAudit,
   memoryDirectory,
@@ -45,6 +46,7 @@ function setup() {
     audit,
     jobs: mem.store,
     runner: mem.runner,
+    hasher: testHasher,
     now: () => NOW,
   };
   return { deps, log, events, audit, tombstones, mem };
@@ -55,7 +57,7 @@ describe('privacy jobs', () => {
     const { deps, log, audit, mem } = setup();
     const job = await startPrivacyJob(deps, 'erase', 'pf_b', 'ops');
     expect(job).toMatchObject({ kind: 'erase', status: 'queued', attempt: 1 });
-    expect(job.profileIdHash).toBe(profileIdHash('pf_a'));
+    expect(job.profileIdHash).toBe(profileIdHash(testHasher, 'pf_a'));
     expect(mem.started).toEqual([`${job.jobId}-1`]);
 
     const seen: string[] = [];
@@ -80,7 +82,7 @@ describe('privacy jobs', () => {
     });
     expect(done.profileId).toBeUndefined();
     expect(JSON.stringify(mem.jobs.get(job.jobId))).not.toContain('pf_a');
-    expect(audit.records.get(profileIdHash('pf_b'))).toMatchObject({
+    expect(audit.records.get(profileIdHash(testHasher, 'pf_b'))).toMatchObject({
       status: 'completed',
       counts: { events: 3, profiles: 5 },
       actor: 'ops',

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../shared/domain/errors.js';
+import { keyedHasher } from '../../../shared/domain/privacy/keyed-hash.js';
 import {
   erasePerson,
   exportPersonalData,
@@ -9,6 +11,7 @@ import {
   parseProfileId,
 } from '../../../shared/domain/privacy/operations.js';
 import { profileIdHash, resolvePerson } from '../../../shared/domain/privacy/person.js';
+import { TEST_HASH_KEY, testHasher } from '../../support/hasher.js';
 import { memoryAudit, memoryDirectory, memoryTombstones, profile, recordingHolder } from './support.js';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');
@@ -143,7 +146,14 @@ function eraseSetup() {
     for (const id of [person.profileId, ...person.mergedProfileIds]) directory.profiles.delete(id);
     return n;
   };
-  const deps = { directory, tombstones, holders: [events, profiles], audit, now: () => NOW };
+  const deps = {
+    directory,
+    tombstones,
+    holders: [events, profiles],
+    audit,
+    hasher: testHasher,
+    now: () => NOW,
+  };
   return { log, deps, events, profiles, audit, tombstones };
 }
 
@@ -164,7 +174,7 @@ describe('erasing a person', () => {
     );
     expect(outcome).toEqual({
       status: 'erased',
-      profileIdHash: profileIdHash('pf_a'),
+      profileIdHash: profileIdHash(testHasher, 'pf_a'),
       counts: { events: 5, profiles: 7 },
       tombstones: 6,
       erasedAt: NOW.toISOString(),
@@ -174,11 +184,13 @@ describe('erasing a person', () => {
   it('files an audit record under every erased profile id that holds no personal data', async () => {
     const { deps, audit } = eraseSetup();
     await erasePerson(deps, 'pf_a', 'cli:ops');
-    expect([...audit.records.keys()].sort()).toEqual(['pf_a', 'pf_b', 'pf_c'].map(profileIdHash).sort());
-    const record = audit.records.get(profileIdHash('pf_b'));
+    expect([...audit.records.keys()].sort()).toEqual(
+      ['pf_a', 'pf_b', 'pf_c'].map((id) => profileIdHash(testHasher, id)).sort(),
+    );
+    const record = audit.records.get(profileIdHash(testHasher, 'pf_b'));
     expect(record).toMatchObject({
       status: 'completed',
-      liveProfileIdHash: profileIdHash('pf_a'),
+      liveProfileIdHash: profileIdHash(testHasher, 'pf_a'),
       actor: 'cli:ops',
       counts: { events: 5, profiles: 7 },
     });
@@ -197,6 +209,24 @@ describe('erasing a person', () => {
       });
     }
     expect(events.erased).toHaveLength(1);
+  });
+
+  it('names profiles in the audit by keyed hash, found again under the old key after a rotation', async () => {
+    const { deps, audit } = eraseSetup();
+    await erasePerson(deps, 'pf_a', 'cli:ops');
+    const hash = profileIdHash(testHasher, 'pf_a');
+    expect(hash).toMatch(/^k1\.[0-9a-f]{64}$/);
+    const unkeyed = createHash('sha256').update('profile:pf_a').digest('hex');
+    expect(JSON.stringify([...audit.records.entries()])).not.toContain(unkeyed);
+    const rotated = keyedHasher({
+      current: 'k2',
+      k2: 'a-second-identity-hash-key-0123456789',
+      k1: TEST_HASH_KEY,
+    });
+    await expect(erasePerson({ ...deps, hasher: rotated }, 'pf_c', 'cli:ops')).resolves.toMatchObject({
+      status: 'already_erased',
+      counts: { events: 5, profiles: 7 },
+    });
   });
 
   it('can be run again after a holder failed midway, and then finishes', async () => {
