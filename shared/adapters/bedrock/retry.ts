@@ -1,10 +1,11 @@
 /** Exponential backoff with full jitter for Bedrock calls that were throttled or timed out. */
 import { GenerationUnavailableError } from '../../domain/content/errors.js';
 
-/** Errors worth another attempt: throttling, capacity, a model still loading, timeouts. */
+/** Errors worth another attempt: throttling, capacity, a model still loading, timeouts (and any 5xx). */
 export const RETRYABLE_ERRORS = new Set([
   'ThrottlingException',
   'ServiceUnavailableException',
+  'InternalServerException',
   'ModelNotReadyException',
   'ModelTimeoutException',
   'TimeoutError',
@@ -26,7 +27,11 @@ export interface RetryPolicy {
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function isRetryable(err: unknown): boolean {
-  return err instanceof Error && RETRYABLE_ERRORS.has(err.name);
+  // A server-side fault is transient whatever its name (the SDK marks it `$fault: 'server'`).
+  return (
+    err instanceof Error &&
+    (RETRYABLE_ERRORS.has(err.name) || (err as { $fault?: unknown }).$fault === 'server')
+  );
 }
 
 /**

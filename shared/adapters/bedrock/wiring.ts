@@ -16,6 +16,7 @@ import type { Generator, OutputGuardrail } from '../../ports/content.js';
 import { awsClient } from '../aws/clients.js';
 import { documentClient } from '../dynamodb/client.js';
 import { DynamoDbContentStore, DynamoDbTokenBudgetStore } from '../dynamodb/content-store.js';
+import { withInjectedBedrockFaults } from './faulty-generator.js';
 import { BedrockGenerator } from './generator.js';
 import { BedrockOutputGuardrail } from './guardrail.js';
 
@@ -100,10 +101,14 @@ export function contentAdapters(env: ContentEnv, dynamo = documentClient()) {
           allowedVariables: env.config.allowedVariables,
           ...(env.guardrail ? { guardrail: env.guardrail } : {}),
         })
-      : new OfflineGenerator({
-          playbook: env.config.playbook,
-          allowedVariables: env.config.allowedVariables,
-        });
+      : // Locally (offline) the bedrock fault of FELTFIT_SDK_FAULTS applies to the offline generator.
+        withInjectedBedrockFaults(
+          new OfflineGenerator({
+            playbook: env.config.playbook,
+            allowedVariables: env.config.allowedVariables,
+          }),
+          retry,
+        );
   const guardrail: OutputGuardrail =
     env.guardrail && bedrock
       ? new BedrockOutputGuardrail({ client: bedrock, guardrail: env.guardrail, retry })
