@@ -9,6 +9,12 @@ import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 import type { Observability } from './observability.js';
 
+/**
+ * The projector's mapping on the events table's stream: up to 500 records, gathered for up to 2 s,
+ * per invocation (docs/profiles.md §9: what batch size buys and costs).
+ */
+export const PROJECTOR_STREAM = { batchSize: 500, maxBatchingWindowSeconds: 2 } as const;
+
 export interface ProfilesProps {
   readonly data: Data;
   readonly bus: Bus;
@@ -52,13 +58,19 @@ export class Profiles extends Construct {
     this.projector.addEventSource(
       new DynamoEventSource(props.data.tables.events, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
+        batchSize: PROJECTOR_STREAM.batchSize,
+        maxBatchingWindow: Duration.seconds(PROJECTOR_STREAM.maxBatchingWindowSeconds),
         bisectBatchOnError: true,
         retryAttempts: 5,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(dlq),
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY') })],
+        // Events only: the landed batches the ingest fan-out stores (`L#` items) are not events.
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
+            dynamodb: { Keys: { sk: { S: lambda.FilterRule.beginsWith('M#') } } },
+          }),
+        ],
       }),
     );
     props.observability.alarm(

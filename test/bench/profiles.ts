@@ -11,24 +11,34 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PROJECTOR_STREAM } from '../../infra/constructs/profiles.js';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbEventStore, personKey } from '../../shared/adapters/dynamodb/event-store.js';
 import { DynamoDbRawEventEraser } from '../../shared/adapters/dynamodb/profile-raw-events.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
 import { TABLES } from '../../shared/adapters/dynamodb/tables.js';
+import { billedEvents, domainEventEntries } from '../../shared/adapters/eventbridge/domain-events.js';
 import { PRICES_USD } from '../../shared/config/prices.js';
 import { defaultProfilesConfig } from '../../shared/config/profiles.js';
 import { demoStream } from '../../shared/domain/demo/store.js';
 import type { NormalisedMessage } from '../../shared/domain/ingest/schemas.js';
 import { type ProjectionInput, projectEvents } from '../../shared/domain/profiles/project.js';
+import type { OutboxEvent } from '../../shared/ports/domain-events.js';
 import { testHasher } from '../support/hasher.js';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 500);
 const DEMO_PEOPLE = Number(process.env.BENCH_DEMO_PEOPLE ?? 250);
 const REPLAY = Number(process.env.BENCH_REPLAY ?? 100_000);
 const EVENTS_PER_PERSON = 10;
-const BATCH = 100;
+/** Messages per ingest request (a Segment SDK's batch). */
+const INGEST_BATCH = 100;
+/** Records per invocation of the outbox publisher (its mapping, infra/constructs/profiles.ts). */
+const PUBLISHER_BATCH = 100;
+/** Stream batch sizes of the projector to compare (the first is its mapping's; BENCH_BATCHES overrides). */
+const PROJECTOR_BATCHES = (process.env.BENCH_BATCHES ?? `${PROJECTOR_STREAM.batchSize},100`)
+  .split(',')
+  .map(Number);
 
 /** A plausible shopping session: browse, add to cart, identify, checkout, order. */
 function session(p: number, start: number): NormalisedMessage[] {
@@ -103,48 +113,77 @@ interface Meter {
   requests: number;
   /** Items written (each is one stream record of its table). */
   items: number;
+  /** Requests and milliseconds waited, by command. */
+  waits: Record<string, { n: number; ms: number; units: number }>;
 }
 
-const meter = (): Meter => ({ read: 0, write: 0, requests: 0, items: 0 });
+const meter = (): Meter => ({ read: 0, write: 0, requests: 0, items: 0, waits: {} });
 
 interface Figures {
   readonly events: number;
+  readonly batch: number;
   readonly ingest: { readonly secs: number; readonly units: Meter };
   readonly projection: {
     readonly secs: number;
     readonly units: Meter;
     readonly outbox: number;
     readonly commits: number;
+    /** Slowest stream batch's projection, ms (what a batch's last event waits beyond the window). */
+    readonly slowestBatchMs: number;
   };
+  readonly publishing: { readonly records: number; readonly billed: number; readonly updates: number };
+}
+
+/**
+ * What the outbox publisher does with the commits' outboxes, in commit order: stream batches of
+ * PUBLISHER_BATCH records, each record's events an entry, the batch's ProfileUpdated events grouped
+ * (shared/adapters/eventbridge/domain-events.ts); returns the records and billed EventBridge events.
+ */
+function publishingOf(outboxes: readonly (readonly OutboxEvent[])[]) {
+  let billed = 0;
+  for (let i = 0; i < outboxes.length; i += PUBLISHER_BATCH) {
+    const events = outboxes.slice(i, i + PUBLISHER_BATCH).flat();
+    billed += domainEventEntries(events, 'feltfit').reduce((n, e) => n + billedEvents(e), 0);
+  }
+  const updates = outboxes.flat().filter((e) => e.type === 'ProfileUpdated').length;
+  return { records: outboxes.length, billed, updates };
 }
 
 function report(name: string, f: Figures): void {
   const per = (n: number) => n / f.events;
   const ingestRate = f.events / f.ingest.secs;
   const projectRate = f.events / f.projection.secs;
-  console.log(`\n### ${name}: ${fmt(f.events)} events, batches of ${BATCH}, DynamoDB Local`);
   console.log(
-    `ingest baseline: ${fmt(ingestRate)} events/s; projection: ${fmt(projectRate)} events/s; projection ÷ ingest = ${fmt(projectRate / ingestRate, 2)} (goal ≥ 1.0)`,
+    `\n### ${name}: ${fmt(f.events)} events, ingest requests of ${INGEST_BATCH}, projector batches of ${f.batch}, DynamoDB Local`,
   );
   console.log(
-    `per event — ingest: ${fmt(per(f.ingest.units.read), 2)} read units, ${fmt(per(f.ingest.units.write), 2)} write units; projection: ${fmt(per(f.projection.units.read), 2)} read units, ${fmt(per(f.projection.units.write), 2)} write units, ${fmt(per(f.projection.units.requests), 2)} DynamoDB requests, ${fmt(per(f.projection.commits), 2)} profile commits; ${fmt(per(f.projection.outbox), 2)} domain events (outbox entries)`,
+    `ingest baseline: ${fmt(ingestRate)} events/s; projection: ${fmt(projectRate)} events/s; projection ÷ ingest = ${fmt(projectRate / ingestRate, 2)} (goal ≥ 1.0); slowest batch ${fmt(f.projection.slowestBatchMs)} ms`,
   );
+  console.log(
+    `per event — ingest: ${fmt(per(f.ingest.units.read), 2)} read units, ${fmt(per(f.ingest.units.write), 2)} write units; projection: ${fmt(per(f.projection.units.read), 2)} read units, ${fmt(per(f.projection.units.write), 2)} write units, ${fmt(per(f.projection.units.requests), 2)} DynamoDB requests, ${fmt(per(f.projection.commits), 2)} profile commits; ${fmt(per(f.projection.outbox), 2)} domain events (outbox entries), ${fmt(per(f.publishing.billed), 3)} billed EventBridge events (ProfileUpdated grouped)`,
+  );
+  // Where the projection's time goes: the function waits on DynamoDB (Node's own CPU is a few %).
+  const waits = Object.entries(f.projection.units.waits)
+    .filter(([c]) => c !== 'CreateTable')
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .map(([c, w]) => `${c} ${fmt(w.n)}× ${fmt(w.ms / w.n, 1)} ms, ${fmt(w.units / w.n, 1)} units`)
+    .join('; ');
+  console.log(`projection's DynamoDB requests (count × mean wait, mean units): ${waits}`);
   const ingest =
     per(f.ingest.units.write) * PRICES_USD.dynamoWriteRequestUnit +
     per(f.ingest.units.read) * PRICES_USD.dynamoReadRequestUnit +
-    (PRICES_USD.httpApiRequest + PRICES_USD.lambdaRequest) / BATCH;
+    (PRICES_USD.httpApiRequest + PRICES_USD.lambdaRequest) / INGEST_BATCH;
   const projection =
     per(f.projection.units.read) * PRICES_USD.dynamoReadRequestUnit +
     per(f.projection.units.write) * PRICES_USD.dynamoWriteRequestUnit +
-    PRICES_USD.lambdaRequest / BATCH;
-  // The publisher reads the profiles table's stream (free for Lambda triggers) in batches of 100
-  // records — every item the projection wrote is a record — and puts each outbox entry once.
-  const publishing =
-    per(f.projection.outbox) * PRICES_USD.eventBridgeEvent +
-    (per(f.projection.units.items) / BATCH) * PRICES_USD.lambdaRequest;
+    PRICES_USD.lambdaRequest / f.batch;
+  // The publisher reads the profiles table's stream (free for Lambda triggers); its filter passes
+  // only records with an outbox, PUBLISHER_BATCH per invocation.
+  const eventBridge = per(f.publishing.billed) * PRICES_USD.eventBridgeEvent;
+  const publishing = eventBridge + (per(f.publishing.records) / PUBLISHER_BATCH) * PRICES_USD.lambdaRequest;
   const total = ingest + projection + publishing;
   console.log(
-    `AWS cost per million events at batch ${BATCH}: ingest $${fmt(ingest * 1e6, 2)} + projection $${fmt(projection * 1e6, 2)} + outbox publishing $${fmt(publishing * 1e6, 2)} (EventBridge $${fmt(per(f.projection.outbox) * PRICES_USD.eventBridgeEvent * 1e6, 2)}) = $${fmt(total * 1e6, 2)} (goal ≤ $1.00; Lambda duration excluded)`,
+    `AWS cost per million events: ingest $${fmt(ingest * 1e6, 2)} + projection $${fmt(projection * 1e6, 2)} + outbox publishing $${fmt(publishing * 1e6, 2)} (EventBridge $${fmt(eventBridge * 1e6, 2)}) = $${fmt(total * 1e6, 2)} (goal ≤ $1.00; Lambda duration excluded)`,
   );
 }
 
@@ -167,12 +206,16 @@ export async function benchProfiles(): Promise<void> {
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;
       input.ReturnConsumedCapacity = 'TOTAL';
+      const started = performance.now();
       const out = await next(args);
+      const waited = performance.now() - started;
       const command = String(context.commandName ?? '');
       const isRead = /^(Get|BatchGet|Query|Scan|TransactGet)/.test(command);
       const cc = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      let units = 0;
       for (const c of [cc].flat() as { CapacityUnits?: number; TableName?: string }[]) {
         if (c?.CapacityUnits === undefined || !c.TableName) continue;
+        units += c.CapacityUnits;
         const m = meterOf(c.TableName);
         if (isRead) m.read += c.CapacityUnits;
         else m.write += c.CapacityUnits;
@@ -193,7 +236,13 @@ export async function benchProfiles(): Promise<void> {
           ? input.TableName
           : (Object.keys((input.RequestItems ?? {}) as object)[0] ??
             (first ? tableOf(first.Put ?? first.Update ?? first.Delete ?? {}) : undefined));
-      if (table) meterOf(table).requests++;
+      if (table) {
+        const m = meterOf(table);
+        m.requests++;
+        const name = command.replace(/Command$/, '');
+        const w = m.waits[name] ?? { n: 0, ms: 0, units: 0 };
+        m.waits[name] = { n: w.n + 1, ms: w.ms + waited, units: w.units + units };
+      }
       return out;
     },
     { step: 'initialize', name: 'consumedCapacity' },
@@ -243,55 +292,82 @@ export async function benchProfiles(): Promise<void> {
     };
   }
 
-  /** Projects messages in stream batches; returns seconds, outbox entries and commits. */
-  async function project(deps: Awaited<ReturnType<typeof tablesFor>>['deps'], messages: NormalisedMessage[]) {
+  /** Projects messages in stream batches; returns seconds, outbox entries, commits and outboxes. */
+  async function project(
+    deps: Awaited<ReturnType<typeof tablesFor>>['deps'],
+    messages: NormalisedMessage[],
+    batch: number,
+  ) {
     const inputs: ProjectionInput[] = messages.map((message, i) => ({
       id: String(i),
       message,
       key: { pk: personKey(message, testHasher), sk: `M#${message.messageId}` },
     }));
+    // Each commit's outbox, in commit order: what the profiles table's stream carries.
+    const outboxes: OutboxEvent[][] = [];
+    const commit = deps.store.commit.bind(deps.store);
+    deps.store.commit = async (write) => {
+      const out = await commit(write);
+      if (out.ok && write.outbox.length > 0) outboxes.push([...write.outbox]);
+      return out;
+    };
     let outbox = 0;
     let commits = 0;
+    let slowestBatchMs = 0;
     const started = performance.now();
-    for (let i = 0; i < inputs.length; i += BATCH) {
-      const r = await projectEvents(deps, inputs.slice(i, i + BATCH));
+    for (let i = 0; i < inputs.length; i += batch) {
+      const batchStarted = performance.now();
+      const r = await projectEvents(deps, inputs.slice(i, i + batch));
       if (r.failed.length) throw new Error(`${r.failed.length} events failed to project`);
+      slowestBatchMs = Math.max(slowestBatchMs, performance.now() - batchStarted);
       outbox += r.published;
       commits += r.commits;
     }
-    return { secs: (performance.now() - started) / 1000, outbox, commits };
+    return { secs: (performance.now() - started) / 1000, outbox, commits, slowestBatchMs, outboxes };
   }
 
-  async function workload(name: string, messages: NormalisedMessage[]): Promise<Figures> {
+  async function workload(name: string, messages: NormalisedMessage[], batch: number): Promise<Figures> {
     const t = await tablesFor(name);
     const started = performance.now();
-    for (let i = 0; i < messages.length; i += BATCH) await t.events.putEvents(messages.slice(i, i + BATCH));
+    for (let i = 0; i < messages.length; i += INGEST_BATCH)
+      await t.events.putEvents(messages.slice(i, i + INGEST_BATCH));
     const ingestSecs = (performance.now() - started) / 1000;
     const ingestUnits = { ...t.eventsMeter };
-    const p = await project(t.deps, messages);
+    const p = await project(t.deps, messages, batch);
     return {
       events: messages.length,
+      batch,
       ingest: { secs: ingestSecs, units: ingestUnits },
-      projection: { secs: p.secs, units: { ...t.profilesMeter }, outbox: p.outbox, commits: p.commits },
+      projection: {
+        secs: p.secs,
+        units: { ...t.profilesMeter, waits: { ...t.profilesMeter.waits } },
+        outbox: p.outbox,
+        commits: p.commits,
+        slowestBatchMs: p.slowestBatchMs,
+      },
+      publishing: publishingOf(p.outboxes),
     };
   }
 
   try {
-    report(
-      `Shopping sessions (${PEOPLE} people × ${EVENTS_PER_PERSON}, person by person)`,
-      await workload('sessions', sessions(PEOPLE)),
-    );
     const mix = demoMix(DEMO_PEOPLE);
-    report(
-      `Demo store mix (${DEMO_PEOPLE} people over 90 days, in event-time order)`,
-      await workload('demo', mix),
-    );
+    for (const batch of PROJECTOR_BATCHES) {
+      report(
+        `Shopping sessions (${PEOPLE} people × ${EVENTS_PER_PERSON}, person by person)`,
+        await workload(`sessions-${batch}`, sessions(PEOPLE), batch),
+      );
+      report(
+        `Demo store mix (${DEMO_PEOPLE} people over 90 days, in event-time order)`,
+        await workload(`demo-${batch}`, mix, batch),
+      );
+    }
     if (REPLAY > 0) {
       const t = await tablesFor('replay');
       const messages = sessions(Math.ceil(REPLAY / EVENTS_PER_PERSON), 1_000_000).slice(0, REPLAY);
-      const p = await project(t.deps, messages);
+      const batch = PROJECTOR_BATCHES[0]!;
+      const p = await project(t.deps, messages, batch);
       console.log(
-        `\nreplay: ${fmt(messages.length)} events (sessions, person by person) projected in ${fmt(p.secs, 1)} s → ${fmt(messages.length / p.secs)} events/s; ${fmt(t.profilesMeter.write / messages.length, 2)} write units per event`,
+        `\nreplay: ${fmt(messages.length)} events (sessions, person by person, batches of ${batch}) projected in ${fmt(p.secs, 1)} s → ${fmt(messages.length / p.secs)} events/s; ${fmt(t.profilesMeter.write / messages.length, 2)} write units per event`,
       );
     }
   } finally {

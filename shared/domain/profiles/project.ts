@@ -320,6 +320,20 @@ class View {
     throw new ProfileConflictError('merge pointers form a chain longer than expected');
   }
 
+  /**
+   * The profile a resolution names for creation. Its id is new to the batch's reads (no pointer
+   * names it), so on the seeded first attempt it is taken as absent without a read: the create is
+   * conditional on the item not existing, and if it does exist after all (a pointer the eventually
+   * consistent read missed) the commit conflicts and the person is re-run, reading it.
+   */
+  async creating(profileId: string): Promise<Entry | undefined> {
+    if (this.seed && !this.entries.has(profileId)) {
+      this.entries.set(profileId, null);
+      return undefined;
+    }
+    return this.live(profileId);
+  }
+
   /** A profile that exists only in this batch so far. */
   create(profileId: string, createdAt: string): Entry {
     const e: Entry = { ...blank(profileId, emptyState(), createdAt), version: undefined };
@@ -460,7 +474,7 @@ async function projectOne(
   const plan = planResolution(ids, owners, identities, config, deps.hasher);
 
   let target = liveById.get(plan.target);
-  if (plan.create) target = await view.live(plan.target);
+  if (plan.create) target = await view.creating(plan.target);
   const absorbed = plan.absorb.map((id) => liveById.get(id)!);
   const before = target?.state ?? emptyState();
   const merged = absorbed.reduce<ProfileState>((s, p) => mergeProfiles(s, p.state, config), before);
