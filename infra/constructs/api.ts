@@ -54,6 +54,10 @@ export class Api extends Construct {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
+      // Every route's token bucket (DefaultRouteSettings). Lambda does not queue a synchronous Invoke:
+      // past the function's concurrency API Gateway answers 500, so the stage must answer 429 first —
+      // burst + rate × a request's duration stays within the concurrency ingest can get (the
+      // defaults' reasoning and limits: docs/operations.md#overload-429-and-503-never-another-5xx).
       throttle: props.ingest.throttle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),

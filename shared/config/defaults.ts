@@ -7,7 +7,10 @@ export const defaultConfig: FeltfitConfig = FeltfitConfig.parse({
   busArchiveRetentionDays: 90,
   deletionProtection: true,
   ingest: {
-    throttle: { rateLimit: 1000, burstLimit: 2000 },
+    // Per route: the stage refuses (429) before ingest could need more than ~800 of Lambda's default
+    // 1,000 concurrent executions, past which Invokes are refused as 500s (docs/operations.md,
+    // "Overload").
+    throttle: { rateLimit: 500, burstLimit: 250 },
     corsAllowOrigins: ['*'],
   },
 });

@@ -1,22 +1,49 @@
 /**
  * Load test of the local ingest endpoint (figures, never pass/fail): closed-loop clients post
  * 20-message batches (analytics.js flushes about that many) to `/v1/batch` at rising concurrency
- * for a fixed time each, and print per level the throughput, p50/p99/max latency and every status
- * seen. Overload must be answered 429 or 503 with Retry-After and never another 5xx; the last
- * columns count what was not. A client that gets 429/503 backs off as the SDKs do (Retry-After,
- * capped) and re-sends, so the stored events at the end must equal the events sent: the load test
- * also checks that nothing accepted was lost and nothing was stored twice.
+ * for a fixed time each, and print per level the throughput, p50/p99 latency of the accepted
+ * requests and every answer by kind: 200, the stage's 429 (API Gateway's own, no Retry-After), the
+ * ingest function's 429/503 with Retry-After, any other 5xx (must stay 0) and anything else. A
+ * refused batch is re-sent unchanged, as the SDKs do (Retry-After when given, else exponential
+ * backoff with jitter), until it is accepted — except that after a level's time a batch the stage
+ * refused is let go (nothing of it was stored), which bounds the run. At the end of each level the
+ * events stored must equal the events accepted: nothing accepted was lost, nothing stored twice.
  *
- * BENCH_LOAD_LEVELS (default 1,4,16,64,256) and BENCH_LOAD_SECONDS (default 6) size it.
+ * The stage throttle: the template's (docs/operations.md#overload-429-and-503-never-another-5xx) is far beyond what a laptop
+ * serves, so by default the runtime runs with 5 requests/s, burst 10, as a deploy with another
+ * `ingest.throttle` would, and prints both. BENCH_LOAD_THROTTLE=rate:burst sets it (`template` keeps
+ * the template's); BENCH_LOAD_LEVELS (default 1,16,128,512) and BENCH_LOAD_SECONDS (default 5) size
+ * it. Synthesis and start-up come first (a minute or two); the levels then take about
+ * levels × seconds plus the drain of the function's own refusals.
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { ThrottleSettings } from '../../infra/local/http-api.js';
+import type { CfnTemplate } from '../../infra/local/template.js';
 import { startBenchRuntime } from './support.js';
 
-const LEVELS = (process.env.BENCH_LOAD_LEVELS ?? '1,4,16,64,256').split(',').map(Number);
-const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 6);
+const LEVELS = (process.env.BENCH_LOAD_LEVELS ?? '1,16,128,512').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const BATCH = 20;
+
+/** The throttle the bench runs with: `rate:burst`, or undefined for the template's own. */
+export function throttleFromEnv(value: string | undefined): ThrottleSettings | undefined {
+  if (value === 'template') return undefined;
+  const [rate, burst] = (value ?? '5:10').split(':').map(Number);
+  if (!(rate! >= 0 && burst! >= 0)) throw new Error(`BENCH_LOAD_THROTTLE: expected rate:burst, got ${value}`);
+  return { rateLimit: rate!, burstLimit: burst! };
+}
+
+/** The stage's DefaultRouteSettings throttle in a synthesized template. */
+export function templateThrottle(template: CfnTemplate): ThrottleSettings | undefined {
+  const stage = Object.values(template.Resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage');
+  const d = stage?.Properties?.DefaultRouteSettings as
+    | { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }
+    | undefined;
+  if (d?.ThrottlingRateLimit === undefined || d.ThrottlingBurstLimit === undefined) return undefined;
+  return { rateLimit: d.ThrottlingRateLimit, burstLimit: d.ThrottlingBurstLimit };
+}
 
 function batchOf(n: number): Record<string, unknown>[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -35,15 +62,31 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
 
+/** How an answer counts: what the SDKs may retry (429/503) and what must never happen (other 5xx). */
+type Kind = 'ok' | 'stage429' | 'ingestRetry' | 'other5xx' | 'other';
+
 interface Level {
   concurrency: number;
   requests: number;
   accepted: number;
+  /** Events of batches the stage still refused after the level's end, not re-sent. */
+  abandoned: number;
+  stored: number;
+  /** Latencies of the accepted (200) requests. */
   latencies: number[];
-  statuses: Map<number, number>;
-  /** 5xx other than 503, and 429/503 without Retry-After. */
-  bad: number;
+  kinds: Record<Kind, number>;
+  /** 429/503 from the function itself without Retry-After (must stay 0). */
+  missingRetryAfter: number;
   seconds: number;
+}
+
+/** Classifies one answer by status, Retry-After and body (API Gateway's own errors carry only `message`). */
+function kindOf(status: number, retryAfter: string | null, body: string): Kind {
+  if (status === 200) return 'ok';
+  if (status === 429 && retryAfter === null && body.includes('"Too Many Requests"')) return 'stage429';
+  if (status === 429 || status === 503) return 'ingestRetry';
+  if (status >= 500) return 'other5xx';
+  return 'other';
 }
 
 /** Runs `concurrency` closed-loop clients for SECONDS; each batch is re-sent until it is accepted. */
@@ -52,9 +95,11 @@ async function runLevel(url: string, auth: string, concurrency: number): Promise
     concurrency,
     requests: 0,
     accepted: 0,
+    abandoned: 0,
+    stored: 0,
     latencies: [],
-    statuses: new Map(),
-    bad: 0,
+    kinds: { ok: 0, stage429: 0, ingestRetry: 0, other5xx: 0, other: 0 },
+    missingRetryAfter: 0,
     seconds: 0,
   };
   const started = performance.now();
@@ -62,11 +107,12 @@ async function runLevel(url: string, auth: string, concurrency: number): Promise
   const client = async () => {
     while (performance.now() < deadline) {
       const body = JSON.stringify({ batch: batchOf(BATCH), sentAt: new Date().toISOString() });
-      // A batch is retried until accepted, even past the deadline: the SDKs do not drop a batch.
+      // A batch is retried until accepted, even past the deadline, as the SDKs do not drop a batch.
       for (let attempt = 0; ; attempt++) {
         const t = performance.now();
         let status = 0;
         let retryAfter: string | null = null;
+        let text = '';
         try {
           const res = await fetch(`${url}/v1/batch`, {
             method: 'POST',
@@ -75,24 +121,34 @@ async function runLevel(url: string, auth: string, concurrency: number): Promise
           });
           status = res.status;
           retryAfter = res.headers.get('retry-after');
-          await res.arrayBuffer();
+          text = await res.text();
         } catch {
           status = 0; // connection refused or reset
         }
-        level.latencies.push(performance.now() - t);
+        const kind = kindOf(status, retryAfter, text);
         level.requests++;
-        level.statuses.set(status, (level.statuses.get(status) ?? 0) + 1);
-        if (status === 200) {
+        level.kinds[kind]++;
+        if (kind === 'ok') {
+          level.latencies.push(performance.now() - t);
           level.accepted += BATCH;
           break;
         }
-        const overload = status === 429 || status === 503;
-        if (!overload || retryAfter === null) level.bad++;
-        if (!overload && attempt >= 5) throw new Error(`ingest answered ${status} six times in a row`);
+        // Past the level's end a batch the stage refused is let go (nothing of it was stored), which
+        // bounds the run; one the function refused may be partly stored, so it is re-sent until accepted.
+        if (kind === 'stage429' && performance.now() >= deadline) {
+          level.abandoned += BATCH;
+          break;
+        }
+        if (kind === 'ingestRetry' && retryAfter === null) level.missingRetryAfter++;
+        if ((kind === 'other' || kind === 'other5xx') && attempt >= 5)
+          throw new Error(`ingest answered ${status} six times in a row`);
+        // Retry-After when given (plus jitter), else exponential backoff with full jitter, capped.
         const hinted = Number(retryAfter);
         const waitMs =
-          Number.isFinite(hinted) && hinted > 0 ? Math.min(hinted * 1000, 2000) : 200 * 2 ** attempt;
-        await new Promise((r) => setTimeout(r, Math.random() * waitMs));
+          retryAfter !== null && Number.isFinite(hinted) && hinted >= 0
+            ? hinted * 1000 + Math.random() * 250
+            : Math.random() * Math.min(3000, 100 * 2 ** attempt);
+        await new Promise((r) => setTimeout(r, waitMs));
       }
     }
   };
@@ -115,32 +171,51 @@ async function countItems(client: DynamoDBClient, table: string): Promise<number
   return n;
 }
 
+const describeThrottle = (t: ThrottleSettings | undefined) =>
+  t ? `${t.rateLimit} requests/s, burst ${t.burstLimit}` : 'none (account limits)';
+
 /** `npm run bench -- load`. */
 export async function benchLoad(): Promise<void> {
-  console.log('\n## Load (local ingest endpoint, closed loop, 20-message batches)');
-  const { rt, client, auth, stop } = await startBenchRuntime({ tablePrefix: 'load', schedules: false });
+  console.log('\n## Load (local ingest endpoint, closed loop, 20-message batches to /v1/batch)');
+  const override = throttleFromEnv(process.env.BENCH_LOAD_THROTTLE);
+  const { rt, client, auth, template, stop } = await startBenchRuntime({
+    tablePrefix: 'load',
+    schedules: false,
+    ...(override ? { apiThrottle: override } : {}),
+  });
   try {
-    await runLevel(rt.url, auth, 2); // warm-up: JIT, connections, write-key cache
-    const before = await countItems(client, rt.tables.EVENTS_TABLE!);
+    const own = templateThrottle(template);
+    console.log(
+      override
+        ? `stage throttle per route: ${describeThrottle(override)} — OVERRIDDEN (the template's: ${describeThrottle(own)}, beyond this machine; BENCH_LOAD_THROTTLE=template runs it)`
+        : `stage throttle per route: ${describeThrottle(own)} (the template's)`,
+    );
+    await runLevel(rt.url, auth, 1); // warm-up: JIT, connections, write-key cache
+    // Let the warm-up's bucket refill before the first level.
+    if (override) await new Promise((r) => setTimeout(r, (override.burstLimit / override.rateLimit) * 1000));
+    let stored = await countItems(client, rt.tables.EVENTS_TABLE!);
     const results: Level[] = [];
-    for (const c of LEVELS) results.push(await runLevel(rt.url, auth, c));
-    const base = results[0]!.accepted / results[0]!.seconds;
-    console.log('| clients | events/s | × 1st level | p50 ms | p99 ms | max ms | statuses | bad answers |');
-    console.log('|---:|---:|---:|---:|---:|---:|---|---:|');
+    for (const c of LEVELS) {
+      const level = await runLevel(rt.url, auth, c);
+      const now = await countItems(client, rt.tables.EVENTS_TABLE!);
+      level.stored = now - stored;
+      stored = now;
+      results.push(level);
+    }
+    console.log(
+      '| clients | requests/s | events/s accepted | p50 ms | p99 ms | 200 | 429 stage | 429/503 ingest | 5xx other | other | events accepted | stored | let go after the level |',
+    );
+    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of results) {
-      const rate = r.accepted / r.seconds;
-      const statuses = [...r.statuses]
-        .sort(([a], [b]) => a - b)
-        .map(([s, n]) => `${s}×${n}`)
-        .join(' ');
+      const k = r.kinds;
       console.log(
-        `| ${r.concurrency} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)} | ${percentile(r.latencies, 50).toFixed(0)} | ${percentile(r.latencies, 99).toFixed(0)} | ${r.latencies.at(-1)!.toFixed(0)} | ${statuses} | ${r.bad} |`,
+        `| ${r.concurrency} | ${(r.requests / r.seconds).toFixed(0)} | ${(r.accepted / r.seconds).toFixed(0)} | ${percentile(r.latencies, 50).toFixed(0)} | ${percentile(r.latencies, 99).toFixed(0)} | ${k.ok} | ${k.stage429} | ${k.ingestRetry} | ${k.other5xx} | ${k.other} | ${r.accepted} | ${r.stored} | ${r.abandoned} |`,
       );
     }
-    const sent = results.reduce((n, r) => n + r.accepted, 0);
-    const stored = (await countItems(client, rt.tables.EVENTS_TABLE!)) - before;
+    const sum = (f: (l: Level) => number) => results.reduce((n, l) => n + f(l), 0);
+    const accepted = sum((l) => l.accepted);
     console.log(
-      `events accepted ${sent}, stored ${stored} (lost ${Math.max(0, sent - stored)}, extra ${Math.max(0, stored - sent)})`,
+      `5xx other = ${sum((l) => l.kinds.other5xx)}; ingest 429/503 without Retry-After = ${sum((l) => l.missingRetryAfter)}; events accepted ${accepted}, stored ${sum((l) => l.stored)} (lost ${Math.max(0, accepted - sum((l) => l.stored))}, extra ${Math.max(0, sum((l) => l.stored) - accepted)})`,
     );
   } finally {
     await stop();

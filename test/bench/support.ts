@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import type { ThrottleSettings } from '../../infra/local/http-api.js';
 import { type Runtime, randomToken, startRuntime } from '../../infra/local/runtime.js';
 import { synthesize } from '../../infra/local/synth.js';
+import type { CfnTemplate } from '../../infra/local/template.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,6 +20,8 @@ export interface BenchRuntime {
   /** `Basic` authorization of the write key, for /v1 routes. */
   readonly auth: string;
   readonly dataDir: string;
+  /** The synthesized stack template the runtime runs (benches print the settings they ran with). */
+  readonly template: CfnTemplate;
   stop(): Promise<void>;
 }
 
@@ -25,6 +29,8 @@ export interface BenchRuntime {
 export async function startBenchRuntime(options: {
   readonly tablePrefix: string;
   readonly schedules?: boolean;
+  /** The HTTP API stage's throttle instead of the template's (see RuntimeOptions.apiThrottle). */
+  readonly apiThrottle?: ThrottleSettings;
 }): Promise<BenchRuntime> {
   const outdir = join(repoRoot, '.feltfit', `bench-assembly-${process.pid}`);
   const assembly = synthesize(outdir);
@@ -41,6 +47,7 @@ export async function startBenchRuntime(options: {
     functionLogs: 'files',
     tablePrefix: options.tablePrefix,
     ...(options.schedules === false ? { schedules: false } : {}),
+    ...(options.apiThrottle ? { apiThrottle: options.apiThrottle } : {}),
   });
   const client = new DynamoDBClient({
     endpoint: ddb.endpoint,
@@ -53,6 +60,7 @@ export async function startBenchRuntime(options: {
     writeKey,
     auth: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
     dataDir,
+    template: assembly.template,
     async stop() {
       client.destroy();
       await rt.stop();

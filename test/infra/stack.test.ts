@@ -64,8 +64,8 @@ describe('api', () => {
   it('throttles and access-logs the stage without personal data', () => {
     const [stage] = ofType('AWS::ApiGatewayV2::Stage');
     expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
-      ThrottlingRateLimit: 1000,
-      ThrottlingBurstLimit: 2000,
+      ThrottlingRateLimit: 500,
+      ThrottlingBurstLimit: 250,
     });
     const format = String((stage!.Properties.AccessLogSettings as { Format: string }).Format);
     expect(format).toContain('$context.requestId');

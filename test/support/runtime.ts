@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Faults } from '../../infra/local/faults.js';
+import type { ThrottleSettings } from '../../infra/local/http-api.js';
 import { type Runtime, randomToken, startRuntime } from '../../infra/local/runtime.js';
 import { seedLocalHashKey } from './local-hash-key.js';
 
@@ -26,6 +27,8 @@ export async function startTestRuntime(
     schedules?: boolean;
     /** Injected failures (PutEvents, crashes after a handler ran); see docs/operations.md#fault-injection. */
     faults?: Faults;
+    /** The HTTP API stage's throttle instead of the template's (RuntimeOptions.apiThrottle). */
+    apiThrottle?: ThrottleSettings;
   } = {},
 ): Promise<TestRuntime> {
   const writeKey = randomToken('ff_');
@@ -46,6 +49,7 @@ export async function startTestRuntime(
     ...(options.timeScale ? { timeScale: options.timeScale } : {}),
     ...(options.redeploy ? { redeploy: options.redeploy } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.apiThrottle ? { apiThrottle: options.apiThrottle } : {}),
     tablePrefix: `e2e${randomBytes(4).toString('hex')}`,
   });
   const parse = async (res: Response) => {
