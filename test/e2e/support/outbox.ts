@@ -6,6 +6,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { OUTBOX_ATTRIBUTE, outboxOf } from '../../../shared/adapters/dynamodb/profile-outbox.js';
 import type { TestRuntime } from '../../support/runtime.js';
 
 const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -35,7 +36,7 @@ export async function outboxEventIds(rt: TestRuntime): Promise<Map<string, strin
         for (const r of page.Records ?? []) {
           const raw = r.dynamodb?.NewImage?.outbox?.S;
           if (!raw) continue;
-          for (const e of JSON.parse(raw) as { eventId: string; type: string }[]) ids.set(e.eventId, e.type);
+          for (const e of outboxOf({ [OUTBOX_ATTRIBUTE]: raw })) ids.set(e.eventId, e.type);
         }
         // An open shard hands out an iterator forever: an empty page is its end for now.
         if (!page.Records?.length) break;

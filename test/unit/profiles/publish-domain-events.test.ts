@@ -3,6 +3,7 @@ import {
   createPublishDomainEventsHandler,
   outboxEventsOf,
 } from '../../../functions/publish-domain-events/app.js';
+import { encodeOutbox, outboxOf } from '../../../shared/adapters/dynamodb/profile-outbox.js';
 import { DomainEventsPublishError } from '../../../shared/domain/profiles/errors.js';
 import { silentLogger } from '../../../shared/http/logger.js';
 import type { DomainEvent, DomainEvents, OutboxEvent } from '../../../shared/ports/domain-events.js';
@@ -129,6 +130,22 @@ describe('outbox publisher', () => {
     ]);
     expect(out).toEqual({ batchItemFailures: [] });
     expect(b.accepted.map((e) => (e as OutboxEvent).eventId)).toEqual(['ev_b']);
+  });
+
+  it('stores a commit of several events compressed, a lone small event as JSON, and reads both', () => {
+    const several = [order('a'), order('b'), order('c'), updated('1')];
+    const packed = encodeOutbox(several)!;
+    expect(packed.startsWith('br:')).toBe(true);
+    expect(packed.length).toBeLessThan(JSON.stringify(several).length * 0.7);
+    expect(outboxOf({ outbox: packed })).toEqual(several);
+    expect(encodeOutbox([updated('1')])).toBe(JSON.stringify([updated('1')]));
+    expect(outboxOf({ outbox: JSON.stringify([updated('1')]) })).toEqual([updated('1')]);
+    expect(encodeOutbox([])).toBeUndefined();
+    const stream = {
+      eventName: 'MODIFY',
+      dynamodb: { SequenceNumber: '1', NewImage: { outbox: { S: packed } } },
+    };
+    expect(outboxEventsOf(stream)).toEqual(several);
   });
 
   it('reads the outbox attribute from a stream image', () => {
