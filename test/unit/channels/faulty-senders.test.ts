@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withInjectedFaults } from '../../../shared/adapters/outbox/faulty-senders.js';
-import { OutboxSender } from '../../../shared/adapters/outbox/outbox.js';
+import { INJECTED_FAULTS_FILE, withInjectedFaults } from '../../../shared/adapters/outbox/faulty-senders.js';
+import { listOutbox, OutboxSender } from '../../../shared/adapters/outbox/outbox.js';
 
 const email = (i: number) => ({
   messageId: `m-${i}`,
@@ -55,5 +55,21 @@ describe('the local outbox under FELTFIT_SDK_FAULTS', () => {
       ).toEqual({ ok: false, retryable: true, reason });
       expect(readdirSync(dir)).toEqual([]);
     }
+  });
+
+  it('notes each injected fault by message id (no address) beside the outbox, which does not list it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feltfit-outbox-'));
+    const { email: sender } = withInjectedFaults(new OutboxSender(dir), {
+      FELTFIT_SDK_FAULTS: 'ses=timeout:1',
+      OUTBOX_DIR: dir,
+    });
+    await sender.sendEmail(email(3));
+    const notes = readFileSync(join(dir, INJECTED_FAULTS_FILE), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(notes).toEqual([{ at: expect.any(String), channel: 'email', fault: 'timeout', messageId: 'm-3' }]);
+    expect(JSON.stringify(notes)).not.toContain('@example.com');
+    expect((await listOutbox(dir)).map((e) => e.messageId)).toEqual(['m-3']);
   });
 });
