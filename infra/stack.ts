@@ -54,9 +54,12 @@ export class FeltfitStack extends Stack {
       userPool: marketerConsole.userPool,
     });
     // Erasure and export run as jobs the admin function starts.
-    new Privacy(this, 'Privacy', { data, logRetentionDays, profilesConfig: config.profiles }).grantStart(
-      admin.fn,
-    );
+    new Privacy(this, 'Privacy', {
+      data,
+      observability,
+      logRetentionDays,
+      profilesConfig: config.profiles,
+    }).grantStart(admin.fn);
     new Profiles(this, 'Profiles', { data, bus, observability, config: config.profiles, logRetentionDays });
     const channels = new Channels(this, 'Channels', {
       api,

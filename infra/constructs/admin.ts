@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { JourneysConfig } from '../../shared/config/journeys.js';
 import type { MeasurementConfig } from '../../shared/config/measurement.js';
 import type { ProfilesConfig } from '../../shared/config/profiles.js';
-import type { Api } from './api.js';
+import { API_SCOPED, type Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 
@@ -70,7 +70,7 @@ export class Admin extends Construct {
         }),
       );
     }
-    const integration = new HttpLambdaIntegration('Admin', this.fn);
+    const integration = new HttpLambdaIntegration('Admin', this.fn, API_SCOPED);
     props.api.addAdminRoutesOf('admin', integration);
   }
 

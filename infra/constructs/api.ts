@@ -19,9 +19,10 @@ export interface ApiProps {
  * with its Cognito JWT authorizer; a bearer token in the local runtime).
  */
 /**
- * Integration options for a function serving many admin routes: one invoke permission from this API
- * instead of one per route (each route and its console twin would add two of CloudFormation's 500
- * resources per stack). The function's router still answers only its own routes.
+ * Integration options for every function behind the API: one invoke permission from this API (its
+ * execute-api ARN, any stage and route) instead of one per route (each route and its console twin
+ * would add two of CloudFormation's 500 resources per stack). API Gateway still sends a function
+ * only the routes integrated with it, and its router answers only its own.
  */
 export const API_SCOPED = { scopePermissionToRoute: false } as const;
 

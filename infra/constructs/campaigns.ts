@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { ChannelsConfig } from '../../shared/config/channels.js';
 import type { JourneysConfig } from '../../shared/config/journeys.js';
 import type { ProfilesConfig } from '../../shared/config/profiles.js';
-import type { Api } from './api.js';
+import { API_SCOPED, type Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 
@@ -78,6 +78,6 @@ export class Campaigns extends Construct {
           'Reading the executions of the campaign-run state machine and of the campaign journeys a run starts: an execution ARN is its machine’s name and the execution’s name (the run id, or one derived from the run and the person).',
       })),
     );
-    props.api.addAdminRoutesOf('campaigns', new HttpLambdaIntegration('Campaigns', this.fn));
+    props.api.addAdminRoutesOf('campaigns', new HttpLambdaIntegration('Campaigns', this.fn, API_SCOPED));
   }
 }

@@ -10,7 +10,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { TABLES } from '../../shared/adapters/dynamodb/tables.js';
 import type { ChannelsConfig } from '../../shared/config/channels.js';
-import type { Api } from './api.js';
+import { API_SCOPED, type Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 import type { Observability } from './observability.js';
@@ -187,31 +187,34 @@ export class Channels extends Construct {
     // Consent events are stored under the keyed hash of the person's id.
     data.bindHashKey(unsubscribe);
     data.bind(unsubscribe, 'events', 'w');
+    // One integration per function, whatever its routes: each integration is a resource of the stack.
+    const unsubscribeIntegration = new HttpLambdaIntegration('Unsubscribe', unsubscribe, API_SCOPED);
     api.addPublicRoutes(
       ['/v1/unsubscribe'],
       apigw.HttpMethod.GET,
-      new HttpLambdaIntegration('UnsubscribePage', unsubscribe),
+      unsubscribeIntegration,
       'The signed, expiring token in the link is the authorization: it names one person and channel.',
     );
     api.addPublicRoutes(
       ['/v1/unsubscribe'],
       apigw.HttpMethod.POST,
-      new HttpLambdaIntegration('UnsubscribeOneClick', unsubscribe),
+      unsubscribeIntegration,
       'The signed, expiring token in the link is the authorization: it names one person and channel.',
     );
 
     const inbox = channelFunction('Inbox', 'inbox', 'In-app inbox for apps, per-person signed tokens');
     useSecret(inbox, 'INBOX_SECRET_ARN', inboxSecret);
+    const inboxIntegration = new HttpLambdaIntegration('Inbox', inbox, API_SCOPED);
     api.addPublicRoutes(
       ['/v1/inbox'],
       apigw.HttpMethod.GET,
-      new HttpLambdaIntegration('InboxList', inbox),
+      inboxIntegration,
       'A per-person token signed by the customer backend (HMAC) authorizes each call; the function verifies it.',
     );
     api.addPublicRoutes(
       ['/v1/inbox/{messageId}/read'],
       apigw.HttpMethod.POST,
-      new HttpLambdaIntegration('InboxRead', inbox),
+      inboxIntegration,
       'A per-person token signed by the customer backend (HMAC) authorizes each call; the function verifies it.',
     );
 

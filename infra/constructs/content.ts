@@ -78,7 +78,10 @@ export class Content extends Construct {
     // Previews render copy with a person's traits: read-only on profiles, and the send's settings.
     props.data.bind(review, 'profiles', 'r');
     if (props.channels) review.addEnvironment('CHANNELS_CONFIG', JSON.stringify(props.channels));
-    props.api.addAdminRoutesOf('generate', new HttpLambdaIntegration('ContentGenerate', generate));
+    props.api.addAdminRoutesOf(
+      'generate',
+      new HttpLambdaIntegration('ContentGenerate', generate, API_SCOPED),
+    );
     props.api.addAdminRoutesOf('content', new HttpLambdaIntegration('ContentReview', review, API_SCOPED));
   }
 }

@@ -3,7 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Api } from './api.js';
+import { API_SCOPED, type Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
 
@@ -55,7 +55,7 @@ export class Ingest extends Construct {
     props.api.addPublicRoutes(
       SEGMENT_PATHS,
       apigw.HttpMethod.POST,
-      new HttpLambdaIntegration('Segment', this.fn),
+      new HttpLambdaIntegration('Segment', this.fn, API_SCOPED),
       'Segment/RudderStack SDKs authenticate with a write key (Basic auth or a body field) that API Gateway cannot check; the ingest function verifies its hash against the sources table and answers 401.',
     );
   }

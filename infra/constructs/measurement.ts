@@ -11,7 +11,7 @@ import type { JourneysConfig } from '../../shared/config/journeys.js';
 import type { MeasurementConfig } from '../../shared/config/measurement.js';
 import { SEND_TIME_EXPERIMENT } from '../../shared/domain/experiments/send-time.js';
 import { splitOf } from '../../shared/domain/journeys/definition.js';
-import type { Api } from './api.js';
+import { API_SCOPED, type Api } from './api.js';
 import type { Bus } from './bus.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
@@ -100,7 +100,7 @@ export class Measurement extends Construct {
       ],
     });
 
-    props.api.addAdminRoutesOf('report', new HttpLambdaIntegration('Report', report));
+    props.api.addAdminRoutesOf('report', new HttpLambdaIntegration('Report', report, API_SCOPED));
     new scheduler.Schedule(this, 'DailyReport', {
       description: 'Publishes the measurement report as CloudWatch metrics',
       schedule: scheduler.ScheduleExpression.cron({ hour: '6', minute: '0' }),

@@ -16,6 +16,12 @@ export interface ObservabilityProps {
 /** Prefix of every failure queue's name: `feltfit dlq` finds the queues in AWS by it. */
 export const FAILURE_QUEUE_PREFIX = 'feltfit-failed-';
 
+/** A state machine to alarm on, with the `timeout` it was given (its timed-out executions alarm too). */
+export interface WatchedMachine {
+  readonly machine: sfn.StateMachine;
+  readonly timeout?: Duration;
+}
+
 /** How Lambda retries a function's asynchronous invocations before the failure queue gets the event. */
 export interface AsyncRetryPolicy {
   /** Retries after the first attempt fails (0–2). */
@@ -103,34 +109,46 @@ export class Observability extends Construct {
   }
 
   /**
-   * One alarm on the failed executions of state machines: a task that still fails after its Retry
+   * Alarms on the failed executions of state machines, and on the timed-out ones of a machine given a
+   * `timeout` (a timed-out execution is not a failed one): a task that still fails after its Retry
    * fails the execution, and no queue holds it (Step Functions keeps it, for `redrive-execution`).
-   * An alarm's metric math takes at most 10 metrics, so machines are alarmed on in groups of 10.
+   * An alarm's metric math takes at most 10 metrics, so the metrics are alarmed on in groups of 10.
    */
   alarmOnFailedExecutions(
     scope: Construct,
     id: string,
-    machines: readonly sfn.StateMachine[],
+    machines: readonly (sfn.StateMachine | WatchedMachine)[],
     description: string,
   ): void {
-    for (let i = 0; i < machines.length; i += 10) {
-      const group = machines.slice(i, i + 10);
-      const metrics = Object.fromEntries(
-        group.map((sm, k) => [`m${k}`, sm.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' })]),
-      );
+    const metrics = machines.flatMap((m, k) => {
+      const { machine, timeout } = 'machine' in m ? m : { machine: m, timeout: undefined };
+      const failed: [string, cloudwatch.IMetric] = [
+        `failed${k}`,
+        machine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      ];
+      return timeout
+        ? [
+            failed,
+            [`timedOut${k}`, machine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' })],
+          ]
+        : [failed];
+    }) as [string, cloudwatch.IMetric][];
+    for (let i = 0; i < metrics.length; i += 10) {
+      const group = Object.fromEntries(metrics.slice(i, i + 10));
+      const timedOut = Object.keys(group).some((m) => m.startsWith('timedOut'));
       this.alarm(
         scope,
         i === 0 ? id : `${id}${i / 10 + 1}`,
         new cloudwatch.MathExpression({
           // A machine with no failures reports no data, which would blank the whole sum: fill with 0.
-          expression: Object.keys(metrics)
+          expression: Object.keys(group)
             .map((m) => `FILL(${m}, 0)`)
             .join(' + '),
-          usingMetrics: metrics,
+          usingMetrics: group,
           period: Duration.minutes(5),
         }),
         0,
-        `${description}: executions failed (a task kept failing after its retries)`,
+        `${description}: executions failed (a task kept failing after its retries)${timedOut ? ' or timed out' : ''}`,
       );
     }
   }

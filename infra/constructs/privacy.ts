@@ -6,9 +6,11 @@ import { Construct } from 'constructs';
 import type { ProfilesConfig } from '../../shared/config/profiles.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
+import type { Observability } from './observability.js';
 
 export interface PrivacyProps {
   readonly data: Data;
+  readonly observability: Observability;
   readonly logRetentionDays: logs.RetentionDays;
   /** The projector's profiles configuration: identifiers are normalised the same way. */
   readonly profilesConfig: ProfilesConfig;
@@ -84,6 +86,13 @@ export class Privacy extends Construct {
       // No execution data in the logs: the input names a job, the outputs are statuses, but keep it so.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+    // A job that failed after its retries is marked failed, but someone must look (and start attempt 2).
+    props.observability.alarmOnFailedExecutions(
+      this,
+      'FailedExecutions',
+      [this.stateMachine],
+      'Privacy jobs',
+    );
     const stack = Stack.of(this);
     Validations.of(this.stateMachine.role).acknowledge(
       {
