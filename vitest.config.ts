@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
+          // One synthesis of the default app per run, shared by every file as template JSON.
+          globalSetup: ['test/infra/global-synth.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

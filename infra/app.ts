@@ -4,15 +4,22 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../shared/config/load.js';
 import { FeltfitStack } from './stack.js';
 
-/** Builds the app with cdk-nag's AwsSolutions checks attached; findings fail synth. */
-export function buildApp(options: { outdir?: string; configPath?: string } = {}): {
+/**
+ * Builds the app with cdk-nag's AwsSolutions checks attached; findings fail synth. `bundle: false`
+ * skips bundling the functions (the template is the same; asset paths point at sources), for tests
+ * that read only the template.
+ */
+export function buildApp(options: { outdir?: string; configPath?: string; bundle?: boolean } = {}): {
   app: App;
   stack: FeltfitStack;
 } {
   // Asset metadata (the CLI turns it on) tells the local runtime where each bundled handler is.
   const app = new App({
     ...(options.outdir ? { outdir: options.outdir } : {}),
-    context: { 'aws:cdk:enable-asset-metadata': true },
+    context: {
+      'aws:cdk:enable-asset-metadata': true,
+      ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
+    },
   });
   const configPath = options.configPath ?? (app.node.tryGetContext('config') as string | undefined);
   const config = loadConfig(configPath);

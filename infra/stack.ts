@@ -42,7 +42,13 @@ export class FeltfitStack extends Stack {
       deletionProtection: config.deletionProtection,
     });
     api.useConsoleAuthorizer(marketerConsole.authorizer);
-    new Ingest(this, 'Ingest', { api, data, retentionDays: config.retentionDays, logRetentionDays });
+    new Ingest(this, 'Ingest', {
+      api,
+      data,
+      observability,
+      retentionDays: config.retentionDays,
+      logRetentionDays,
+    });
     const admin = new Admin(this, 'Admin', {
       api,
       data,

@@ -44,6 +44,7 @@ export function createIngestHandler(deps: IngestDeps, logger: Logger) {
         sourceId: outcome.sourceId,
         accepted: outcome.accepted,
         rejected: outcome.rejected.length,
+        landed: outcome.landed ?? false,
       });
       return jsonResponse(200, {
         success: true,

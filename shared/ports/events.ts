@@ -32,3 +32,39 @@ export interface EventStore {
    */
   listByPerson(query: PersonRef & { readonly limit: number; readonly cursor?: string }): Promise<EventPage>;
 }
+
+/**
+ * One part of a landed request: its messages under a deterministic id (the same messages sent again
+ * give the same id), so that a client's retry lands nothing twice.
+ */
+export interface LandingPart {
+  readonly id: string;
+  readonly messages: readonly NormalisedMessage[];
+}
+
+/** Outcome of landing a request's parts. */
+export interface LandResult {
+  /** Parts written now. */
+  readonly landed: number;
+  /** Parts found already landed (or already stored from an earlier landing): nothing written for them. */
+  readonly alreadyLanded: number;
+  /** Write capacity units DynamoDB reported, when it did. */
+  readonly writeUnits?: number;
+}
+
+/**
+ * Durable landing of large requests: each part is kept in one or a few writes, then stored as
+ * events asynchronously (from the table's stream) and marked stored. A landed part is as safe as a
+ * stored event: it is in the same encrypted table, and its storing is retried until it succeeds.
+ */
+export interface EventLanding {
+  land(parts: readonly LandingPart[]): Promise<LandResult>;
+  /** Marks a landed item stored: its messages are dropped, a small marker dedupes re-sends for a while. */
+  markStored(key: LandedKey): Promise<void>;
+}
+
+/** The table key of one landed item (a part may span a few items when it is large). */
+export interface LandedKey {
+  readonly pk: string;
+  readonly sk: string;
+}

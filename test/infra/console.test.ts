@@ -1,7 +1,6 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
 import { CONSOLE_ASSET_METADATA } from '../../infra/constructs/console.js';
+import { stackTemplate } from './template.js';
 
 type Resource = {
   Type: string;
@@ -14,12 +13,9 @@ let resources: Resources;
 let outputs: Record<string, { Value: unknown }>;
 
 beforeAll(() => {
-  const { stack } = buildApp();
-  // One synth for the file (slow: it bundles every function and builds the console). Template.fromStack
-  // runs cdk-nag: an unacknowledged finding throws here.
-  const template = Template.fromStack(stack).toJSON();
+  const template = stackTemplate();
   resources = template.Resources as Resources;
-  outputs = template.Outputs;
+  outputs = template.Outputs ?? {};
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);

@@ -1,7 +1,6 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
 import { FAILURE_QUEUE_PREFIX, Observability } from '../../infra/constructs/observability.js';
+import { stackTemplate } from './template.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Resources = Record<string, Resource>;
@@ -16,9 +15,7 @@ type Statement = {
 let resources: Resources;
 
 beforeAll(() => {
-  const { stack } = buildApp();
-  // Template.fromStack runs the app's validation plugins: any unacknowledged cdk-nag finding throws.
-  resources = Template.fromStack(stack).toJSON().Resources as Resources;
+  resources = stackTemplate().Resources as Resources;
 });
 
 const entries = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -138,16 +135,40 @@ describe('asynchronous invocations', () => {
 });
 
 describe('Step Functions', () => {
-  it('alarms on failed executions of every journey and of campaign runs (a task that kept failing queues nothing)', () => {
+  /** A machine's top-level TimeoutSeconds (an execution past it times out, which is not a failure). */
+  const timeoutOf = (machine: Resource): number | undefined => {
+    const definition = machine.Properties.DefinitionString;
+    const join = (definition as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    // Substituted parts (function ARNs) are strings inside the JSON: any placeholder keeps it parseable.
+    const text = join ? join[1].map((p) => (typeof p === 'string' ? p : 'x')).join(join[0]) : definition;
+    return (JSON.parse(String(text)) as { TimeoutSeconds?: number }).TimeoutSeconds;
+  };
+
+  it('alarms on failed executions of every state machine, and on timed-out ones where it has a timeout (a task that kept failing queues nothing)', () => {
     const alarms = entries('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    // Other contexts' machines alarm through the same Observability.alarmOnFailedExecutions.
-    const machines = entries('AWS::StepFunctions::StateMachine').filter(([id]) => id.startsWith('Journeys'));
-    expect(machines.length).toBeGreaterThan(1);
-    for (const [id] of machines) {
-      const alarm = alarms.find(
-        (a) => JSON.stringify(a.Metrics ?? []).includes('"ExecutionsFailed"') && refersTo(a.Metrics, id),
-      );
-      expect(alarm, id).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    const machines = entries('AWS::StepFunctions::StateMachine');
+    expect(machines.map(([, m]) => m.Properties.StateMachineName)).toEqual(
+      expect.arrayContaining(['feltfit-privacy-job', 'feltfit-campaign-run', 'feltfit-onboarding']),
+    );
+    const alarmOn = (metricName: string, id: string) =>
+      alarms.find((a) => {
+        // A metric-math alarm names the machine in the metric that counts its executions.
+        const metrics = (a.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string } } }[];
+        return metrics.some((m) => m.MetricStat?.Metric.MetricName === metricName && refersTo(m, id));
+      });
+    for (const [id, machine] of machines) {
+      const names =
+        timeoutOf(machine) === undefined ? ['ExecutionsFailed'] : ['ExecutionsFailed', 'ExecutionsTimedOut'];
+      for (const name of names) {
+        const alarm = alarmOn(name, id);
+        expect(alarm, `${id} ${name}`).toMatchObject({
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
+        expect(JSON.stringify(alarm!.AlarmActions), id).toContain('ObservabilityAlarms');
+        // Metric math takes at most 10 metrics.
+        expect((alarm!.Metrics as unknown[]).length).toBeLessThanOrEqual(11);
+      }
     }
   });
 });

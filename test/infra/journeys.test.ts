@@ -3,17 +3,15 @@
  * each, reads the journeys' state machines and executions only, writes only the journeys table (the
  * pause flag), and reads the delivery log on the messages table; start-journey reads the flag.
  */
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
+import { stackTemplate } from './template.js';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  // One synth for the file (slow: it bundles every function, and cdk-nag runs on it).
-  resources = Template.fromStack(buildApp().stack).toJSON().Resources as Record<string, Resource>;
+  resources = stackTemplate().Resources as Record<string, Resource>;
 });
 
 const fnByDescription = (re: RegExp) => {

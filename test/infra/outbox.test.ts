@@ -1,6 +1,5 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
+import { stackTemplate } from './template.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Resources = Record<string, Resource>;
@@ -8,9 +7,7 @@ type Resources = Record<string, Resource>;
 let resources: Resources;
 
 beforeAll(() => {
-  const { stack } = buildApp();
-  // Template.fromStack runs the app's validation plugins: any unacknowledged cdk-nag finding throws.
-  resources = Template.fromStack(stack).toJSON().Resources as Resources;
+  resources = stackTemplate().Resources as Resources;
 });
 
 const entries = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { SEGMENT_PATHS } from '../../infra/constructs/ingest.js';
 import { CATALOGUE } from '../../shared/config/journeys.js';
+import { stackTemplate } from './template.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -14,10 +15,9 @@ let template: Template;
 let resources: Resources;
 
 beforeAll(() => {
-  const { stack } = buildApp();
-  // Template.fromStack runs the app's validation plugins: any unacknowledged cdk-nag finding throws.
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Resources;
+  const json = stackTemplate();
+  template = Template.fromJSON(json as unknown as Record<string, unknown>);
+  resources = json.Resources as Resources;
 });
 
 const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
@@ -59,6 +59,27 @@ describe('api', () => {
     );
     expect(admin.length).toBeGreaterThan(0);
     for (const r of admin) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('lets API Gateway invoke each integrated function through one permission, from this API only', () => {
+    // One per function instead of one per route: per-route permissions cost a resource each.
+    const [apiId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api')!;
+    const targets = new Set(
+      ofType('AWS::ApiGatewayV2::Integration').map((i) => JSON.stringify(i.Properties.IntegrationUri)),
+    );
+    expect(targets.size).toBeGreaterThan(5);
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+    );
+    expect(permissions.map((p) => JSON.stringify(p.Properties.FunctionName)).sort()).toEqual(
+      [...targets].sort(),
+    );
+    for (const p of permissions) {
+      expect(p.Properties.Action).toBe('lambda:InvokeFunction');
+      const [, parts] = (p.Properties.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      expect(parts).toContainEqual(':execute-api:');
+      expect(parts).toContainEqual({ Ref: apiId });
+    }
   });
 
   it('throttles and access-logs the stage without personal data', () => {
@@ -146,9 +167,10 @@ describe('functions', () => {
 
 describe('cdk-nag', () => {
   it('fails synthesis on an unacknowledged AwsSolutions finding', () => {
-    const { stack } = buildApp();
+    // The same synthesis as the run's shared template (global-synth.ts), so that one is nag-clean.
+    const { app, stack } = buildApp({ bundle: false });
     new sqs.Queue(stack, 'NotEncryptedNoDlq', { encryption: sqs.QueueEncryption.UNENCRYPTED });
-    expect(() => Template.fromStack(stack)).toThrow(/AwsSolutions-SQS/);
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS/);
   });
 });
 
@@ -212,7 +234,9 @@ describe('journeys', () => {
     const configPath = join(dir, 'feltfit.json');
     const message = CATALOGUE.find((j) => j.id === 'campaign-message');
     writeFileSync(configPath, JSON.stringify({ journeys: { journeys: [message] } }));
-    const rules = Template.fromStack(buildApp({ configPath }).stack).findResources('AWS::Events::Rule');
+    const rules = Template.fromStack(buildApp({ configPath, bundle: false }).stack).findResources(
+      'AWS::Events::Rule',
+    );
     const patterns = Object.values(rules).map((r) => r.Properties.EventPattern ?? {});
     expect(patterns.some((p) => Array.isArray(p['detail-type']) && p['detail-type'].length === 0)).toBe(
       false,
@@ -268,7 +292,7 @@ describe('content', () => {
     const dir = mkdtempSync(join(tmpdir(), 'feltfit-config-'));
     const configPath = join(dir, 'feltfit.json');
     writeFileSync(configPath, JSON.stringify({ bedrockModelId: 'amazon.nova-lite-v1:0' }));
-    const withBedrock = Template.fromStack(buildApp({ configPath }).stack);
+    const withBedrock = Template.fromStack(buildApp({ configPath, bundle: false }).stack);
     withBedrock.resourceCountIs('AWS::Bedrock::Guardrail', 1);
     withBedrock.hasResourceProperties('AWS::Bedrock::Guardrail', {
       WordPolicyConfig: Match.objectLike({ ManagedWordListsConfig: [{ Type: 'PROFANITY' }] }),

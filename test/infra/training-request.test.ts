@@ -1,18 +1,16 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
 import {
   TRAINING_REQUEST_DETAIL_TYPE,
   TRAINING_REQUEST_SOURCE,
 } from '../../shared/domain/models/training-request.js';
+import { stackTemplate } from './template.js';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  // One synth for the file (slow: it bundles every function, and cdk-nag runs on it).
-  resources = Template.fromStack(buildApp().stack).toJSON().Resources as Record<string, Resource>;
+  resources = stackTemplate().Resources as Record<string, Resource>;
 });
 
 const idOf = (predicate: (r: Resource) => boolean) => {

@@ -2,12 +2,13 @@
  * Ingest use case: one HTTP request of the Segment Tracking API in, events stored and rejects
  * quarantined. Pure domain code: storage and key resolution come in as ports.
  */
-import type { EventStore } from '../../ports/events.js';
+import type { EventLanding, EventStore } from '../../ports/events.js';
 import type { QuarantineEntry, QuarantineStore } from '../../ports/quarantine.js';
 import type { ResolvedSource } from '../../ports/sources.js';
 import { ClientError, InvalidRequestError, type Issue, UnauthorizedError } from '../errors.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { bodyText, decodeBody, type RawRequest, writeKeyFromAuthorization } from './body.js';
+import { LANDING_ABOVE_MESSAGES, type LandingMessage, landingParts } from './landing.js';
 import { type IngestErrorCode, LIMITS } from './limits.js';
 import { normalise } from './normalise.js';
 import { findUnsafeKey, isPlainRecord, parseJson, truncateUtf8 } from './safe-json.js';
@@ -44,6 +45,11 @@ export function routeFromPath(path: string): IngestRoute | undefined {
 /** What ingest needs from the outside world. */
 export interface IngestDeps {
   readonly events: Pick<EventStore, 'putEvents'>;
+  /**
+   * Where batches of more than LANDING_ABOVE_MESSAGES valid messages are landed (a few writes, stored
+   * as events asynchronously); without it every batch is written directly.
+   */
+  readonly landing?: Pick<EventLanding, 'land'>;
   readonly quarantine: Pick<QuarantineStore, 'put'>;
   readonly resolveWriteKey: (writeKey: string) => Promise<ResolvedSource | undefined>;
   /**
@@ -74,6 +80,8 @@ export interface IngestOutcome {
   readonly sourceId: string;
   readonly accepted: number;
   readonly rejected: readonly RejectedMessage[];
+  /** True when the messages were landed, to be stored as events from the stream. */
+  readonly landed?: boolean;
 }
 
 function toIssues(error: {
@@ -87,7 +95,7 @@ function toIssues(error: {
 }
 
 type Checked =
-  | { ok: true; message: NormalisedMessage }
+  | { ok: true; message: NormalisedMessage; json: string }
   | { ok: false; rejected: RejectedMessage; entry: QuarantineEntry };
 
 interface MessageContext {
@@ -154,6 +162,7 @@ function checkMessage(raw: unknown, index: number, ctx: MessageContext): Checked
   if (!parsed.success) return reject('invalid_message', toIssues(parsed.error));
   return {
     ok: true,
+    json,
     message: normalise(parsed.data as ParsedMessage, raw, {
       type,
       receivedAt: ctx.receivedAt,
@@ -276,25 +285,31 @@ export async function ingest(
     newId: deps.newId,
     ...(envelope ? { envelope } : {}),
   };
-  const valid: NormalisedMessage[] = [];
+  const valid: LandingMessage[] = [];
   const rejected: RejectedMessage[] = [];
   const entries: QuarantineEntry[] = [];
   rawMessages.forEach((raw, index) => {
     const checked = checkMessage(raw, index, ctx);
-    if (checked.ok) valid.push(checked.message);
+    if (checked.ok) valid.push(checked);
     else {
       rejected.push(checked.rejected);
       entries.push(checked.entry);
     }
   });
 
+  // A large batch is landed: a few writes the client waits for, instead of one item per message.
+  const landing = route === 'batch' && valid.length > LANDING_ABOVE_MESSAGES ? deps.landing : undefined;
+  const store = () => {
+    if (valid.length === 0) return undefined;
+    if (landing) {
+      const scope = { sourceId: ctx.source.sourceId, batchContext: envelope?.context };
+      return landing.land(landingParts(valid, scope, deps.hasher));
+    }
+    return deps.events.putEvents(valid.map((v) => v.message));
+  };
   try {
     await withinBudget(
-      () =>
-        Promise.all([
-          valid.length > 0 ? deps.events.putEvents(valid) : undefined,
-          entries.length > 0 ? deps.quarantine.put(entries) : undefined,
-        ]),
+      () => Promise.all([store(), entries.length > 0 ? deps.quarantine.put(entries) : undefined]),
       options.remainingMs,
     );
   } catch (err) {
@@ -312,5 +327,10 @@ export async function ingest(
       rejected,
     });
   }
-  return { sourceId: source.sourceId, accepted: valid.length, rejected };
+  return {
+    sourceId: source.sourceId,
+    accepted: valid.length,
+    rejected,
+    ...(landing && valid.length > 0 ? { landed: true } : {}),
+  };
 }

@@ -1,18 +1,34 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DescribeTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type _Record,
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import type {
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSourceStore } from '../../../shared/adapters/dynamodb/source-store.js';
+import { LANDING_PART_MESSAGES } from '../../../shared/domain/ingest/landing.js';
 import { createSource } from '../../../shared/domain/sources.js';
 import { createTestTables } from '../../support/dynamodb.js';
 import { TEST_HASH_KEY } from '../../support/hasher.js';
 import { apiEvent, basicAuth } from '../../unit/ingest/support.js';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+type FanOut = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 const saved = { ...process.env };
 let ingest: Handler;
+let fanOut: FanOut;
 let writeKey: string;
 let t: Awaited<ReturnType<typeof createTestTables>>;
+let streams: DynamoDBStreamsClient;
 
 beforeAll(async () => {
   t = await createTestTables();
@@ -33,8 +49,15 @@ beforeAll(async () => {
     POWERTOOLS_SERVICE_NAME: 'ingest-test',
   });
   ingest = (await import('../../../functions/ingest/handler.js')).handler as unknown as Handler;
+  fanOut = (await import('../../../functions/ingest-fan-out/handler.js')).handler as unknown as FanOut;
+  streams = new DynamoDBStreamsClient({
+    endpoint: inject('dynamodbEndpoint'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 });
 afterAll(() => {
+  streams?.destroy();
   process.env = saved;
 });
 
@@ -48,21 +71,62 @@ function msg(i: number) {
   };
 }
 
-async function countEvents(): Promise<number> {
-  let n = 0;
+/** Items of the events table whose sort key starts with `prefix`. */
+async function items(prefix: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
   let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
   do {
     const page = await t.client.send(
-      new ScanCommand({ TableName: t.tables.events, Select: 'COUNT', ExclusiveStartKey: start }),
+      new ScanCommand({
+        TableName: t.tables.events,
+        FilterExpression: 'begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':p': { S: prefix } },
+        ExclusiveStartKey: start,
+      }),
     );
-    n += page.Count ?? 0;
+    out.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
-  return n;
+  return out;
 }
 
-describe('a maximum batch through the Lambda entry', () => {
-  it('is answered 200 with all 2,500 messages stored, and a re-send stores nothing new', async () => {
+/** Every record of the events table's stream so far, as DynamoDB Local's stream API returns them. */
+async function streamRecords(): Promise<_Record[]> {
+  const table = await t.client.send(new DescribeTableCommand({ TableName: t.tables.events }));
+  const arn = table.Table!.LatestStreamArn!;
+  const desc = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
+  const records: _Record[] = [];
+  for (const shard of desc.StreamDescription?.Shards ?? []) {
+    let iterator = (
+      await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: arn,
+          ShardId: shard.ShardId!,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
+    ).ShardIterator;
+    while (iterator) {
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      records.push(...(page.Records ?? []));
+      if (!page.Records?.length) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return records;
+}
+
+/** The records the fan-out's mapping takes: landed items waiting to be stored. */
+const landedRecords = (records: _Record[]) =>
+  records.filter(
+    (r) =>
+      ['INSERT', 'MODIFY'].includes(r.eventName ?? '') &&
+      r.dynamodb?.Keys?.sk?.S?.startsWith('L#') &&
+      r.dynamodb.NewImage?.n !== undefined,
+  );
+
+describe('a maximum batch through the Lambda entries', () => {
+  it('is landed and answered 200, stored as 2,500 events by the fan-out, and a re-send lands nothing', async () => {
     const body = JSON.stringify({ batch: Array.from({ length: 2500 }, (_, i) => msg(i)) });
     const post = () =>
       ingest(apiEvent('/v1/batch', body, { headers: { authorization: basicAuth(writeKey) } }), {
@@ -71,9 +135,34 @@ describe('a maximum batch through the Lambda entry', () => {
     const first = await post();
     expect(first.statusCode).toBe(200);
     expect(JSON.parse(first.body ?? '')).toMatchObject({ accepted: 2500, rejected: [] });
-    expect(await countEvents()).toBe(2500);
+    // Landed: a few items, no event item yet.
+    expect(await items('M#')).toHaveLength(0);
+    expect(await items('L#')).toHaveLength(2500 / LANDING_PART_MESSAGES);
+
+    const waiting = landedRecords(await streamRecords());
+    expect(waiting).toHaveLength(2500 / LANDING_PART_MESSAGES);
+    const out = await fanOut(
+      { Records: waiting } as unknown as DynamoDBStreamEvent,
+      {
+        getRemainingTimeInMillis: () => 120_000,
+      } as Context,
+    );
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(await items('M#')).toHaveLength(2500);
+    // Stored: what is left of the landing is a marker without the messages.
+    const markers = await items('L#');
+    expect(markers).toHaveLength(2500 / LANDING_PART_MESSAGES);
+    for (const m of markers) {
+      expect(m.z).toBeUndefined();
+      expect(m.stored).toBeDefined();
+    }
+
+    const before = (await streamRecords()).length;
     const again = await post();
     expect(again.statusCode).toBe(200);
-    expect(await countEvents()).toBe(2500);
+    expect(JSON.parse(again.body ?? '')).toMatchObject({ accepted: 2500 });
+    // Nothing written: no new stream record for the fan-out (or anyone) to take.
+    expect((await streamRecords()).length).toBe(before);
+    expect(await items('M#')).toHaveLength(2500);
   });
 });
