@@ -1,14 +1,11 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.js';
+import { stackTemplate } from './template.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  const { stack } = buildApp({ bundle: false });
-  // Template.fromStack runs the app's validation plugins: an unacknowledged cdk-nag finding throws.
-  resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  resources = stackTemplate().Resources as Record<string, Resource>;
 });
 
 const entries = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
