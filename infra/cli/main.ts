@@ -25,6 +25,10 @@ const groups: Record<string, { describe: string; load: () => Promise<CommandGrou
     describe: 'look up, export and erase a person’s data',
     load: async () => (await import('./commands/profiles.js')).run,
   },
+  keys: {
+    describe: 'the identity hash keyring: status, rotate, rehash (docs/privacy.md §8)',
+    load: async () => (await import('./commands/keys.js')).run,
+  },
   quality: {
     describe: 'data-quality report: freshness, completeness, duplicates, quarantine, dropped traits',
     load: async () => (await import('./commands/quality.js')).run,

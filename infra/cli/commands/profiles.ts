@@ -59,7 +59,8 @@ export interface Io {
   readonly env: Record<string, string | undefined>;
 }
 
-const processIo: Io = {
+/** The process's stdout, stderr and environment. */
+export const processIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   env: process.env,
@@ -328,15 +329,26 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     );
     return await execute(command, parsed, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`feltfit profiles: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (err instanceof ClientError || err instanceof TargetNotFoundError) {
-      io.err(`feltfit profiles: ${err.message}\n`);
-      return 1;
-    }
-    io.err(`feltfit profiles: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-    return 1;
+    return reportFailure('profiles', USAGE, err, io);
   }
+}
+
+/**
+ * Writes a command's failure to stderr and returns its exit code: 2 and the usage for a malformed
+ * command line, 1 otherwise — an `expected` error by its message, anything else with its name.
+ */
+export function reportFailure(
+  group: string,
+  usage: string,
+  err: unknown,
+  io: Io,
+  expected: (err: unknown) => boolean = (e) => e instanceof ClientError || e instanceof TargetNotFoundError,
+): number {
+  if (err instanceof UsageError) {
+    io.err(`feltfit ${group}: ${err.message}\n\n${usage}`);
+    return 2;
+  }
+  if (expected(err)) io.err(`feltfit ${group}: ${(err as Error).message}\n`);
+  else io.err(`feltfit ${group}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+  return 1;
 }

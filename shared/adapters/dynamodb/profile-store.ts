@@ -552,7 +552,8 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
   }
 }
 
-function toStoredProfile(item: Record<string, unknown>): StoredProfile {
+/** A profile item as a StoredProfile (the state decoded, whichever form the item holds). */
+export function toStoredProfile(item: Record<string, unknown>): StoredProfile {
   return {
     profileId: String(item.profileId),
     version: Number(item.version),

@@ -109,3 +109,20 @@ export function keyIdOf(hash: string): string | undefined {
   const m = /^([a-z][a-z0-9]{0,7})\.[0-9a-f]{64}$/.exec(hash);
   return m?.[1];
 }
+
+/**
+ * The keyring with one more key, made current: id `k<n+1>` after the highest `k<n>` (step 1 of a
+ * rotation, docs/privacy.md §8). Older keys stay, so everything they hashed is still found.
+ */
+export function rotatedKeyring(
+  ring: Keyring,
+  secret: string,
+): { readonly keyring: Keyring; readonly keyId: string } {
+  const numbers = Object.keys(ring)
+    .map((id) => /^k(\d+)$/.exec(id)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
+  const keyId = `k${Math.max(0, ...numbers) + 1}`;
+  const keyring = Keyring.parse({ ...ring, [keyId]: secret, current: keyId });
+  return { keyring, keyId };
+}

@@ -11,11 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../../functions/ingest/app.js';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSuppressionList } from '../../../shared/adapters/dynamodb/message-suppression.js';
-import { dynamoDbPrivacyDeps } from '../../../shared/adapters/dynamodb/privacy-wiring.js';
 import { DynamoDbQuarantineStore } from '../../../shared/adapters/dynamodb/quarantine-store.js';
 import { DynamoDbSourceStore } from '../../../shared/adapters/dynamodb/source-store.js';
-import { defaultPrivacyConfig } from '../../../shared/config/privacy.js';
-import { defaultProfilesConfig as config } from '../../../shared/config/profiles.js';
 import { addressHash } from '../../../shared/domain/channels/hashing.js';
 import { erasePerson } from '../../../shared/domain/privacy/operations.js';
 import { profileIdHash } from '../../../shared/domain/privacy/person.js';
@@ -25,7 +22,7 @@ import { silentLogger } from '../../../shared/http/logger.js';
 import { createTestTables } from '../../support/dynamodb.js';
 import { testHasher } from '../../support/hasher.js';
 import { apiEvent, basicAuth } from '../../unit/ingest/support.js';
-import { m, projector } from './support.js';
+import { m, privacyDeps, projector } from './support.js';
 
 const email = 'ada.lovelace@example.com';
 const phone = '+15551234567';
@@ -89,13 +86,7 @@ beforeAll(async () => {
   await projector(client, t.tables).project([
     m({ type: 'identify', anonymousId: 'anon-grace', traits: { email: erasedEmail } } as never),
   ]);
-  const privacy = dynamoDbPrivacyDeps({
-    client,
-    hasher: testHasher,
-    tables: t.tables,
-    profilesConfig: config,
-    privacyConfig: defaultPrivacyConfig,
-  });
+  const privacy = privacyDeps(client, t.tables);
   erasedProfileId = (await privacy.directory.findByIdentifier('email', erasedEmail))!.profileId;
   liveProfileId = (await privacy.directory.findByIdentifier('email', email))!.profileId;
   await expect(erasePerson(privacy.erase, erasedProfileId, 'test')).resolves.toMatchObject({
