@@ -26,13 +26,13 @@ afterAll(async () => {
 });
 
 /** How many items of the events table hold each messageId. */
-async function storedMessageIds(): Promise<Map<string, number>> {
+async function storedMessageIds(of: TestRuntime = rt): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   let start: Record<string, AttributeValue> | undefined;
   do {
     const page = await client.send(
       new ScanCommand({
-        TableName: rt.tables.EVENTS_TABLE!,
+        TableName: of.tables.EVENTS_TABLE!,
         ProjectionExpression: 'sk',
         ExclusiveStartKey: start,
       }),
@@ -52,7 +52,7 @@ interface Answer {
   body: { message?: string; error?: { code?: string } };
 }
 
-async function postBatch(messageIds: string[]): Promise<Answer> {
+async function postBatch(messageIds: string[], to: TestRuntime = rt): Promise<Answer> {
   const batch = messageIds.map((messageId, i) => ({
     type: 'track',
     event: 'Product Viewed',
@@ -60,11 +60,11 @@ async function postBatch(messageIds: string[]): Promise<Answer> {
     messageId,
     properties: { product_id: `sku-${i}` },
   }));
-  const res = await fetch(`${rt.url}/v1/batch`, {
+  const res = await fetch(`${to.url}/v1/batch`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`${rt.writeKey}:`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`${to.writeKey}:`).toString('base64')}`,
     },
     body: JSON.stringify({ batch }),
   });
@@ -80,7 +80,7 @@ describe('ingest past its stage throttle', () => {
     const batches = Array.from({ length: BATCHES }, (_, b) =>
       Array.from({ length: MESSAGES }, (_, m) => `overload-${b}-${m}`),
     );
-    const first = await Promise.all(batches.map(postBatch));
+    const first = await Promise.all(batches.map((ids) => postBatch(ids)));
 
     const statuses = first.map((a) => a.status);
     expect(statuses.filter((s) => s >= 500 && s !== 503)).toEqual([]);
@@ -119,4 +119,46 @@ describe('ingest past its stage throttle', () => {
     for (const ids of batches) for (const id of ids) expect(stored.get(id), id).toBe(1);
     expect([...stored.keys()].filter((id) => id.startsWith('overload-'))).toHaveLength(BATCHES * MESSAGES);
   });
+});
+
+describe('ingest with its event store throttled', () => {
+  let throttled: TestRuntime | undefined;
+  afterAll(async () => {
+    await throttled?.stop();
+  });
+
+  it('answers the function’s own 429/503 with Retry-After, never another 5xx, and stores each message once on a retry', async () => {
+    // 80% of every function's DynamoDB calls throttled: the write-key look-up and the event writes
+    // run out of retries often enough that most of these batches are refused at first.
+    throttled = await startTestRuntime({
+      faults: { sdk: { dynamodb: { fault: 'throttle', rate: 0.8 } }, seed: 11 },
+    });
+    const target = throttled;
+    const batches = Array.from({ length: 12 }, (_, b) =>
+      Array.from({ length: 5 }, (_, m) => `store-throttled-${b}-${m}`),
+    );
+    const answers = await Promise.all(batches.map((ids) => postBatch(ids, target)));
+    for (const a of answers) expect([200, 429, 503], JSON.stringify(a.body)).toContain(a.status);
+    const refused = answers.filter((a) => a.status !== 200);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const a of refused) {
+      expect(['store_throttled', 'store_unavailable', 'time_budget_exhausted']).toContain(a.body.error?.code);
+      expect(Number(a.retryAfter)).toBeGreaterThan(0);
+    }
+
+    // Every refused batch re-sent, unchanged, after its Retry-After, until accepted (all at once).
+    await Promise.all(
+      batches.map(async (ids, b) => {
+        let a = answers[b]!;
+        for (let attempt = 0; a.status !== 200; attempt++) {
+          expect([429, 503]).toContain(a.status);
+          expect(attempt).toBeLessThan(30);
+          await new Promise((r) => setTimeout(r, Number(a.retryAfter ?? 1) * 1000));
+          a = await postBatch(ids, target);
+        }
+      }),
+    );
+    const stored = await storedMessageIds(target);
+    for (const ids of batches) for (const id of ids) expect(stored.get(id), id).toBe(1);
+  }, 240_000);
 });
