@@ -1,11 +1,5 @@
-import { DescribeTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import {
-  type _Record,
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type _Record } from '@aws-sdk/client-dynamodb-streams';
 import type {
   APIGatewayProxyStructuredResultV2,
   Context,
@@ -19,6 +13,7 @@ import { LANDING_PART_MESSAGES } from '../../../shared/domain/ingest/landing.js'
 import { createSource } from '../../../shared/domain/sources.js';
 import { createTestTables } from '../../support/dynamodb.js';
 import { TEST_HASH_KEY } from '../../support/hasher.js';
+import { streamRecords } from '../../support/streams.js';
 import { apiEvent, basicAuth } from '../../unit/ingest/support.js';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -28,7 +23,6 @@ let ingest: Handler;
 let fanOut: FanOut;
 let writeKey: string;
 let t: Awaited<ReturnType<typeof createTestTables>>;
-let streams: DynamoDBStreamsClient;
 
 beforeAll(async () => {
   t = await createTestTables();
@@ -50,14 +44,8 @@ beforeAll(async () => {
   });
   ingest = (await import('../../../functions/ingest/handler.js')).handler as unknown as Handler;
   fanOut = (await import('../../../functions/ingest-fan-out/handler.js')).handler as unknown as FanOut;
-  streams = new DynamoDBStreamsClient({
-    endpoint: inject('dynamodbEndpoint'),
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
 });
 afterAll(() => {
-  streams?.destroy();
   process.env = saved;
 });
 
@@ -91,30 +79,7 @@ async function items(prefix: string): Promise<Record<string, unknown>[]> {
 }
 
 /** Every record of the events table's stream so far, as DynamoDB Local's stream API returns them. */
-async function streamRecords(): Promise<_Record[]> {
-  const table = await t.client.send(new DescribeTableCommand({ TableName: t.tables.events }));
-  const arn = table.Table!.LatestStreamArn!;
-  const desc = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
-  const records: _Record[] = [];
-  for (const shard of desc.StreamDescription?.Shards ?? []) {
-    let iterator = (
-      await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: arn,
-          ShardId: shard.ShardId!,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      )
-    ).ShardIterator;
-    while (iterator) {
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-      records.push(...(page.Records ?? []));
-      if (!page.Records?.length) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return records;
-}
+const eventRecords = () => streamRecords(inject('dynamodbEndpoint'), t.tables.events);
 
 /** The records the fan-out's mapping takes: landed items waiting to be stored. */
 const landedRecords = (records: _Record[]) =>
@@ -139,7 +104,7 @@ describe('a maximum batch through the Lambda entries', () => {
     expect(await items('M#')).toHaveLength(0);
     expect(await items('L#')).toHaveLength(2500 / LANDING_PART_MESSAGES);
 
-    const waiting = landedRecords(await streamRecords());
+    const waiting = landedRecords(await eventRecords());
     expect(waiting).toHaveLength(2500 / LANDING_PART_MESSAGES);
     const out = await fanOut(
       { Records: waiting } as unknown as DynamoDBStreamEvent,
@@ -157,12 +122,12 @@ describe('a maximum batch through the Lambda entries', () => {
       expect(m.stored).toBeDefined();
     }
 
-    const before = (await streamRecords()).length;
+    const before = (await eventRecords()).length;
     const again = await post();
     expect(again.statusCode).toBe(200);
     expect(JSON.parse(again.body ?? '')).toMatchObject({ accepted: 2500 });
     // Nothing written: no new stream record for the fan-out (or anyone) to take.
-    expect((await streamRecords()).length).toBe(before);
+    expect((await eventRecords()).length).toBe(before);
     expect(await items('M#')).toHaveLength(2500);
   });
 });
