@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
 import { CONSOLE_SECURITY_HEADERS, consoleFile, LocalConsoleAuth, sessionCookie } from './console.js';
 import type { LocalFunction } from './lambda.js';
 import { type Resolver, UnsupportedTemplateError } from './template.js';
@@ -14,6 +15,34 @@ export interface ThrottleSettings {
   readonly rateLimit: number;
   /** The bucket's size: requests admitted at once from a full bucket. */
   readonly burstLimit: number;
+}
+
+/** Raised when a `rate:burst` throttle setting is not valid; names the variable. */
+export class ThrottleConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ThrottleConfigError';
+  }
+}
+
+const ThrottleText = z
+  .string()
+  .regex(/^\d+(\.\d+)?:\d+$/)
+  .transform((t) => {
+    const [rate, burst] = t.split(':').map(Number) as [number, number];
+    return { rateLimit: rate, burstLimit: burst };
+  });
+
+/**
+ * Parses a stage throttle written `rate:burst` (requests per second, bucket size), e.g. `5:10`;
+ * undefined when unset or empty. `variable` names the setting in the error.
+ */
+export function parseThrottle(text: string | undefined, variable: string): ThrottleSettings | undefined {
+  if (!text?.trim()) return undefined;
+  const parsed = ThrottleText.safeParse(text.trim());
+  if (!parsed.success)
+    throw new ThrottleConfigError(`${variable} must be rate:burst, e.g. 5:10 (got ${JSON.stringify(text)})`);
+  return parsed.data;
 }
 
 /**

@@ -2,11 +2,13 @@
  * `npm start`: synthesizes the CDK app and runs it on this machine (see runtime.ts).
  * Environment: PORT (3000), FELTFIT_WRITE_KEY, FELTFIT_ADMIN_TOKEN (both generated once and kept in
  * FELTFIT_DATA_DIR/credentials.json when unset), FELTFIT_DATA_DIR (.feltfit/), FELTFIT_TIME_SCALE (1),
- * FELTFIT_FAULTS (JSON, unset: no injected failures).
+ * FELTFIT_FAULTS (JSON, unset: no injected failures), FELTFIT_API_THROTTLE (rate:burst, unset: the
+ * template's stage throttle).
  */
 import { CredentialsFileError, loadOrCreateCredentials } from './credentials.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { FaultsConfigError, parseFaults } from './faults.js';
+import { parseThrottle, ThrottleConfigError } from './http-api.js';
 import { startRuntime } from './runtime.js';
 
 async function main(): Promise<void> {
@@ -23,6 +25,8 @@ async function main(): Promise<void> {
     throw new Error('FELTFIT_TIME_SCALE must be a positive number (1 = real time, 3600 = an hour a second)');
   // Injected failures for trying the delivery guarantees by hand (docs/operations.md#fault-injection).
   const faults = parseFaults(process.env.FELTFIT_FAULTS);
+  // A lower stage throttle brings overload (429s) within a laptop's reach, as another deploy would.
+  const apiThrottle = parseThrottle(process.env.FELTFIT_API_THROTTLE, 'FELTFIT_API_THROTTLE');
   const runtime = await startRuntime({
     port,
     dataDir,
@@ -30,8 +34,13 @@ async function main(): Promise<void> {
     adminToken,
     timeScale: 1 / speed,
     ...(faults ? { faults } : {}),
+    ...(apiThrottle ? { apiThrottle } : {}),
   });
   if (faults) console.log(`feltfit: fault injection on: ${JSON.stringify(faults)}`);
+  if (apiThrottle)
+    console.log(
+      `feltfit: API stage throttle ${apiThrottle.rateLimit} requests/s, burst ${apiThrottle.burstLimit} per route (FELTFIT_API_THROTTLE, not the template's)`,
+    );
   const { loaded, resumed, unreadable } = runtime.resumed;
   if (loaded || unreadable.length)
     console.log(
@@ -68,7 +77,8 @@ main().catch((err: unknown) => {
   if (
     err instanceof JavaMissingError ||
     err instanceof CredentialsFileError ||
-    err instanceof FaultsConfigError
+    err instanceof FaultsConfigError ||
+    err instanceof ThrottleConfigError
   )
     console.error(`feltfit: ${err.message}`);
   else console.error('feltfit: failed to start:', err);

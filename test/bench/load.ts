@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { ThrottleSettings } from '../../infra/local/http-api.js';
+import { parseThrottle, type ThrottleSettings } from '../../infra/local/http-api.js';
 import type { CfnTemplate } from '../../infra/local/template.js';
 import { startBenchRuntime } from './support.js';
 
@@ -27,12 +27,10 @@ const LEVELS = (process.env.BENCH_LOAD_LEVELS ?? '1,16,128,512').split(',').map(
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const BATCH = 20;
 
-/** The throttle the bench runs with: `rate:burst`, or undefined for the template's own. */
-export function throttleFromEnv(value: string | undefined): ThrottleSettings | undefined {
+/** The throttle the bench runs with: `rate:burst` (default 5:10), or undefined for the template's own. */
+function benchThrottle(value: string | undefined): ThrottleSettings | undefined {
   if (value === 'template') return undefined;
-  const [rate, burst] = (value ?? '5:10').split(':').map(Number);
-  if (!(rate! >= 0 && burst! >= 0)) throw new Error(`BENCH_LOAD_THROTTLE: expected rate:burst, got ${value}`);
-  return { rateLimit: rate!, burstLimit: burst! };
+  return parseThrottle(value || '5:10', 'BENCH_LOAD_THROTTLE');
 }
 
 /** The stage's DefaultRouteSettings throttle in a synthesized template. */
@@ -178,7 +176,7 @@ const describeThrottle = (t: ThrottleSettings | undefined) =>
 /** `npm run bench -- load`. */
 export async function benchLoad(): Promise<void> {
   console.log('\n## Load (local ingest endpoint, closed loop, 20-message batches to /v1/batch)');
-  const override = throttleFromEnv(process.env.BENCH_LOAD_THROTTLE);
+  const override = benchThrottle(process.env.BENCH_LOAD_THROTTLE);
   const { rt, client, auth, template, stop } = await startBenchRuntime({
     tablePrefix: 'load',
     schedules: false,

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACCOUNT_THROTTLE, LocalHttpApi, TokenBucket } from '../../../infra/local/http-api.js';
+import {
+  ACCOUNT_THROTTLE,
+  LocalHttpApi,
+  parseThrottle,
+  ThrottleConfigError,
+  TokenBucket,
+} from '../../../infra/local/http-api.js';
 import { LocalFunction } from '../../../infra/local/lambda.js';
 import { type CfnResource, Resolver } from '../../../infra/local/template.js';
 
@@ -28,6 +34,23 @@ describe('the local API’s token bucket, as API Gateway throttles', () => {
   it('refuses everything with a burst of 0, as a stage throttled to 0 does', () => {
     const bucket = new TokenBucket({ rateLimit: 0, burstLimit: 0 }, 0);
     expect(bucket.take(10_000)).toBe(false);
+  });
+});
+
+describe('a stage throttle written rate:burst (FELTFIT_API_THROTTLE)', () => {
+  it('reads requests per second and the burst', () => {
+    expect(parseThrottle('5:10', 'X')).toEqual({ rateLimit: 5, burstLimit: 10 });
+    expect(parseThrottle('0.5:1', 'X')).toEqual({ rateLimit: 0.5, burstLimit: 1 });
+    expect(parseThrottle(undefined, 'X')).toBeUndefined();
+    expect(parseThrottle(' ', 'X')).toBeUndefined();
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    for (const bad of ['5', '5:', 'a:b', '-1:2', '5:10:1', '5:1.5'])
+      expect(() => parseThrottle(bad, 'FELTFIT_API_THROTTLE')).toThrow(ThrottleConfigError);
+    expect(() => parseThrottle('fast', 'FELTFIT_API_THROTTLE')).toThrow(
+      /FELTFIT_API_THROTTLE must be rate:burst/,
+    );
   });
 });
 
