@@ -106,6 +106,49 @@ function demoMix(people: number): NormalisedMessage[] {
   return out.sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.messageId.localeCompare(b.messageId));
 }
 
+type TransactItem = Record<string, Record<string, unknown> | undefined>;
+
+/** An attribute value's size as DynamoDB counts it (document form), near enough for billing. */
+function valueSize(v: unknown): number {
+  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
+  if (typeof v === 'number') return Math.ceil(String(v).replace(/[-.]/g, '').length / 2) + 1;
+  if (typeof v === 'boolean' || v === null || v === undefined) return 1;
+  if (v instanceof Uint8Array) return v.length;
+  if (v instanceof Set) return [...v].reduce((n: number, x) => n + valueSize(x), 0);
+  if (Array.isArray(v)) return 3 + v.reduce((n: number, x) => n + valueSize(x) + 1, 0);
+  return 3 + attributesSize(v as Record<string, unknown>) + Object.keys(v as object).length;
+}
+
+const attributesSize = (item: Record<string, unknown>) =>
+  Object.entries(item).reduce((n, [k, x]) => n + Buffer.byteLength(k, 'utf8') + valueSize(x), 0);
+
+/** The item an Update writes: its key and what its SET clause assigns. */
+function updatedItem(update: Record<string, unknown>): Record<string, unknown> {
+  const names = (update.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const values = (update.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+  const set = /SET (.*?)(?: REMOVE | ADD | DELETE |$)/.exec(String(update.UpdateExpression ?? ''))?.[1] ?? '';
+  const item: Record<string, unknown> = { ...(update.Key as Record<string, unknown>) };
+  for (const pair of set.split(',')) {
+    const [lhs, rhs] = pair.split('=').map((x) => x.trim());
+    if (lhs && rhs) item[names[lhs] ?? lhs] = values[rhs];
+  }
+  return item;
+}
+
+/** A transaction's write units by table: two per started KB of each item it writes. */
+function transactionUnits(items: readonly TransactItem[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const item of items) {
+    const op = item.Put ?? item.Update ?? item.Delete;
+    if (!op) continue;
+    const written = item.Put ? (op.Item as Record<string, unknown>) : item.Update ? updatedItem(op) : op.Key;
+    const table = String(op.TableName);
+    const units = 2 * Math.max(1, Math.ceil(attributesSize(written as Record<string, unknown>) / 1024));
+    out.set(table, (out.get(table) ?? 0) + units);
+  }
+  return out;
+}
+
 /** Consumed capacity and item writes, by table. */
 interface Meter {
   read: number;
@@ -213,12 +256,21 @@ export async function benchProfiles(): Promise<void> {
       const isRead = /^(Get|BatchGet|Query|Scan|TransactGet)/.test(command);
       const cc = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
       let units = 0;
-      for (const c of [cc].flat() as { CapacityUnits?: number; TableName?: string }[]) {
-        if (c?.CapacityUnits === undefined || !c.TableName) continue;
-        units += c.CapacityUnits;
-        const m = meterOf(c.TableName);
-        if (isRead) m.read += c.CapacityUnits;
-        else m.write += c.CapacityUnits;
+      if (command === 'TransactWriteItemsCommand') {
+        // DynamoDB Local reports a transaction's units wrongly (4, whatever its items): count them
+        // as DynamoDB bills them, two per started KB of each item.
+        for (const [table, u] of transactionUnits(input.TransactItems as TransactItem[])) {
+          units += u;
+          meterOf(table).write += u;
+        }
+      } else {
+        for (const c of [cc].flat() as { CapacityUnits?: number; TableName?: string }[]) {
+          if (c?.CapacityUnits === undefined || !c.TableName) continue;
+          units += c.CapacityUnits;
+          const m = meterOf(c.TableName);
+          if (isRead) m.read += c.CapacityUnits;
+          else m.write += c.CapacityUnits;
+        }
       }
       const tableOf = (x: { TableName?: unknown }) => String(x.TableName ?? '');
       if (command === 'TransactWriteItemsCommand') {
@@ -277,6 +329,7 @@ export async function benchProfiles(): Promise<void> {
       config: defaultProfilesConfig,
       hasher: testHasher,
       now: () => new Date(),
+      ...(process.env.BENCH_CONCURRENCY ? { concurrency: Number(process.env.BENCH_CONCURRENCY) } : {}),
     };
     const events = new DynamoDbEventStore({
       client,
