@@ -95,8 +95,10 @@ export class LocalStreamMappings {
   private readonly mappings: Mapping[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
-  private cycle = 0;
-  private lastActivity = 0;
+  /** Per mapping: polls completed and the poll that last found records (a delivery counts as one). */
+  private readonly polls = new Map<string, { cycle: number; lastActivity: number }>();
+  /** Deliveries running now: a long one must hold a settle, whatever the other mappings do. */
+  private inFlight = 0;
   /** Counts for tests: failed deliveries retried, give-ups sent to a failure queue, give-ups skipped. */
   readonly stats = { retried: 0, deadLettered: 0, discarded: 0 };
 
@@ -167,6 +169,7 @@ export class LocalStreamMappings {
 
   start(): void {
     this.running = true;
+    for (const m of this.mappings) this.pollsOf(m);
     this.loops = this.mappings.map((m) => this.poll(m));
   }
 
@@ -175,14 +178,29 @@ export class LocalStreamMappings {
     await Promise.allSettled(this.loops);
   }
 
-  /** Resolves once every mapping has polled twice in a row without finding records (tests settle on it). */
+  /**
+   * Resolves once no delivery is running and every mapping has polled twice in a row without finding
+   * records (tests settle on it). Counted per mapping: idle polls of one mapping never settle another
+   * that is still delivering or has records to read.
+   */
   async idle(timeoutMs = 30_000): Promise<void> {
-    const start = this.cycle;
+    const start = new Map([...this.polls].map(([id, p]) => [id, p.cycle]));
     const deadline = Date.now() + timeoutMs;
-    while (this.cycle < start + 2 || this.cycle - this.lastActivity < 2) {
+    const settled = () =>
+      this.inFlight === 0 &&
+      [...this.polls].every(
+        ([id, p]) => p.cycle >= (start.get(id) ?? 0) + 2 && p.cycle - p.lastActivity >= 2,
+      );
+    while (!settled()) {
       if (Date.now() > deadline) throw new Error('stream mappings did not settle');
       await sleep(25);
     }
+  }
+
+  private pollsOf(m: Mapping): { cycle: number; lastActivity: number } {
+    let p = this.polls.get(m.id);
+    if (!p) this.polls.set(m.id, (p = { cycle: 0, lastActivity: 0 }));
+    return p;
   }
 
   private checkpointFile(m: Mapping): string | undefined {
@@ -321,7 +339,16 @@ export class LocalStreamMappings {
           );
           if (all.length) found = true;
           // Stopping in the middle of a batch's retries: it is not processed, so not checkpointed.
-          if (records.length && !(await this.deliver(m, records, shardId))) return;
+          if (records.length) {
+            this.inFlight++;
+            let delivered: boolean;
+            try {
+              delivered = await this.deliver(m, records, shardId);
+            } finally {
+              this.inFlight--;
+            }
+            if (!delivered) return;
+          }
           const last = all.at(-1)?.dynamodb?.SequenceNumber;
           if (last) {
             lastSequence.set(shardId, last);
@@ -333,8 +360,9 @@ export class LocalStreamMappings {
         console.error(`local stream mapping ${m.id}: ${err instanceof Error ? err.message : err}`);
         await sleep(500);
       }
-      this.cycle++;
-      if (found) this.lastActivity = this.cycle;
+      const polls = this.pollsOf(m);
+      polls.cycle++;
+      if (found) polls.lastActivity = polls.cycle;
       else await sleep(100);
     }
   }
