@@ -198,8 +198,10 @@ export class LocalStreamMappings {
   }
 
   private pollsOf(m: Mapping): { cycle: number; lastActivity: number } {
-    let p = this.polls.get(m.id);
-    if (!p) this.polls.set(m.id, (p = { cycle: 0, lastActivity: 0 }));
+    const known = this.polls.get(m.id);
+    if (known) return known;
+    const p = { cycle: 0, lastActivity: 0 };
+    this.polls.set(m.id, p);
     return p;
   }
 
