@@ -114,15 +114,18 @@ describe('debounce', () => {
   });
 });
 
+/** Three purchase days of a repeat buyer: the history both ProfileUpdated suites score. */
+const BUYER_PURCHASES: ScoringProfile['purchases'] = {
+  firstPurchaseDay: '2024-01-10',
+  lastPurchaseDay: '2024-03-01',
+  distinctPurchaseDays: 3,
+  repeatSpend: 60,
+};
+
 describe('scoring a profile after ProfileUpdated', () => {
   const buyer: ScoringProfile = {
     profileId: 'p-1',
-    purchases: {
-      firstPurchaseDay: '2024-01-10',
-      lastPurchaseDay: '2024-03-01',
-      distinctPurchaseDays: 3,
-      repeatSpend: 60,
-    },
+    purchases: BUYER_PURCHASES,
     features: { log_views_7d: 0 },
   };
 
@@ -246,12 +249,7 @@ describe('the model cache', () => {
 describe('scoring the profiles of a grouped ProfilesUpdated event', () => {
   const buyer = (profileId: string, lastScoredAt?: string): ScoringProfile => ({
     profileId,
-    purchases: {
-      firstPurchaseDay: '2024-01-10',
-      lastPurchaseDay: '2024-03-01',
-      distinctPurchaseDays: 3,
-      repeatSpend: 60,
-    },
+    purchases: BUYER_PURCHASES,
     features: { log_views_7d: 0 },
     ...(lastScoredAt ? { lastScored: { at: lastScoredAt, bands: {} } } : {}),
   });
