@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RouteId } from '../../shared/api/contract.js';
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
 import {

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConsoleUsers } from '../../shared/api/overview.js';
 
 const UsersFile = z.object({

@@ -5,7 +5,7 @@
  *   { action: 'page', plan, cursor? } → one page of the audience requested (CampaignPageResult).
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type AudienceSource,
   type CampaignEvents,

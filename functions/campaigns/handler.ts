@@ -5,7 +5,7 @@
  * CAMPAIGN_STATE_MACHINE_ARN, IDENTITY_HMAC_KEY_ARN (suppression lookups); FELTFIT_TIME_SCALE locally.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
 import {
   DynamoDbAssignmentLookup,

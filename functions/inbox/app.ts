@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { verifyInboxToken } from '../../shared/domain/channels/tokens.js';
 import { InvalidRequestError, NotFoundError, UnauthorizedError } from '../../shared/domain/errors.js';
 import type { Logger } from '../../shared/http/logger.js';

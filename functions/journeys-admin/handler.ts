@@ -3,7 +3,7 @@
  * (JSON map journey id → state machine ARN), JOURNEYS_CONFIG (optional → defaults).
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbJourneyPauses } from '../../shared/adapters/dynamodb/journey-pauses.js';

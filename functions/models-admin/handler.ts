@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
 import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
 import { EventBridgeTrainingRequests } from '../../shared/adapters/eventbridge/training-requests.js';

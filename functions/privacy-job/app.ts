@@ -4,7 +4,7 @@
  *   { action: 'fail', jobId, attempt, error } → marks the attempt failed (the machine's catch).
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   failPrivacyJob,
   type JobStepResult,

@@ -2,7 +2,7 @@
  * Lambda entry point: wires the profile store and raw-event eraser once per cold start. It publishes
  * nothing: domain events go to the profile items' outbox, published from the profiles table's stream.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbRawEventEraser } from '../../shared/adapters/dynamodb/profile-raw-events.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';

@@ -4,7 +4,7 @@
  * dropped — retrying them cannot help.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type FeedbackDeps,
   handleInboundSms,

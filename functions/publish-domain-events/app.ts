@@ -10,7 +10,7 @@
  */
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { OUTBOX_ATTRIBUTE, outboxOf } from '../../shared/adapters/dynamodb/profile-outbox.js';
 import type { Logger } from '../../shared/http/logger.js';
 import type { DomainEvents, OutboxEvent } from '../../shared/ports/domain-events.js';

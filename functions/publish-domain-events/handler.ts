@@ -1,5 +1,5 @@
 /** Lambda entry point: wires the EventBridge publisher once per cold start. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventBridgeDomainEvents } from '../../shared/adapters/eventbridge/domain-events.js';
 import { jsonLogger } from '../../shared/http/logger.js';
 import { createPublishDomainEventsHandler } from './app.js';

@@ -5,7 +5,7 @@
  * answered `{ ok: false }` and not thrown, so EventBridge does not retry it.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MeasurementConfig } from '../../shared/config/measurement.js';
 import { occurredAtOf } from '../../shared/domain/journeys/resume.js';
 import {

@@ -10,7 +10,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type PreviewDeps, previewVariant } from '../../shared/domain/content/preview.js';
 import { type ReviewDeps, ReviewRequest, reviewVariant } from '../../shared/domain/content/review.js';
 import { checkEdit, checkedRules } from '../../shared/domain/content/rules.js';

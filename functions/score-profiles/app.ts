@@ -10,7 +10,7 @@
  * (no throw, so asynchronous invocations are not retried on a caller's mistake).
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   onProfilesUpdated,
   onProfileUpdated,

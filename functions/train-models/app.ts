@@ -6,7 +6,7 @@
  * answered with `{ ok: false, error: { code: 'invalid_request' } }`.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModelName, type ModelsConfig } from '../../shared/config/models.js';
 import { type TrainerDeps, type TrainingOutcome, trainModels } from '../../shared/domain/models/training.js';
 import type { Logger } from '../../shared/http/logger.js';

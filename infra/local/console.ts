@@ -12,7 +12,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Role } from '../../shared/api/roles.js';
 import type { Resolver } from './template.js';
 

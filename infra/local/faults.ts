@@ -2,7 +2,7 @@
  * Fault injection for the local runtime: PutEvents failures on the local bus and function crashes
  * after the handler ran, drawn from seeded generators so a test run is reproducible.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSdkFaults, SDK_CLIENT_KINDS, streamSeed } from '../../shared/adapters/aws/fault-middleware.js';
 import { seededRandom } from '../../shared/domain/experiments/bandit.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONSOLE_SECURITY_HEADERS, consoleFile, LocalConsoleAuth, sessionCookie } from './console.js';
 import type { LocalFunction } from './lambda.js';
 import { type Resolver, UnsupportedTemplateError } from './template.js';

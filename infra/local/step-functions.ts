@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LambdaInvocationError, type LocalFunction } from './lambda.js';
 import { readJsonDir, readJsonFile, type UnreadableStateFile, writeJsonAtomic } from './state-files.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type Resolver } from './template.js';

@@ -8,7 +8,7 @@ import {
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type LocalQueueStore, localFunctionArn, queueNameOfArn } from './async-invoke.js';
 import { matchesPattern } from './event-pattern.js';
 import type { LocalFunction } from './lambda.js';

@@ -3,7 +3,7 @@
  * reviewer, viewer); the CLI's IAM principals are operators, whose reach IAM policy already bounds.
  * Handlers check an action, never a role, so a new role is one line here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const Role = z.enum(['admin', 'marketer', 'reviewer', 'viewer']);
 export type Role = z.infer<typeof Role>;

@@ -3,7 +3,7 @@
  * provider-feedback thresholds. The lead composes `ChannelsConfig` into FeltfitConfig; functions receive
  * it as JSON in the `CHANNELS_CONFIG` env var, parsed once at cold start.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const Channel = z.enum(['email', 'sms', 'push', 'inApp']);
 export type Channel = z.infer<typeof Channel>;

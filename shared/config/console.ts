@@ -2,7 +2,7 @@
  * Console configuration: how the marketer console is hosted and how marketers sign in to it in AWS
  * (CloudFront, Cognito managed login). The local runtime ignores it. See docs/console.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ConsoleConfig = z.object({
   /**

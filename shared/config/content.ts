@@ -4,7 +4,7 @@
  * The lead composes `ContentConfig` into FeltfitConfig; functions receive it as JSON in
  * `CONTENT_CONFIG` (see functions/generate-content/handler.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Channels a content variant can be written for. */
 export const CONTENT_CHANNELS = [

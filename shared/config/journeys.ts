@@ -4,7 +4,7 @@
  * every enabled journey at synth (compileJourney) and hands functions this config as JSON in
  * `JOURNEYS_CONFIG` (absent → `defaultJourneysConfig`). See docs/journeys.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   graphIssues,
   JourneyDefinition,

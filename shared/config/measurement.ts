@@ -4,7 +4,7 @@
  * fairness cohorts and the model-monitoring thresholds. Functions read it as JSON in
  * `MEASUREMENT_CONFIG` (absent → defaults). See docs/measurement.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Days = z.number().positive().max(90);
 

@@ -4,7 +4,7 @@
  * functions receive it as JSON in `MODELS_CONFIG` (see functions/train-models and
  * functions/score-profiles), parsed once at cold start.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Models the registry, trainer and scorer know. */
 export const MODEL_NAMES = ['clv', 'propensity'] as const;

@@ -2,7 +2,7 @@
  * Configuration of privacy operations and the data-quality report. The lead composes `PrivacyConfig`
  * into FeltfitConfig; the admin function receives it as JSON in `PRIVACY_CONFIG` (absent → defaults).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PrivacyConfig = z.object({
   quality: z

@@ -3,7 +3,7 @@
  * consent mapping and feature bounds. The lead composes `ProfilesConfig` into FeltfitConfig; the
  * projector receives it as JSON in `PROFILES_CONFIG` (absent → `defaultProfilesConfig`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const IDENTIFIER_TYPES = ['userId', 'email', 'phone', 'deviceId', 'anonymousId'] as const;
 export const IdentifierType = z.enum(IDENTIFIER_TYPES);

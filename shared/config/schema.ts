@@ -2,7 +2,7 @@
  * Feltfit's one typed configuration. The CDK app parses it once at synth and hands each function
  * only the part it needs; a team changes Feltfit by editing this file's values and redeploying.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelsConfig, defaultChannelsConfig } from './channels.js';
 import { ConsoleConfig } from './console.js';
 import { ContentConfig, defaultContentConfig } from './content.js';

@@ -8,7 +8,7 @@
  * `${FELTFIT_DATA_DIR:-.feltfit}/credentials.json` (written by `npm start`).
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { contentAdapters, parseContentEnv } from '../../../shared/adapters/bedrock/wiring.js';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { contentIntentOf } from '../../../shared/adapters/journey-ports/variant-catalogue.js';

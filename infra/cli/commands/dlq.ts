@@ -27,7 +27,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LocalQueueStore } from '../../local/async-invoke.js';
 import { matchesPattern } from '../../local/event-pattern.js';
 

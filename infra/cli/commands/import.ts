@@ -11,7 +11,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Batch, Batcher, formatSummary, ImportTally } from '../../../shared/domain/imports/batches.js';
 import {
   cleanLine,

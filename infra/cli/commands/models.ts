@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbModelRegistry } from '../../../shared/adapters/dynamodb/model-registry.js';
 import { EventBridgeTrainingRequests } from '../../../shared/adapters/eventbridge/training-requests.js';

@@ -11,7 +11,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbMeasurementStore } from '../../../shared/adapters/dynamodb/measurement-store.js';
 import { defaultJourneysConfig, JourneysConfig } from '../../../shared/config/journeys.js';

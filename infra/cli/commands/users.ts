@@ -6,7 +6,7 @@
  * In AWS, users are invited to the Cognito user pool by an admin and put in groups with the AWS CLI
  * (README, "Deploy: the console in AWS"); this command says so rather than guessing a pool.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Role } from '../../../shared/api/roles.js';
 import { addLocalConsoleUser, listLocalConsoleUsers, removeLocalConsoleUser } from '../../local/console.js';
 

@@ -8,7 +8,7 @@
  *   BEDROCK_GUARDRAIL_VERSION  guardrail version, e.g. "1" or "DRAFT"
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContentConfig, defaultContentConfig } from '../../config/content.js';
 import { LocalGuardrail } from '../../domain/content/local-guardrail.js';
 import { OfflineGenerator } from '../../domain/content/offline.js';

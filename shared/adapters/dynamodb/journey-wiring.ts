@@ -1,5 +1,5 @@
 /** Builds the journeys-table stores from a function's environment, once per cold start. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JourneysConfig } from '../../config/journeys.js';
 import { documentClient } from './client.js';
 import {

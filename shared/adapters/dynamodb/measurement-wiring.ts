@@ -5,7 +5,7 @@
  *   JOURNEYS_CONFIG     journey definitions (names, splits, offers) — optional, defaults
  *   MEASUREMENT_CONFIG  windows, statistics — optional, defaults
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJourneysConfigEnv } from '../../config/journeys.js';
 import { parseMeasurementConfigEnv } from '../../config/measurement.js';
 import type { documentClient } from './client.js';

@@ -1,5 +1,5 @@
 /** Builds the channels context's DynamoDB stores on the messages table, once per cold start. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelsConfig } from '../../config/channels.js';
 import { documentClient } from './client.js';
 import { DynamoDbInboxStore } from './message-inbox.js';

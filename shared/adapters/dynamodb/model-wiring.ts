@@ -1,5 +1,5 @@
 /** Builds the model registry from a function's environment, once per cold start. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentClient } from './client.js';
 import { DynamoDbModelRegistry } from './model-registry.js';
 

@@ -7,7 +7,7 @@
  *   CONTENT_TABLE           content table (gsi1 query, BatchGet of briefs)     decide
  *   CONTENT_CACHE_SECONDS   how long the approved list is reused, default 60   decide
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseProfilesConfig } from '../../config/profiles.js';
 import type { ProfileReader, ProfileWriter, VariantCatalogue } from '../../ports/journeys.js';
 import { documentClient } from '../dynamodb/client.js';

@@ -6,7 +6,7 @@
  *   EVENTS_TABLE      events table (the consent recorder appends consent events)   — consent recorder
  *   RETENTION_DAYS    raw-event retention, default 400 (same as ingest)             — consent recorder
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseProfilesConfig } from '../../config/profiles.js';
 import type { KeyedHasher } from '../../domain/privacy/keyed-hash.js';
 import type { ConsentRecorder, RecipientSource } from '../../ports/channels.js';

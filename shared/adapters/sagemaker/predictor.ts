@@ -9,7 +9,7 @@
  * is counted — scoring never fails because an endpoint did.
  */
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ClvPrediction } from '../../domain/models/scoring.js';
 import type { FallbackReason, Predictor } from '../../ports/models.js';
 

@@ -1,5 +1,5 @@
 /** `JOURNEY_STATE_MACHINES`: JSON map journey id → state machine ARN, parsed once at cold start. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JourneyDefinition } from '../../domain/journeys/definition.js';
 
 const Arn = z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]*:\d*:stateMachine:[A-Za-z0-9_-]{1,80}$/);

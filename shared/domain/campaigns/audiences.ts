@@ -4,7 +4,7 @@
  * evaluates the rule with the same `inAudience` the campaign run uses, over the same pages of live
  * profiles, within a bounded budget: it says `complete: false` when it stopped early.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DecisionProfile } from '../../ports/journeys.js';
 import { ConflictError, InvalidRequestError, type Issue, NotFoundError } from '../errors.js';
 import { Audience, type AudienceSource, inAudience } from '../journeys/campaign.js';

@@ -5,7 +5,7 @@
  * audience that resolves, and a start time read in the named IANA time zone. The result is the
  * campaign-run state machine's input (docs/journeys.md, "Campaign runs").
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VariantCatalogue } from '../../ports/journeys.js';
 import { isValidTimeZone, zonedTimeToUtc } from '../channels/quiet-hours.js';
 import { InvalidRequestError, type Issue } from '../errors.js';

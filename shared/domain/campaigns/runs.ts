@@ -5,7 +5,7 @@
  * campaign-run execution itself. Everything is read from what the run's parts already write, keyed
  * by the deterministic execution names; nothing counts twice when a page or a send is retried.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { type LaunchDeps, type ResolvedLaunch, resolveLaunch } from './launch.js';
 

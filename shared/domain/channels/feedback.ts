@@ -3,7 +3,7 @@
  * ledger, suppresses on hard bounce, complaint and STOP, keeps rolling reputation counters and pauses
  * marketing email when the bounce or complaint rate crosses its threshold.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelsConfig } from '../../config/channels.js';
 import type { Logger } from '../../http/logger.js';
 import type {

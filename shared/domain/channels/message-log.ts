@@ -5,7 +5,7 @@
  * (`no_approved_variant`), through the MessageOutcomeLog port (shared/ports/activity.ts); the layout
  * is in docs/channels.md ("The message log").
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { REASONS } from './schemas.js';
 
 export const MESSAGE_CHANNELS = ['email', 'sms', 'push', 'inApp'] as const;

@@ -1,5 +1,5 @@
 /** Send request and outcome: the contract between journeys (Step Functions) and the send function. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Channel } from '../../config/channels.js';
 import { TemplateContext } from './variables.js';
 

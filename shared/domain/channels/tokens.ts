@@ -5,7 +5,7 @@
  * the customer's backend signs, carries `<profileId>.<exp>` (exp in epoch seconds).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Channel } from '../../config/channels.js';
 
 /** Minimum secret length: 32 characters (e.g. 32 random bytes, base64). */

@@ -4,7 +4,7 @@
  * to. The links are the same signed URLs the send path puts in the footer and the List-Unsubscribe
  * header, so a link written into the copy works like the footer's.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelsConfig } from '../../config/channels.js';
 import type { Channel, Recipient } from '../../ports/channels.js';
 import type { RenderScope } from './render.js';

@@ -6,7 +6,7 @@
  * (shared/domain/channels/variables.ts); the unsubscribe and preference links are placeholders, as a
  * preview signs no token. Nothing is sent or recorded.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelsConfig } from '../../config/channels.js';
 import type { RecipientSource } from '../../ports/channels.js';
 import type { ContentStore } from '../../ports/content.js';

@@ -1,5 +1,5 @@
 /** Prompts for the model: a system prompt from the playbook and a user prompt from the brief. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BrandPlaybook, ContentChannel } from '../../config/content.js';
 import { type Brief, ContentBody } from './schemas.js';
 

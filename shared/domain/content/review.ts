@@ -3,7 +3,7 @@
  * with an edit; an edit re-runs every check and the output guardrail, and copy that fails either
  * can never be approved. Only `approved` variants are sendable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ContentConfig } from '../../config/content.js';
 import type { ContentStore, OutputGuardrail } from '../../ports/content.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';

@@ -4,7 +4,7 @@
  * `checkedRules` is pure: the playbook comes in as an argument; the failures are the stored check
  * report's (or a fresh one, for an edit: `checkEdit`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BrandPlaybook, ContentChannel, ContentConfig } from '../../config/content.js';
 import type { ContentStore, OutputGuardrail } from '../../ports/content.js';
 import { ALLOWED_TAGS } from '../channels/liquid.js';

@@ -1,5 +1,5 @@
 /** Content schemas: the variant bodies per channel, the brief, check reports and stored variants. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContentChannel } from '../../config/content.js';
 
 const Text = z.string().min(1).max(50_000);

@@ -6,7 +6,7 @@
  * customer, each order z ~ Gamma(p, ν). Defaults are the published CDNOW fits, with α rescaled from
  * weeks to days.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BgNbdParams } from '../models/bgnbd.js';
 import type { GammaGammaParams } from '../models/gammaGamma.js';
 import { createRng, type Rng } from '../models/random.js';

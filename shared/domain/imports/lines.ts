@@ -5,7 +5,7 @@
  * replay the past: the journeys' rules for old moments judge by it (docs/imports.md).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../ingest/limits.js';
 import { isPlainRecord, parseJson } from '../ingest/safe-json.js';
 import { MESSAGE_SCHEMAS, MessageType, parseIsoMillis } from '../ingest/schemas.js';

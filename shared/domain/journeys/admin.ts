@@ -11,7 +11,7 @@
  *              sample, reported with its size): Step Functions keeps no per-state counter, and a
  *              counter written by every task would cost the hot path writes for a page read rarely
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   EnteredState,
   ExecutionStatus,

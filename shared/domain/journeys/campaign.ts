@@ -7,7 +7,7 @@
  * retried page starts no one twice. A single message is the `campaign-message` journey: one send of
  * the named channel and content intent, behind a holdout.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DecisionProfile } from '../../ports/journeys.js';
 import { Condition, JourneyChannel, type JourneyDefinition } from './definition.js';
 import { holds, readPath } from './steps.js';

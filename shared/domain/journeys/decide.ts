@@ -8,7 +8,7 @@
  * chosen by Thompson sampling. Every decision stores its explanation for audit and appeal.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DecideConfig } from '../../config/journeys.js';
 import type { MessageOutcomeLog } from '../../ports/activity.js';
 import type {

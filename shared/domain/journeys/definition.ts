@@ -4,7 +4,7 @@
  * the shape (zod) and the graph (references, reachability, cycles, one split); the compiler
  * (compile.ts) turns a valid definition into Amazon States Language.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Channels a journey can send on (the channels context's vocabulary). */
 export const JourneyChannel = z.enum(['email', 'sms', 'push', 'inApp']);

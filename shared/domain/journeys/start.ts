@@ -4,7 +4,7 @@
  * holdout members are recorded and started: their execution takes the split's holdout path, which
  * sends nothing, so lift is measured against people who went through the same waits and exits.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PauseCheck } from '../../ports/journey-admin.js';
 import type { Assignments, JourneyRunner } from '../../ports/journeys.js';
 import { assign, type ExperimentSplit, type GlobalControl } from '../experiments/assignment.js';

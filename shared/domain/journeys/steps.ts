@@ -3,7 +3,7 @@
  * wait token, check global exit conditions, evaluate a branch, update the profile, compute a wait
  * time (best send hour — with the send-time optimisation holdout — local window, reorder window).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   Assignments,
   BanditStats,

@@ -4,7 +4,7 @@
  * versions with their headline metrics; a card with its calibration figures picked out. Pure over
  * the registry port.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODEL_NAMES, ModelName } from '../../config/models.js';
 import type { ModelRegistry } from '../../ports/models.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';

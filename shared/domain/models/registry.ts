@@ -8,7 +8,7 @@
  * adapter. A version that fails a gate stays a candidate: it is kept, with its gate results, so a
  * person can read why, and it can never be promoted (the registry re-checks the stored gates).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Gate, ModelName } from '../../config/models.js';
 import type { ModelRegistry } from '../../ports/models.js';
 import type { FairnessReport } from './fairness.js';

@@ -5,7 +5,7 @@
  * a rule in the intelligence stack delivers it to the trainer, which reads `detail.model` (absent:
  * every model). Pure: no AWS SDK; publishing goes through the ModelTrainingRequests port.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModelName } from '../../config/models.js';
 import type { ModelTrainingRequests } from '../../ports/models.js';
 import { InvalidRequestError } from '../errors.js';

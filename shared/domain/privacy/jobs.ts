@@ -5,7 +5,7 @@
  * holder last, an audit record before and after); a step that fails is retried by the state machine
  * and re-runs only its own holder, which is idempotent. Pure: stores come in as ports.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   ErasureAudit,
   ErasureRecord,

@@ -6,7 +6,7 @@
  * rehash (`feltfit keys rehash`) has moved what the previous key wrote. docs/privacy.md §8.
  */
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Shortest accepted key: 32 characters of a generated secret (≥ 190 bits of base62). */
 export const MIN_HASH_KEY_LENGTH = 32;

@@ -2,7 +2,7 @@
  * Privacy use cases, shared by the admin API and the CLI: look a profile up, export everything held
  * about a person, erase it. Pure: the stores come in as ports.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdentifierType } from '../../config/profiles.js';
 import type {
   ErasureAudit,
