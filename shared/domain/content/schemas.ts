@@ -44,10 +44,21 @@ export const INTENTS = [
 export const Intent = z.enum(INTENTS);
 export type Intent = z.infer<typeof Intent>;
 
+/**
+ * A brief's intent as written: the content spelling (`shipping_reassurance`) or the journeys' kebab-case
+ * one (`shipping-reassurance`), normalised to the content spelling, so a brief may name a step's
+ * intent as the journey catalogue writes it. Journey-only intents (`cart-reminder`) still need
+ * `CONTENT_INTENT_OF` (shared/adapters/journey-ports/variant-catalogue.ts).
+ */
+export const BriefIntent = z
+  .string()
+  .transform((s) => s.trim().replaceAll('-', '_'))
+  .pipe(Intent);
+
 /** What to write: the request behind a generation run. */
 export const Brief = z.object({
   journeyStep: z.string().min(1).max(200),
-  intent: Intent,
+  intent: BriefIntent,
   channel: ContentChannel,
   audience: z.object({
     segment: z.string().min(1).max(100),
