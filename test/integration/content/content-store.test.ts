@@ -201,6 +201,19 @@ describe('feltfit content CLI', () => {
     expect((await store.get(v!.id))?.status).toBe('pending_review');
   });
 
+  it('generates the README’s example brief (examples/brief.json) into the table runtime.json names', async () => {
+    const res = io();
+    const file = new URL('../../../examples/brief.json', import.meta.url).pathname;
+    expect(await run(['generate', '--brief-file', file], res.io)).toBe(0);
+    const lines = res.out.join('').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const [id, status, checks] = line.split('  ');
+      expect({ status, checks }).toEqual({ status: 'pending_review', checks: 'checks ok' });
+      expect(await store.get(id!)).toMatchObject({ intent: 'shipping_reassurance', channel: 'email' });
+    }
+  });
+
   it('answers a usage mistake with exit code 2', async () => {
     const res = io();
     expect(
