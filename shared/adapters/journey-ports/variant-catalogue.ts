@@ -14,8 +14,8 @@
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ContentChannel } from '../../config/content.js';
-import { isSendable } from '../../domain/content/review.js';
 import { INTENTS, type Intent, type Variant } from '../../domain/content/schemas.js';
+import { isSendable } from '../../domain/content/sendable.js';
 import { DependencyUnavailableError } from '../../domain/errors.js';
 import type { JourneyChannel } from '../../domain/journeys/definition.js';
 import type { ContentStore } from '../../ports/content.js';

@@ -10,6 +10,8 @@ import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js'
 import { runChecks } from './checks.js';
 import { ContentBody, type Variant } from './schemas.js';
 
+export { isSendable } from './sendable.js';
+
 /** Body of a review (API and CLI). */
 export const ReviewRequest = z.object({
   decision: z.enum(['approve', 'reject']),
@@ -25,11 +27,6 @@ export interface ReviewDeps {
   readonly store: Pick<ContentStore, 'get' | 'applyReview'>;
   readonly guardrail: OutputGuardrail;
   readonly now: () => Date;
-}
-
-/** Whether a variant may be sent: approved, with content. Nothing else is sendable. */
-export function isSendable(variant: Pick<Variant, 'status' | 'content'>): boolean {
-  return variant.status === 'approved' && variant.content !== undefined;
 }
 
 /**
