@@ -9,13 +9,16 @@ import { CredentialsFileError, loadOrCreateCredentials } from './credentials.js'
 import { JavaMissingError } from './dynamodb-local.js';
 import { FaultsConfigError, parseFaults } from './faults.js';
 import { parseThrottle, ThrottleConfigError } from './http-api.js';
-import { startRuntime } from './runtime.js';
+import { checkPortFree, checkSecrets, PreflightError } from './preflight.js';
 
 async function main(): Promise<void> {
   // The functions run on Lambda's Node.js 24; the SDK's notice about this machine's Node.js is noise.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
   const dataDir = process.env.FELTFIT_DATA_DIR ?? '.feltfit';
+  // Before synth: a busy port or a key ingest would refuse should fail in a second, not after a minute.
+  checkSecrets(process.env);
+  await checkPortFree(port);
   const { writeKey, adminToken, file } = await loadOrCreateCredentials(dataDir, process.env);
 
   console.log('feltfit: synthesizing the CDK app and starting DynamoDB Local…');
@@ -27,6 +30,8 @@ async function main(): Promise<void> {
   const faults = parseFaults(process.env.FELTFIT_FAULTS);
   // A lower stage throttle brings overload (429s) within a laptop's reach, as another deploy would.
   const apiThrottle = parseThrottle(process.env.FELTFIT_API_THROTTLE, 'FELTFIT_API_THROTTLE');
+  // Loaded after the checks above, which then answer in well under a second.
+  const { startRuntime } = await import('./runtime.js');
   const runtime = await startRuntime({
     port,
     dataDir,
@@ -78,7 +83,8 @@ main().catch((err: unknown) => {
     err instanceof JavaMissingError ||
     err instanceof CredentialsFileError ||
     err instanceof FaultsConfigError ||
-    err instanceof ThrottleConfigError
+    err instanceof ThrottleConfigError ||
+    err instanceof PreflightError
   )
     console.error(`feltfit: ${err.message}`);
   else console.error('feltfit: failed to start:', err);

@@ -13,6 +13,14 @@ export { SourceName } from '../api/overview.js';
 /** Keys Feltfit generates look like `ff_` + 43 characters; operators may register their own (16–128 URL-safe characters, e.g. Segment-style keys). */
 const WRITE_KEY = /^[A-Za-z0-9_.-]{16,128}$/;
 
+/** The rule ingest applies to a write key, in words: `npm start` refuses a configured key that breaks it. */
+export const WRITE_KEY_RULE = '16–128 characters of A–Z a–z 0–9 _ . -';
+
+/** Whether ingest would even look a key up: keys that break WRITE_KEY_RULE are refused unread. */
+export function isWellFormedWriteKey(writeKey: string): boolean {
+  return WRITE_KEY.test(writeKey);
+}
+
 /** Hex SHA-256 of a write key: its only stored form. */
 export function hashWriteKey(writeKey: string): string {
   return createHash('sha256').update(writeKey, 'utf8').digest('hex');
@@ -69,7 +77,7 @@ export async function resolveWriteKey(
   sources: Pick<SourceStore, 'findByKeyHash'>,
   writeKey: string,
 ): Promise<ResolvedSource | undefined> {
-  if (!WRITE_KEY.test(writeKey)) return undefined;
+  if (!isWellFormedWriteKey(writeKey)) return undefined;
   return sources.findByKeyHash(hashWriteKey(writeKey));
 }
 
