@@ -26,10 +26,10 @@ import {
 } from '../../shared/domain/privacy/operations.js';
 import { type QualityDeps, qualityReport } from '../../shared/domain/quality/report.js';
 import { adminRouter, type RouteContext, type RouteHandler } from '../../shared/http/admin-router.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
 import type { EventStore } from '../../shared/ports/events.js';
+import type { Logger } from '../../shared/ports/logger.js';
 import type { PersonDirectory } from '../../shared/ports/privacy.js';
 import type { QuarantineStore } from '../../shared/ports/quarantine.js';
 import { type ConsoleRoutesDeps, consoleRoutes } from './overview.js';

@@ -3,6 +3,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod/mini';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { listConsoleUsers } from '../../shared/adapters/cognito/console-directory.js';
 import {
   DynamoDbCustomerCounters,
@@ -31,7 +32,6 @@ import { StepFunctionsPrivacyJobRunner } from '../../shared/adapters/sfn/privacy
 import { parsePrivacyConfig } from '../../shared/config/privacy.js';
 import { parseProfilesConfig } from '../../shared/config/profiles.js';
 import { buildReport } from '../../shared/domain/measurement/report.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createAdminHandler, type PrivacyRoutesDeps } from './app.js';
 import { consoleUsers } from './console-users.js';
 import type { ConsoleRoutesDeps } from './overview.js';
@@ -78,7 +78,8 @@ const privacyConfig = parsePrivacyConfig(privacyEnv.PRIVACY_CONFIG);
 const sourceStore = new DynamoDbSourceStore({ client, tableName: storesEnv.CONTROL_TABLE });
 const sourceSeen = new DynamoDbSourceSeenStore({ client, tableName: storesEnv.CONTROL_TABLE });
 
-export const handler = createAdminHandler(
+const logger = lambdaLogger();
+const app = createAdminHandler(
   {
     events: stores.events,
     quarantine: stores.quarantine,
@@ -109,8 +110,10 @@ export const handler = createAdminHandler(
       : {}),
     console: consoleDeps(),
   },
-  jsonLogger(),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);
 
 /** Adds the privacy jobs when the state machine is bound to this function. */
 function withJobs(privacy: PrivacyDeps): PrivacyRoutesDeps {

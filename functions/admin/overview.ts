@@ -11,8 +11,8 @@ import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.j
 import { parseProfileId } from '../../shared/domain/privacy/operations.js';
 import { createSource, revokeSource, type SourceDeps, SourceName } from '../../shared/domain/sources.js';
 import type { RouteHandler } from '../../shared/http/admin-router.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { jsonResponse } from '../../shared/http/response.js';
+import type { Logger } from '../../shared/ports/logger.js';
 import type { SourceSeenStore } from '../../shared/ports/privacy.js';
 
 /** What the console routes use; each part absent when the function is not wired for it (404). */

@@ -16,7 +16,7 @@ import {
   runCampaignPage,
 } from '../../shared/domain/journeys/campaign.js';
 import type { JourneyDefinition } from '../../shared/domain/journeys/definition.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 const Request = z.discriminatedUnion('action', [
   z.object({ action: z.literal('plan'), input: z.unknown(), executionName: z.string().min(1).max(80) }),

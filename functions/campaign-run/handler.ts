@@ -5,17 +5,18 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { DynamoDbRunStore } from '../../shared/adapters/dynamodb/campaign-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { EventBridgeCampaignEvents } from '../../shared/adapters/journey-ports/campaign.js';
 import { audienceSourceFromEnv } from '../../shared/adapters/journey-ports/wiring.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createCampaignRunHandler } from './app.js';
 
 const config = parseJourneysConfigEnv(process.env);
 
-export const handler = createCampaignRunHandler(
+const logger = lambdaLogger();
+const app = createCampaignRunHandler(
   {
     journeys: config.journeys,
     audience: audienceSourceFromEnv(process.env),
@@ -27,5 +28,7 @@ export const handler = createCampaignRunHandler(
       ? { members: new DynamoDbRunStore({ client: documentClient(), tableName: process.env.JOURNEYS_TABLE }) }
       : {}),
   },
-  jsonLogger('campaign-run'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

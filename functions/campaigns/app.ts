@@ -25,9 +25,9 @@ import {
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
 import { MESSAGE_JOURNEY } from '../../shared/domain/journeys/campaign.js';
 import { adminRouter, type RouteHandler } from '../../shared/http/admin-router.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** Dependencies of the campaigns function. */
 export interface CampaignsDeps extends EstimateDeps, Omit<ProgressDeps, 'runs'> {

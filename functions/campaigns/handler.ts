@@ -7,6 +7,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import {
   DynamoDbAssignmentLookup,
   DynamoDbAudienceStore,
@@ -27,7 +28,6 @@ import { StepFunctionsRunExecutions } from '../../shared/adapters/sfn/campaign-e
 import { channelsConfigFromEnv, timeScaleFromEnv } from '../../shared/config/channels.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
 import { scaleGuardrailWindows } from '../../shared/domain/channels/time-scale.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createCampaignsHandler } from './app.js';
 
 const Env = z.object({
@@ -47,7 +47,8 @@ const channels = scaleGuardrailWindows(channelsConfigFromEnv(process.env), timeS
 const messages = messageStores(env.MESSAGES_TABLE, channels, client);
 const journeysTable = { client, tableName: env.JOURNEYS_TABLE };
 
-export const handler = createCampaignsHandler(
+const logger = lambdaLogger();
+const app = createCampaignsHandler(
   {
     journeys: parseJourneysConfigEnv(process.env).journeys,
     // Read on every launch and estimate: a variant approved a moment ago counts.
@@ -74,5 +75,7 @@ export const handler = createCampaignsHandler(
     ledger: new DynamoDbLedgerLookup({ client, tableName: env.MESSAGES_TABLE }),
     now: () => new Date(),
   },
-  jsonLogger('campaigns'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

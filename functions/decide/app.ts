@@ -12,7 +12,7 @@ import {
   type DecisionOutput,
   decide,
 } from '../../shared/domain/journeys/decide.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** Builds the decide handler. */
 export function createDecideHandler(deps: DecideDeps, logger: Logger) {

@@ -2,22 +2,23 @@
  * Lambda entry point. Env: JOURNEYS_TABLE, JOURNEYS_CONFIG (JSON, optional), MESSAGES_TABLE (the
  * per-person message log, optional), plus what the wired ports need.
  */
+
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { DynamoDbMessageOutcomeLog } from '../../shared/adapters/dynamodb/activity-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
 import { DynamoDbMessageLog, fanOutOutcomes } from '../../shared/adapters/dynamodb/message-log.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
 import { MESSAGE_LOG_RETENTION_DAYS } from '../../shared/domain/channels/message-log.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createDecideHandler } from './app.js';
 import { decidePorts } from './ports.js';
 
 const config = parseJourneysConfigEnv(process.env);
 const stores = journeyStores(journeysTableName(process.env), config);
 const ports = decidePorts(process.env);
-const logger = jsonLogger('decide');
+const logger = lambdaLogger();
 
-export const handler = createDecideHandler(
+const app = createDecideHandler(
   {
     profiles: ports.profiles,
     variants: ports.variants,
@@ -48,3 +49,5 @@ export const handler = createDecideHandler(
   },
   logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

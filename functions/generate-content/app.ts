@@ -13,9 +13,9 @@ import {
 import { Brief } from '../../shared/domain/content/schemas.js';
 import { InvalidRequestError } from '../../shared/domain/errors.js';
 import { adminRouter } from '../../shared/http/admin-router.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 function parseBrief(input: unknown): Brief {
   const candidate =

@@ -1,12 +1,13 @@
 /** Lambda entry point: wires the content adapters once per cold start (see shared/adapters/bedrock/wiring.ts). */
 import { randomUUID } from 'node:crypto';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { contentAdapters, parseContentEnv } from '../../shared/adapters/bedrock/wiring.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createGenerateHandler } from './app.js';
 
 const adapters = contentAdapters(parseContentEnv(process.env));
 
-export const handler = createGenerateHandler(
+const logger = lambdaLogger();
+const app = createGenerateHandler(
   {
     config: adapters.config,
     generator: adapters.generator,
@@ -15,5 +16,7 @@ export const handler = createGenerateHandler(
     now: () => new Date(),
     newId: randomUUID,
   },
-  jsonLogger('generate-content'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

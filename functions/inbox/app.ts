@@ -8,10 +8,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod';
 import { verifyInboxToken } from '../../shared/domain/channels/tokens.js';
 import { InvalidRequestError, NotFoundError, UnauthorizedError } from '../../shared/domain/errors.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
 import type { InboxStore } from '../../shared/ports/channels.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 export interface InboxDeps {
   readonly inbox: InboxStore;

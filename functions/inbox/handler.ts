@@ -1,16 +1,18 @@
 /** Lambda entry point of the inbox function. */
+
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbInboxStore } from '../../shared/adapters/dynamodb/message-inbox.js';
 import { parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
 import { loadSecret } from '../../shared/adapters/outbox/channel-wiring.js';
 import { channelsConfigFromEnv } from '../../shared/config/channels.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createInboxHandler } from './app.js';
 
 const env = parseMessagesEnv(process.env);
 const config = channelsConfigFromEnv(process.env);
 
-export const handler = createInboxHandler(
+const logger = lambdaLogger();
+const app = createInboxHandler(
   {
     inbox: new DynamoDbInboxStore({
       client: documentClient(),
@@ -20,5 +22,7 @@ export const handler = createInboxHandler(
     secret: await loadSecret('INBOX_SECRET', process.env),
     now: () => new Date(),
   },
-  jsonLogger(),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

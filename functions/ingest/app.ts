@@ -4,9 +4,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { NotFoundError } from '../../shared/domain/errors.js';
 import { type IngestDeps, ingest, routeFromPath } from '../../shared/domain/ingest/ingest.js';
 import { IngestUnavailableError, UNAVAILABLE_ANSWERS } from '../../shared/domain/ingest/unavailable.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** The 429/503 answer with Retry-After for a request storage could not take now. */
 function retryLater(error: IngestUnavailableError): APIGatewayProxyStructuredResultV2 {
@@ -25,6 +25,8 @@ export function createIngestHandler(deps: IngestDeps, logger: Logger) {
     .handler(async (event, context) => {
       const route = routeFromPath(event.rawPath ?? '');
       if (!route) throw new NotFoundError('unknown_route', 'no such ingest route');
+      // The route on every later line, the error handler's `request failed` included.
+      logger.appendKeys({ route });
       const remaining = context?.getRemainingTimeInMillis;
       let outcome: Awaited<ReturnType<typeof ingest>>;
       try {

@@ -7,7 +7,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import * as z from 'zod/mini';
 import { landedItemFromImage } from '../../shared/adapters/dynamodb/event-landing.js';
 import { type FanOutDeps, fanOut, type LandedItem } from '../../shared/domain/ingest/landing.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** The part of a DynamoDB stream record the fan-out reads. */
 const StreamRecord = z.object({

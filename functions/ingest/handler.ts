@@ -1,11 +1,11 @@
 /** Lambda entry point: wires DynamoDB adapters once per cold start. */
 import { randomUUID } from 'node:crypto';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbEventLanding } from '../../shared/adapters/dynamodb/event-landing.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
 import { loadHasher } from '../../shared/adapters/hash-key.js';
 import { cachedResolver, resolveWriteKey } from '../../shared/domain/sources.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createIngestHandler } from './app.js';
 import { countedEventStore } from './stores.js';
 
@@ -14,9 +14,9 @@ const client = documentClient();
 // Partition keys and quarantine fingerprints are keyed hashes; no key, no cold start.
 const hasher = await loadHasher(process.env);
 const stores = dynamoDbStores(env, hasher, client);
-const logger = jsonLogger();
+const logger = lambdaLogger();
 
-export const handler = createIngestHandler(
+const app = createIngestHandler(
   {
     events: countedEventStore(stores.events, env, client, logger),
     // Large batches land in a few items; the ingest-fan-out function stores them (and counts them).
@@ -34,3 +34,5 @@ export const handler = createIngestHandler(
   },
   logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

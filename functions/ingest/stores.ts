@@ -5,8 +5,8 @@ import { DynamoDbSourceSeenStore } from '../../shared/adapters/dynamodb/privacy-
 import type { StoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
 import { countEventsPerDay } from '../../shared/domain/activity/counters.js';
 import { trackSourceSeen } from '../../shared/domain/quality/source-seen.js';
-import type { Logger } from '../../shared/http/logger.js';
 import type { EventStore } from '../../shared/ports/events.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** `events`, counting stored events per day and marking each source's freshness after every write. */
 export function countedEventStore(

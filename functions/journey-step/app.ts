@@ -11,7 +11,7 @@ import {
   type JourneyStepResult,
   runJourneyStep,
 } from '../../shared/domain/journeys/steps.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** Builds the journey-step handler. */
 export function createJourneyStepHandler(deps: JourneyStepDeps, logger: Logger) {
@@ -27,6 +27,8 @@ export function createJourneyStepHandler(deps: JourneyStepDeps, logger: Logger) 
         })),
       });
     }
+    // Every later line of this invocation names the journey and the step.
+    logger.appendKeys({ journey: parsed.data.journey, step: parsed.data.step });
     const result = await runJourneyStep(deps, parsed.data);
     const { action, ...rest } = result;
     logger.info('journey step', { action, journey: parsed.data.journey, step: parsed.data.step, ...rest });

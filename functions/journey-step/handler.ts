@@ -1,10 +1,10 @@
 /** Lambda entry point. Env: JOURNEYS_TABLE, JOURNEYS_CONFIG (JSON, optional), plus what the wired ports need. */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
 import { StepFunctionsJourneyRunner } from '../../shared/adapters/sfn/journey-runner.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createJourneyStepHandler } from './app.js';
 import { journeyStepPorts } from './ports.js';
 
@@ -12,7 +12,8 @@ const config = parseJourneysConfigEnv(process.env);
 const stores = journeyStores(journeysTableName(process.env), config);
 const ports = journeyStepPorts(process.env);
 
-export const handler = createJourneyStepHandler(
+const logger = lambdaLogger();
+const app = createJourneyStepHandler(
   {
     tokens: stores.tokens,
     occurrences: stores.occurrences,
@@ -23,5 +24,7 @@ export const handler = createJourneyStepHandler(
     aliases: stores.aliases,
     sendTime: { holdout: config.experiments.sendTime, assignments: stores.assignments },
   },
-  jsonLogger('journey-step'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

@@ -22,9 +22,9 @@ import {
   setPaused,
 } from '../../shared/domain/journeys/admin.js';
 import { adminRouter, type RouteContext } from '../../shared/http/admin-router.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 export interface JourneysAdminDeps extends JourneyDeps {
   readonly messages: MessageLogReader;

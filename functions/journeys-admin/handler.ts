@@ -5,6 +5,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbJourneyPauses } from '../../shared/adapters/dynamodb/journey-pauses.js';
 import { journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
@@ -14,7 +15,6 @@ import { parseStateMachinesEnv } from '../../shared/adapters/sfn/env.js';
 import { StepFunctionsJourneyExecutions } from '../../shared/adapters/sfn/journey-executions.js';
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
 import { MESSAGE_LOG_RETENTION_DAYS } from '../../shared/domain/channels/message-log.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createJourneysAdminHandler } from './app.js';
 
 const Env = z.object({ MESSAGES_TABLE: z.string().min(1) });
@@ -32,7 +32,8 @@ const measurement = new DynamoDbMeasurementStore({
   retentionDays: config.auditRetentionDays,
 });
 
-export const handler = createJourneysAdminHandler(
+const logger = lambdaLogger();
+const app = createJourneysAdminHandler(
   {
     journeys: config.journeys,
     stateMachines: parseStateMachinesEnv(process.env, config.journeys),
@@ -51,5 +52,7 @@ export const handler = createJourneysAdminHandler(
     }),
     now: () => new Date(),
   },
-  jsonLogger('journeys-admin'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

@@ -14,7 +14,7 @@ import { ClientError } from '../../shared/domain/errors.js';
 import type { Report } from '../../shared/domain/measurement/report.js';
 import { adminRouter } from '../../shared/http/admin-router.js';
 import { errorResponse } from '../../shared/http/errors.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 export interface ReportDeps {
   readonly report: () => Promise<Report>;

@@ -3,16 +3,17 @@
  * POWERTOOLS_METRICS_NAMESPACE (Feltfit/Measurement).
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { measurementPorts } from '../../shared/adapters/dynamodb/measurement-wiring.js';
 import { buildReport } from '../../shared/domain/measurement/report.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createReportHandler } from './app.js';
 
 const ports = measurementPorts(process.env, documentClient());
 const metrics = new Metrics({ namespace: 'Feltfit/Measurement', serviceName: 'feltfit-measurement' });
 
-export const handler = createReportHandler(
+const logger = lambdaLogger();
+const app = createReportHandler(
   {
     report: async () =>
       buildReport(
@@ -24,5 +25,7 @@ export const handler = createReportHandler(
       ),
     metrics,
   },
-  jsonLogger('measurement-report'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

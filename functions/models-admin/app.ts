@@ -16,9 +16,9 @@ import {
   requestModelTraining,
 } from '../../shared/domain/models/training-request.js';
 import { adminRouter } from '../../shared/http/admin-router.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
+import type { Logger } from '../../shared/ports/logger.js';
 import type { ModelRegistry } from '../../shared/ports/models.js';
 
 export interface ModelsAdminDeps {

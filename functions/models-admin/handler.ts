@@ -6,14 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
 import { EventBridgeTrainingRequests } from '../../shared/adapters/eventbridge/training-requests.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createModelsAdminHandler } from './app.js';
 
 const env = z.object({ EVENT_BUS_NAME: z.string().min(1) }).parse(process.env);
 
-export const handler = createModelsAdminHandler(
+const logger = lambdaLogger();
+const app = createModelsAdminHandler(
   {
     registry: modelRegistryFromEnv(process.env),
     training: {
@@ -25,5 +26,7 @@ export const handler = createModelsAdminHandler(
       newId: () => randomUUID(),
     },
   },
-  jsonLogger('models-admin'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

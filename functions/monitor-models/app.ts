@@ -8,7 +8,7 @@ import {
   type MonitorOutcome,
   monitorModels,
 } from '../../shared/domain/measurement/model-monitor.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** Builds the handler; the input is ignored (the schedule sends `{}`). */
 export function createMonitorModelsHandler(deps: MonitorDeps, logger: Logger) {

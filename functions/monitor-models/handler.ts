@@ -6,13 +6,13 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbModelMonitorStore } from '../../shared/adapters/dynamodb/model-monitor-store.js';
 import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
 import { putEntries } from '../../shared/adapters/eventbridge/domain-events.js';
 import { profileStore } from '../../shared/adapters/profiles/wiring.js';
 import { parseMeasurementConfigEnv } from '../../shared/config/measurement.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createMonitorModelsHandler } from './app.js';
 
 const client = documentClient();
@@ -27,7 +27,8 @@ const events = awsClient(EventBridgeClient, 'eventbridge');
 const busName = process.env.EVENT_BUS_NAME ?? 'feltfit';
 const metrics = new Metrics({ namespace: 'Feltfit/Measurement', serviceName: 'feltfit-monitor-models' });
 
-export const handler = createMonitorModelsHandler(
+const logger = lambdaLogger();
+const app = createMonitorModelsHandler(
   {
     profiles: profileStore(process.env, client).store,
     snapshots: store,
@@ -60,5 +61,7 @@ export const handler = createMonitorModelsHandler(
     random: Math.random,
     now: () => new Date(),
   },
-  jsonLogger('monitor-models'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

@@ -12,7 +12,7 @@ import {
   PrivacyJobId,
   runPrivacyJobStep,
 } from '../../shared/domain/privacy/jobs.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 const Request = z.discriminatedUnion('action', [
   z.object({ action: z.literal('step'), jobId: PrivacyJobId, attempt: z.number().int().min(1) }),

@@ -4,6 +4,7 @@
  * PRIVACY_CONFIG, and the projector's hash key (IDENTITY_HMAC_KEY or its secret).
  */
 import * as z from 'zod/mini';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { laterLayerHolders } from '../../shared/adapters/dynamodb/privacy-indexed-holder.js';
 import { dynamoDbPrivacyJobDeps } from '../../shared/adapters/dynamodb/privacy-job-wiring.js';
@@ -11,7 +12,6 @@ import { dynamoDbPrivacyDeps } from '../../shared/adapters/dynamodb/privacy-wiri
 import { loadHasher } from '../../shared/adapters/hash-key.js';
 import { parsePrivacyConfig } from '../../shared/config/privacy.js';
 import { parseProfilesConfig } from '../../shared/config/profiles.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createPrivacyJobHandler } from './app.js';
 
 const table = z.string().check(z.minLength(1));
@@ -39,7 +39,7 @@ const privacy = dynamoDbPrivacyDeps({
   hasher: await loadHasher(process.env),
 });
 
-export const handler = createPrivacyJobHandler(
-  dynamoDbPrivacyJobDeps(privacy, client, env.CONTROL_TABLE),
-  jsonLogger(),
-);
+const logger = lambdaLogger();
+const app = createPrivacyJobHandler(dynamoDbPrivacyJobDeps(privacy, client, env.CONTROL_TABLE), logger);
+
+export const handler = withLambdaLogging(logger, app);

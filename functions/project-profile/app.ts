@@ -16,7 +16,7 @@ import {
   type ProjectionInput,
   projectEvents,
 } from '../../shared/domain/profiles/project.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** The part of a stream record the projector reads. */
 export const StreamRecord = z.object({

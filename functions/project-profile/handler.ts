@@ -3,12 +3,12 @@
  * nothing: domain events go to the profile items' outbox, published from the profiles table's stream.
  */
 import * as z from 'zod';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbRawEventEraser } from '../../shared/adapters/dynamodb/profile-raw-events.js';
 import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-store.js';
 import { loadHasher } from '../../shared/adapters/hash-key.js';
 import { parseProfilesConfig } from '../../shared/config/profiles.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createProjectProfileHandler } from './app.js';
 
 /** Environment of the projector. */
@@ -32,7 +32,8 @@ const client = documentClient();
 // The identity index is keyed by the keyed hash of each identifier (IDENTITY_HMAC_KEY_ARN): no key, no cold start.
 const hasher = await loadHasher(process.env);
 
-export const handler = createProjectProfileHandler(
+const logger = lambdaLogger();
+const app = createProjectProfileHandler(
   {
     store: new DynamoDbProfileStore({
       client,
@@ -45,5 +46,7 @@ export const handler = createProjectProfileHandler(
     hasher,
     now: () => new Date(),
   },
-  jsonLogger('project-profile'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

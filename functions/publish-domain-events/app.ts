@@ -12,8 +12,8 @@ import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { OUTBOX_ATTRIBUTE, outboxOf } from '../../shared/adapters/dynamodb/profile-outbox.js';
-import type { Logger } from '../../shared/http/logger.js';
 import type { DomainEvents, OutboxEvent } from '../../shared/ports/domain-events.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** The part of a profiles-table stream record the publisher reads. */
 export const OutboxStreamRecord = z.object({

@@ -1,7 +1,7 @@
 /** Lambda entry point: wires the EventBridge publisher once per cold start. */
 import * as z from 'zod';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { EventBridgeDomainEvents } from '../../shared/adapters/eventbridge/domain-events.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createPublishDomainEventsHandler } from './app.js';
 
 /** Environment of the outbox publisher. */
@@ -17,7 +17,10 @@ function parseEnv(env: Record<string, string | undefined>) {
 
 const env = parseEnv(process.env);
 
-export const handler = createPublishDomainEventsHandler(
+const logger = lambdaLogger();
+const app = createPublishDomainEventsHandler(
   { events: new EventBridgeDomainEvents({ eventBusName: env.EVENT_BUS_NAME }) },
-  jsonLogger('publish-domain-events'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

@@ -13,7 +13,7 @@ import {
   type RecordConversionDeps,
   recordConversion,
 } from '../../shared/domain/measurement/conversions.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 const Event = z.object({
   id: z.string().min(1).max(256),

@@ -2,14 +2,16 @@
  * Lambda entry point. Env: JOURNEYS_TABLE (exposures, credits, counters), MESSAGES_TABLE (sends and
  * clicks for attribution), JOURNEYS_CONFIG and MEASUREMENT_CONFIG (optional → defaults).
  */
+
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { measurementPorts } from '../../shared/adapters/dynamodb/measurement-wiring.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createRecordConversionHandler } from './app.js';
 
 const ports = measurementPorts(process.env, documentClient());
 
-export const handler = createRecordConversionHandler(
+const logger = lambdaLogger();
+const app = createRecordConversionHandler(
   {
     exposures: ports.store,
     ledger: ports.store,
@@ -20,5 +22,7 @@ export const handler = createRecordConversionHandler(
     config: ports.config,
     now: () => new Date(),
   },
-  jsonLogger('record-conversion'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

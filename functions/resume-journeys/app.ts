@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import { type ResumeDeps, type ResumeOutcome, resumeOnEvent } from '../../shared/domain/journeys/resume.js';
 import { BusEventSchema } from '../../shared/domain/journeys/start.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 export type ResumeResult =
   | ({ readonly ok: true } & ResumeOutcome)

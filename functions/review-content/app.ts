@@ -17,10 +17,10 @@ import { checkEdit, checkedRules } from '../../shared/domain/content/rules.js';
 import { VariantStatus } from '../../shared/domain/content/schemas.js';
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
 import { adminRouter } from '../../shared/http/admin-router.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
 import type { ContentStore } from '../../shared/ports/content.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 /** Query of `GET /admin/content`. */
 export const ListQuery = z.object({

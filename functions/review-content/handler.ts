@@ -2,15 +2,17 @@
  * Lambda entry point: wires the content adapters once per cold start (see shared/adapters/bedrock/wiring.ts),
  * and for previews the profiles (PROFILES_TABLE, read) and the channels' settings (CHANNELS_CONFIG).
  */
+
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { contentAdapters, parseContentEnv } from '../../shared/adapters/bedrock/wiring.js';
 import { profileRecipientSourceFromEnv } from '../../shared/adapters/profiles/wiring.js';
 import { channelsConfigFromEnv } from '../../shared/config/channels.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createReviewHandler } from './app.js';
 
 const adapters = contentAdapters(parseContentEnv(process.env));
 
-export const handler = createReviewHandler(
+const logger = lambdaLogger();
+const app = createReviewHandler(
   {
     config: adapters.config,
     store: adapters.store,
@@ -22,5 +24,7 @@ export const handler = createReviewHandler(
       channels: channelsConfigFromEnv(process.env),
     },
   },
-  jsonLogger('review-content'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

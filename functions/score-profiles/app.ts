@@ -18,7 +18,7 @@ import {
   type ScorerDeps,
   scoreBatchPage,
 } from '../../shared/domain/models/scoring.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 const ProfileId = z.string().min(1).max(256);
 const ChangedFields = z.array(z.string().min(1).max(256)).max(1000).default([]);

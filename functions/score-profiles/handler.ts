@@ -5,22 +5,22 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
 import { sageMakerWrappers } from '../../shared/adapters/sagemaker/wiring.js';
 import { parseModelsConfigEnv } from '../../shared/config/models.js';
 import { cachedModelLoader } from '../../shared/domain/models/scoring.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createScoreProfilesHandler } from './app.js';
 import { scoringProfiles } from './profiles.js';
 import { EventBridgeScoreEvents } from './score-events.js';
 
 const config = parseModelsConfigEnv(process.env);
-const logger = jsonLogger();
+const logger = lambdaLogger();
 const registry = modelRegistryFromEnv(process.env);
 const profiles = scoringProfiles(process.env);
 const now = () => new Date();
 
-export const handler = createScoreProfilesHandler(
+const app = createScoreProfilesHandler(
   {
     models: cachedModelLoader(registry, {
       ttlMs: config.scoring.modelCacheSeconds * 1000,
@@ -38,3 +38,5 @@ export const handler = createScoreProfilesHandler(
   },
   logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

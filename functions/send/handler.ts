@@ -4,6 +4,9 @@
  * fairness cohort and as content-bandit exposures on the journeys table (env JOURNEYS_TABLE;
  * MEASUREMENT_CONFIG optional). FELTFIT_TIME_SCALE (local runs only) compresses the guardrail windows.
  */
+
+import { channelMetrics } from '../../shared/adapters/aws/channel-metrics.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { DynamoDbMessageOutcomeLog } from '../../shared/adapters/dynamodb/activity-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbBanditStats } from '../../shared/adapters/dynamodb/journey-store.js';
@@ -16,11 +19,9 @@ import { loadSecret, providerSenders } from '../../shared/adapters/outbox/channe
 import { profileRecipientSourceFromEnv } from '../../shared/adapters/profiles/wiring.js';
 import { channelsConfigFromEnv, timeScaleFromEnv } from '../../shared/config/channels.js';
 import { parseMeasurementConfigEnv } from '../../shared/config/measurement.js';
-import { emfMetrics } from '../../shared/domain/channels/emf.js';
 import { timeSortableId } from '../../shared/domain/channels/ids.js';
 import { MESSAGE_LOG_RETENTION_DAYS } from '../../shared/domain/channels/message-log.js';
 import { scaleGuardrailWindows } from '../../shared/domain/channels/time-scale.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createSendHandler } from './app.js';
 
 const env = parseMessagesEnv(process.env);
@@ -32,7 +33,8 @@ const client = documentClient();
 const stores = messageStores(env.MESSAGES_TABLE, config, client);
 const senders = providerSenders(process.env, config);
 
-export const handler = createSendHandler({
+const logger = lambdaLogger();
+const app = createSendHandler({
   ...stores,
   ...senders,
   recipients: profileRecipientSourceFromEnv(process.env),
@@ -41,8 +43,8 @@ export const handler = createSendHandler({
   unsubscribeSecret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),
   // Suppressions are looked up by the keyed hash of the address (every key of a rotation).
   hasher: await loadHasher(process.env),
-  metrics: emfMetrics((line) => process.stdout.write(`${line}\n`)),
-  logger: jsonLogger(),
+  metrics: channelMetrics(),
+  logger,
   now: () => new Date(),
   newId: () => timeSortableId(),
   // Counts sent messages and offers per fairness cohort (only executions that carry one).
@@ -68,3 +70,5 @@ export const handler = createSendHandler({
     }),
   ),
 });
+
+export const handler = withLambdaLogging(logger, app);

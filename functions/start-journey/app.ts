@@ -11,7 +11,7 @@ import {
   type StartDeps,
   startJourneys,
 } from '../../shared/domain/journeys/start.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 export type StartJourneyResult =
   | { readonly ok: true; readonly entries: readonly JourneyEntry[] }

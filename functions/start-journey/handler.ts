@@ -6,6 +6,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { awsClient } from '../../shared/adapters/aws/clients.js';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbJourneyPauses } from '../../shared/adapters/dynamodb/journey-pauses.js';
 import { journeyStores, journeysTableName } from '../../shared/adapters/dynamodb/journey-wiring.js';
@@ -15,7 +16,6 @@ import { StepFunctionsJourneyRunner } from '../../shared/adapters/sfn/journey-ru
 import { parseJourneysConfigEnv } from '../../shared/config/journeys.js';
 import { parseMeasurementConfigEnv } from '../../shared/config/measurement.js';
 import { cachedPauseCheck, PAUSE_CACHE_MS } from '../../shared/domain/journeys/admin.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createStartJourneyHandler } from './app.js';
 
 const config = parseJourneysConfigEnv(process.env);
@@ -33,7 +33,8 @@ const pauses = cachedPauseCheck(
 // Fairness cohorts are read only when configured (the function then also reads profiles).
 const cohortTraits = parseMeasurementConfigEnv(process.env).fairness.cohortTraits;
 
-export const handler = createStartJourneyHandler(
+const logger = lambdaLogger();
+const app = createStartJourneyHandler(
   {
     journeys: config.journeys,
     stateMachines: parseStateMachinesEnv(process.env, config.journeys),
@@ -44,5 +45,7 @@ export const handler = createStartJourneyHandler(
     pauses,
     ...(cohortTraits.length > 0 ? { cohorts: cohortSourceFromEnv(process.env, cohortTraits) } : {}),
   },
-  jsonLogger('start-journey'),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

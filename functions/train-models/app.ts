@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { ModelName, type ModelsConfig } from '../../shared/config/models.js';
 import { type TrainerDeps, type TrainingOutcome, trainModels } from '../../shared/domain/models/training.js';
-import type { Logger } from '../../shared/http/logger.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 export const TrainRequest = z.object({ model: ModelName.optional() });
 

@@ -3,15 +3,16 @@
  * Env: MODELS_TABLE, MODELS_CONFIG (JSON, optional), plus what the profiles adapter needs.
  */
 import { randomBytes } from 'node:crypto';
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { modelRegistryFromEnv } from '../../shared/adapters/dynamodb/model-wiring.js';
 import { parseModelsConfigEnv } from '../../shared/config/models.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createTrainModelsHandler } from './app.js';
 import { trainingData } from './profiles.js';
 
 const config = parseModelsConfigEnv(process.env);
 
-export const handler = createTrainModelsHandler(
+const logger = lambdaLogger();
+const app = createTrainModelsHandler(
   {
     data: trainingData(process.env),
     registry: modelRegistryFromEnv(process.env),
@@ -19,5 +20,7 @@ export const handler = createTrainModelsHandler(
     randomHex: () => randomBytes(2).toString('hex'),
   },
   config,
-  jsonLogger(),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

@@ -14,9 +14,9 @@ import {
   unsubscribe,
 } from '../../shared/domain/channels/unsubscribe.js';
 import { ClientError, NotFoundError } from '../../shared/domain/errors.js';
-import type { Logger } from '../../shared/http/logger.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import type { RecipientSource } from '../../shared/ports/channels.js';
+import type { Logger } from '../../shared/ports/logger.js';
 
 const CHANNEL_NAMES = {
   email: 'marketing email',

@@ -4,6 +4,8 @@
  * profile projector applies; the use case also writes the suppression entry. The preference page reads
  * the person's consent from the profiles table.
  */
+
+import { lambdaLogger, withLambdaLogging } from '../../shared/adapters/aws/powertools-logger.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSuppressionList } from '../../shared/adapters/dynamodb/message-suppression.js';
 import { parseMessagesEnv } from '../../shared/adapters/dynamodb/message-wiring.js';
@@ -13,13 +15,13 @@ import {
   profileConsentRecorderFromEnv,
   profileRecipientSourceFromEnv,
 } from '../../shared/adapters/profiles/wiring.js';
-import { jsonLogger } from '../../shared/http/logger.js';
 import { createUnsubscribeHandler } from './app.js';
 
 const env = parseMessagesEnv(process.env);
 const client = documentClient();
 
-export const handler = createUnsubscribeHandler(
+const logger = lambdaLogger();
+const app = createUnsubscribeHandler(
   {
     // Consent events are stored under the keyed hash of the person's id.
     consent: profileConsentRecorderFromEnv(process.env, await loadHasher(process.env), client),
@@ -28,5 +30,7 @@ export const handler = createUnsubscribeHandler(
     secret: await loadSecret('UNSUBSCRIBE_SECRET', process.env),
     now: () => new Date(),
   },
-  jsonLogger(),
+  logger,
 );
+
+export const handler = withLambdaLogging(logger, app);

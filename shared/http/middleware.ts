@@ -1,8 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ClientError } from '../domain/errors.js';
+import type { Logger } from '../ports/logger.js';
 import { errorResponse } from './errors.js';
-import type { Logger } from './logger.js';
 
 /**
  * Turns any error thrown by the handler into a JSON response (see errors.ts). Client errors are logged

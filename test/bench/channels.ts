@@ -14,11 +14,11 @@ import { messageStores } from '../../shared/adapters/dynamodb/message-wiring.js'
 import { TABLES } from '../../shared/adapters/dynamodb/tables.js';
 import { OutboxSender } from '../../shared/adapters/outbox/outbox.js';
 import { defaultChannelsConfig } from '../../shared/config/channels.js';
-import { memoryMetrics } from '../../shared/domain/channels/emf.js';
 import { timeSortableId } from '../../shared/domain/channels/ids.js';
 import { type SendDeps, send } from '../../shared/domain/channels/send.js';
 import type { Recipient } from '../../shared/ports/channels.js';
 import { testHasher } from '../support/hasher.js';
+import { memoryMetrics } from '../support/metrics.js';
 
 const SENDS = Number(process.env.BENCH_CHANNELS_SENDS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CHANNELS_CONCURRENCY ?? 8);

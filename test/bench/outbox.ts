@@ -11,8 +11,8 @@ import { createPublishDomainEventsHandler } from '../../functions/publish-domain
 import { billedEvents, EventBridgeDomainEvents } from '../../shared/adapters/eventbridge/domain-events.js';
 import { PRICES_USD } from '../../shared/config/prices.js';
 import { seededRandom } from '../../shared/domain/experiments/bandit.js';
-import { silentLogger } from '../../shared/http/logger.js';
 import type { OutboxEvent } from '../../shared/ports/domain-events.js';
+import { silentLogger } from '../support/logger.js';
 
 const RECORDS = 20_000;
 const BATCH = 100;

@@ -2,7 +2,7 @@
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { ModelsConfig } from '../../config/models.js';
 import type { PredictorWrappers } from '../../domain/models/scoring.js';
-import type { Logger } from '../../http/logger.js';
+import type { Logger } from '../../ports/logger.js';
 import { awsClient } from '../aws/clients.js';
 import { ClvPredictionSchema, PropensityPrediction, sageMakerPredictor } from './predictor.js';
 

@@ -5,7 +5,6 @@
  */
 import * as z from 'zod';
 import type { ChannelsConfig } from '../../config/channels.js';
-import type { Logger } from '../../http/logger.js';
 import type {
   ChannelMetrics,
   ConsentRecorder,
@@ -13,6 +12,7 @@ import type {
   ReputationStore,
   SuppressionList,
 } from '../../ports/channels.js';
+import type { Logger } from '../../ports/logger.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { addressHash } from './hashing.js';
 

@@ -17,7 +17,6 @@
  *   reconciled by its channel's and purpose's policy (reconcile.ts): re-sent, or marked `unknown`.
  */
 import type { ChannelsConfig } from '../../config/channels.js';
-import type { Logger } from '../../http/logger.js';
 import type { MessageOutcomeLog } from '../../ports/activity.js';
 import type {
   BanditExposureCounter,
@@ -39,6 +38,7 @@ import type {
   SuppressionEntry,
   SuppressionList,
 } from '../../ports/channels.js';
+import type { Logger } from '../../ports/logger.js';
 import { recordOutcome } from '../activity/counters.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { evaluateCaps, nextPressureSends } from './caps.js';

@@ -11,9 +11,9 @@ import { addressHash } from '../../../shared/domain/channels/hashing.js';
 import { timeSortableId } from '../../../shared/domain/channels/ids.js';
 import type { SendDeps } from '../../../shared/domain/channels/send.js';
 import { send } from '../../../shared/domain/channels/send.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import { createTestTables } from '../../support/dynamodb.js';
 import { testHasher } from '../../support/hasher.js';
+import { silentLogger } from '../../support/logger.js';
 import { memorySendDeps, NOON_NY, recipient, request } from '../../unit/channels/support.js';
 
 let stores: ReturnType<typeof messageStores>;

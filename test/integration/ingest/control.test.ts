@@ -10,10 +10,10 @@ import { DynamoDbEventStore } from '../../../shared/adapters/dynamodb/event-stor
 import { DynamoDbQuarantineStore } from '../../../shared/adapters/dynamodb/quarantine-store.js';
 import { DynamoDbSourceStore } from '../../../shared/adapters/dynamodb/source-store.js';
 import { createSource, hashWriteKey, resolveWriteKey, revokeSource } from '../../../shared/domain/sources.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import type { QuarantineEntry } from '../../../shared/ports/quarantine.js';
 import { createTestTables } from '../../support/dynamodb.js';
 import { testHasher } from '../../support/hasher.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent, basicAuth, trackMessage } from '../../unit/ingest/support.js';
 
 let tables: { events: string; control: string };

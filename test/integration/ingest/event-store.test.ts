@@ -8,9 +8,9 @@ import { DynamoDbEventStore, toEventItem } from '../../../shared/adapters/dynamo
 import { writeUnits } from '../../../shared/adapters/dynamodb/item-size.js';
 import { DynamoDbQuarantineStore } from '../../../shared/adapters/dynamodb/quarantine-store.js';
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import { createTestTables } from '../../support/dynamodb.js';
 import { testHasher } from '../../support/hasher.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent, basicAuth, SOURCE, trackMessage, WRITE_KEY } from '../../unit/ingest/support.js';
 
 let store: DynamoDbEventStore;

@@ -18,9 +18,9 @@ import { erasePerson } from '../../../shared/domain/privacy/operations.js';
 import { profileIdHash } from '../../../shared/domain/privacy/person.js';
 import { profileIdFor } from '../../../shared/domain/profiles/identifiers.js';
 import { createSource, resolveWriteKey } from '../../../shared/domain/sources.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import { createTestTables } from '../../support/dynamodb.js';
 import { testHasher } from '../../support/hasher.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent, basicAuth } from '../../unit/ingest/support.js';
 import { m, privacyDeps, projector } from './support.js';
 

@@ -11,10 +11,10 @@ import { DynamoDbProfileStore } from '../../../shared/adapters/dynamodb/profile-
 import { defaultProfilesConfig as config } from '../../../shared/config/profiles.js';
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
 import { featuresOf } from '../../../shared/domain/profiles/features.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import type { DomainEvent } from '../../../shared/ports/domain-events.js';
 import { createTestTables } from '../../support/dynamodb.js';
 import { testHasher } from '../../support/hasher.js';
+import { silentLogger } from '../../support/logger.js';
 import { recordOutbox } from '../../unit/profiles/outbox.js';
 import { streamEvent } from '../../unit/profiles/stream.js';
 

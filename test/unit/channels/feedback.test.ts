@@ -2,7 +2,6 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createProviderFeedbackHandler } from '../../../functions/provider-feedback/app.js';
 import { defaultChannelsConfig } from '../../../shared/config/channels.js';
-import { memoryMetrics } from '../../../shared/domain/channels/emf.js';
 import {
   type FeedbackDeps,
   feedbackKey,
@@ -12,6 +11,7 @@ import {
 import { addressHash } from '../../../shared/domain/channels/hashing.js';
 import { send } from '../../../shared/domain/channels/send.js';
 import { testHasher } from '../../support/hasher.js';
+import { memoryMetrics } from '../../support/metrics.js';
 import {
   MemoryLedger,
   MemoryReputation,

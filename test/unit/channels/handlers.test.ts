@@ -8,8 +8,8 @@ import {
 } from '../../../functions/send/app.js';
 import { createUnsubscribeHandler } from '../../../functions/unsubscribe/app.js';
 import { signInboxToken, signUnsubscribeToken } from '../../../shared/domain/channels/tokens.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import type { InboxMessage, InboxStore } from '../../../shared/ports/channels.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent } from '../ingest/support.js';
 import { MemorySuppressions, memorySendDeps, NOON_NY, request, SECRET } from './support.js';
 

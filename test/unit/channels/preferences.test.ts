@@ -2,8 +2,8 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createUnsubscribeHandler } from '../../../functions/unsubscribe/app.js';
 import { signPreferencesToken, signUnsubscribeToken } from '../../../shared/domain/channels/tokens.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import type { Recipient } from '../../../shared/ports/channels.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent } from '../ingest/support.js';
 import { MemorySuppressions, NOON_NY, recipient, SECRET } from './support.js';
 

@@ -1,6 +1,5 @@
 /** In-memory fakes of the channels ports and builders for the channels tests. */
 import { type ChannelsConfig, defaultChannelsConfig } from '../../../shared/config/channels.js';
-import { memoryMetrics } from '../../../shared/domain/channels/emf.js';
 import type { SendRequest } from '../../../shared/domain/channels/schemas.js';
 import type { SendDeps } from '../../../shared/domain/channels/send.js';
 import type {
@@ -21,6 +20,7 @@ import type {
   SuppressionEntry,
 } from '../../../shared/ports/channels.js';
 import { testHasher } from '../../support/hasher.js';
+import { memoryMetrics } from '../../support/metrics.js';
 
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 /** Tuesday 2024-05-14 16:00 UTC = 12:00 in New York (EDT). */

@@ -13,8 +13,8 @@ import { LocalGuardrail } from '../../../shared/domain/content/local-guardrail.j
 import { OfflineGenerator } from '../../../shared/domain/content/offline.js';
 import { checkedRules } from '../../../shared/domain/content/rules.js';
 import type { ContentBody, Variant } from '../../../shared/domain/content/schemas.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import type { Recipient } from '../../../shared/ports/channels.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent, brief, fixedNow, MemoryBudget, MemoryContentStore, newId } from './support.js';
 
 const ANN: Recipient = {

@@ -8,7 +8,7 @@ import { LocalGuardrail } from '../../../shared/domain/content/local-guardrail.j
 import { OfflineGenerator } from '../../../shared/domain/content/offline.js';
 import { isSendable, reviewVariant } from '../../../shared/domain/content/review.js';
 import type { ContentBody, Variant } from '../../../shared/domain/content/schemas.js';
-import { silentLogger } from '../../../shared/http/logger.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent, brief, fixedNow, MemoryBudget, MemoryContentStore, newId } from './support.js';
 
 const guardrail = new LocalGuardrail(defaultPlaybook);

@@ -5,9 +5,10 @@ import { createFanOutHandler } from '../../../functions/ingest/fan-out.js';
 import { landedBodies } from '../../../shared/adapters/dynamodb/event-landing.js';
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
 import type { LandedKey } from '../../../shared/ports/events.js';
+import { silentLogger } from '../../support/logger.js';
 import { MemoryEventStore } from './support.js';
 
-const logger = { info: () => {}, warn: () => {}, error: () => {} };
+const logger = silentLogger;
 const message = (i: number) =>
   ({
     type: 'track',

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAdminHandler } from '../../../functions/admin/app.js';
 import { createIngestHandler } from '../../../functions/ingest/app.js';
 import type { NormalisedMessage } from '../../../shared/domain/ingest/schemas.js';
-import type { Logger } from '../../../shared/http/logger.js';
+import { recordingLogger } from '../../support/logger.js';
 import { apiEvent, basicAuth, memoryDeps, trackMessage } from './support.js';
 
 type Handler = (
@@ -18,14 +18,6 @@ async function call(handler: Handler, event: APIGatewayProxyEventV2) {
     headers: res.headers,
     body: JSON.parse(res.body ?? 'null') as Record<string, unknown>,
   };
-}
-
-function recordingLogger() {
-  const lines: string[] = [];
-  const log = (level: string) => (message: string, keys?: Record<string, unknown>) =>
-    lines.push(JSON.stringify({ level, message, ...keys }));
-  const logger: Logger = { info: log('INFO'), warn: log('WARN'), error: log('ERROR') };
-  return { logger, lines };
 }
 
 const auth = { authorization: basicAuth() };

@@ -2,10 +2,10 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../../functions/ingest/app.js';
 import { StoreThrottledError } from '../../../shared/domain/store-errors.js';
-import type { Logger } from '../../../shared/http/logger.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent, basicAuth, memoryDeps, trackMessage } from './support.js';
 
-const logger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+const logger = silentLogger;
 const batch = JSON.stringify({ batch: [trackMessage(), trackMessage({ messageId: 'msg-2' })] });
 
 async function post(

@@ -18,7 +18,7 @@ import { defaultJourneysConfig } from '../../../shared/config/journeys.js';
 import { inGlobalControl } from '../../../shared/domain/experiments/assignment.js';
 import { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
 import { dedupeToken } from '../../../shared/domain/journeys/triggers.js';
-import { silentLogger } from '../../../shared/http/logger.js';
+import { silentLogger } from '../../support/logger.js';
 import { busEvent, MemoryAssignments, MemoryOccurrences, MemoryTokens } from './support.js';
 
 const sfn = mockClient(SFNClient);

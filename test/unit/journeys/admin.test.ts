@@ -13,7 +13,6 @@ import {
   listJourneys,
 } from '../../../shared/domain/journeys/admin.js';
 import { compileJourney } from '../../../shared/domain/journeys/compile.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import type {
   EnteredState,
   ExecutionSummary,
@@ -22,6 +21,7 @@ import type {
   JourneyPauses,
 } from '../../../shared/ports/journey-admin.js';
 import type { JourneyRunner } from '../../../shared/ports/journeys.js';
+import { silentLogger } from '../../support/logger.js';
 import { busEvent, MemoryAssignments } from './support.js';
 
 const ctx = {} as Context;

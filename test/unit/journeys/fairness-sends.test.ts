@@ -18,8 +18,8 @@ import { seededRandom } from '../../../shared/domain/experiments/bandit.js';
 import { compileJourney } from '../../../shared/domain/journeys/compile.js';
 import { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
 import { executionInput } from '../../../shared/domain/journeys/start.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import type { CohortSendCounter } from '../../../shared/ports/channels.js';
+import { silentLogger } from '../../support/logger.js';
 import { memorySendDeps, recipient } from '../channels/support.js';
 import { MemoryBandit, MemoryDecisions, profile, variant } from './support.js';
 

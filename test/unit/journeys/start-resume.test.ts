@@ -14,7 +14,7 @@ import { StepFunctionsJourneyRunner } from '../../../shared/adapters/sfn/journey
 import { defaultJourneysConfig } from '../../../shared/config/journeys.js';
 import { inGlobalControl } from '../../../shared/domain/experiments/assignment.js';
 import { executionName } from '../../../shared/domain/journeys/triggers.js';
-import { silentLogger } from '../../../shared/http/logger.js';
+import { silentLogger } from '../../support/logger.js';
 import { busEvent, MemoryAssignments, MemoryOccurrences, MemoryTokens } from './support.js';
 
 const sfn = mockClient(SFNClient);

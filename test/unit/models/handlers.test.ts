@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createScoreProfilesHandler } from '../../../functions/score-profiles/app.js';
 import { createTrainModelsHandler } from '../../../functions/train-models/app.js';
 import { defaultModelsConfig } from '../../../shared/config/models.js';
-import { silentLogger } from '../../../shared/http/logger.js';
+import { silentLogger } from '../../support/logger.js';
 import { behaviourTrainingData, InMemoryRegistry } from './registry-support.js';
 
 const context = {} as Context;

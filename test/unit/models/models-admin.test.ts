@@ -5,7 +5,7 @@ import { createModelsAdminHandler } from '../../../functions/models-admin/app.js
 import { defaultModelsConfig } from '../../../shared/config/models.js';
 import { registerVersion, type TrainedVersion } from '../../../shared/domain/models/registry.js';
 import type { ModelTrainingRequestDetail } from '../../../shared/domain/models/training-request.js';
-import { silentLogger } from '../../../shared/http/logger.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent } from '../content/support.js';
 import { InMemoryRegistry } from './registry-support.js';
 

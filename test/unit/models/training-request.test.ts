@@ -13,7 +13,7 @@ import {
   TRAINING_REQUEST_DETAIL_TYPE,
   TRAINING_REQUEST_SOURCE,
 } from '../../../shared/domain/models/training-request.js';
-import { silentLogger } from '../../../shared/http/logger.js';
+import { silentLogger } from '../../support/logger.js';
 import { behaviourTrainingData, InMemoryRegistry } from './registry-support.js';
 
 const NOW = new Date('2026-01-07T10:00:00Z');

@@ -4,10 +4,10 @@ import { createAdminHandler } from '../../../functions/admin/app.js';
 import { ADMIN_ROUTES } from '../../../shared/api/contract.js';
 import { actionsOf } from '../../../shared/api/roles.js';
 import { groupsOf } from '../../../shared/http/caller.js';
-import type { Logger } from '../../../shared/http/logger.js';
+import { silentLogger } from '../../support/logger.js';
 import { apiEvent } from '../ingest/support.js';
 
-const logger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const logger = silentLogger;
 const handler = createAdminHandler(
   {
     events: { listByPerson: async () => ({ events: [] }) },

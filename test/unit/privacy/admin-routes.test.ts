@@ -4,9 +4,9 @@ import { type AdminDeps, createAdminHandler, type PrivacyRoutesDeps } from '../.
 import { defaultPrivacyConfig } from '../../../shared/config/privacy.js';
 import { runPrivacyJobInline } from '../../../shared/domain/privacy/jobs.js';
 import { profileIdHash } from '../../../shared/domain/privacy/person.js';
-import type { Logger } from '../../../shared/http/logger.js';
 import type { PrivacyJobRunner } from '../../../shared/ports/privacy-jobs.js';
 import { testHasher } from '../../support/hasher.js';
+import { recordingLogger } from '../../support/logger.js';
 import { apiEvent } from '../ingest/support.js';
 import {
   memoryAudit,
@@ -20,10 +20,7 @@ import {
 const NOW = new Date('2024-06-01T12:00:00.000Z');
 
 function setup(maxExportBytes = 1_000_000) {
-  const lines: string[] = [];
-  const log = (level: string) => (message: string, keys?: Record<string, unknown>) =>
-    lines.push(JSON.stringify({ level, message, ...keys }));
-  const logger: Logger = { info: log('INFO'), warn: log('WARN'), error: log('ERROR') };
+  const { logger, lines } = recordingLogger();
   const directory = memoryDirectory(
     [
       profile('pf_a', { userId: ['u-1'], email: ['ann@example.com'], anonymousId: ['anon-1'] }),

@@ -2,9 +2,9 @@ import type { Context, DynamoDBBatchResponse } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createProjectProfileHandler, inputOf } from '../../../functions/project-profile/app.js';
 import { defaultProfilesConfig } from '../../../shared/config/profiles.js';
-import type { Logger } from '../../../shared/http/logger.js';
 import type { ProfileCommit, ProfileStore } from '../../../shared/ports/profiles.js';
 import { testHasher } from '../../support/hasher.js';
+import { recordingLogger } from '../../support/logger.js';
 import { streamEvent, streamRecord } from './stream.js';
 import { msg, track } from './support.js';
 
@@ -35,12 +35,7 @@ function stubStore(commits: ProfileCommit[]): ProfileStore {
 
 function setup() {
   const commits: ProfileCommit[] = [];
-  const lines: string[] = [];
-  const logger: Logger = {
-    info: (m, k) => lines.push(JSON.stringify({ m, ...k })),
-    warn: (m, k) => lines.push(JSON.stringify({ m, ...k })),
-    error: (m, k) => lines.push(JSON.stringify({ m, ...k })),
-  };
+  const { logger, lines } = recordingLogger();
   const handler = createProjectProfileHandler(
     {
       store: stubStore(commits),

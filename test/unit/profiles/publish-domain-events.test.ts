@@ -5,8 +5,8 @@ import {
 } from '../../../functions/publish-domain-events/app.js';
 import { encodeOutbox, outboxOf } from '../../../shared/adapters/dynamodb/profile-outbox.js';
 import { DomainEventsPublishError } from '../../../shared/domain/profiles/errors.js';
-import { silentLogger } from '../../../shared/http/logger.js';
 import type { DomainEvent, DomainEvents, OutboxEvent } from '../../../shared/ports/domain-events.js';
+import { silentLogger } from '../../support/logger.js';
 
 const order = (id: string): OutboxEvent => ({
   type: 'OrderCompleted',
