@@ -5,7 +5,7 @@
  * read the key fails here, at cold start: nothing falls back to an unkeyed hash.
  */
 import { type KeyedHasher, keyedHasher, parseKeyring } from '../domain/privacy/keyed-hash.js';
-import { loadSecret } from './outbox/channel-wiring.js';
+import { loadSecret } from './secrets.js';
 
 /** The keyed hasher of this environment; throws SecretUnavailableError or HashKeyUnavailableError. */
 export async function loadHasher(

@@ -7,9 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { Channel } from '../../config/channels.js';
-
-/** Minimum secret length: 32 characters (e.g. 32 random bytes, base64). */
-export const MIN_SECRET_LENGTH = 32;
+import { MIN_SECRET_LENGTH } from './secret-length.js';
 
 export type TokenFailure = 'malformed' | 'bad_signature' | 'expired';
 export type Verified<T> =

@@ -6,24 +6,23 @@
  * rehash (`feltfit keys rehash`) has moved what the previous key wrote. docs/privacy.md §8.
  */
 import { createHmac } from 'node:crypto';
-import * as z from 'zod';
+// zod/mini: every function that hashes loads this at cold start (ingest among them).
+import * as z from 'zod/mini';
 
 /** Shortest accepted key: 32 characters of a generated secret (≥ 190 bits of base62). */
 export const MIN_HASH_KEY_LENGTH = 32;
 
 const KeyId = z
   .string()
-  .regex(/^[a-z][a-z0-9]{0,7}$/, 'a key id is a lower-case letter and up to 7 letters or digits');
+  .check(z.regex(/^[a-z][a-z0-9]{0,7}$/, 'a key id is a lower-case letter and up to 7 letters or digits'));
 
 /**
  * The secret's JSON: `{ "current": "k2", "k2": "<secret>", "k1": "<previous secret>" }`. Secrets
  * Manager generates the first version (`{"current":"k1","k1":…}`); a rotation adds a key and moves
  * `current`.
  */
-export const Keyring = z
-  .object({ current: KeyId })
-  .catchall(z.string())
-  .superRefine((ring, ctx) => {
+export const Keyring = z.catchall(z.object({ current: KeyId }), z.string()).check(
+  z.superRefine((ring, ctx) => {
     const keys = Object.entries(ring).filter(([id]) => id !== 'current');
     if (!keys.some(([id]) => id === ring.current))
       ctx.addIssue({ code: 'custom', message: `no key named by current ('${ring.current}')` });
@@ -35,7 +34,8 @@ export const Keyring = z
           message: `key '${id}' is shorter than ${MIN_HASH_KEY_LENGTH} characters`,
         });
     }
-  });
+  }),
+);
 export type Keyring = z.infer<typeof Keyring>;
 
 /** Raised when the hash key is missing or malformed: nothing may fall back to an unkeyed hash. */
