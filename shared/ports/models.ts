@@ -1,8 +1,8 @@
 /** Ports of the intelligence layer: model registry, training data, scoring source and sinks. */
 import type { ModelName } from '../config/models.js';
-import type { ModelStatus, ModelVersion, ModelVersionSummary } from '../domain/models/registry.js';
-import type { Bands, ModelVersions, Scores, ScoresChanged } from '../domain/models/scoring.js';
-import type { ModelTrainingRequestDetail } from '../domain/models/training-request.js';
+import type { Bands, ModelVersions, Scores, ScoresChanged } from '../domain/models/scores.js';
+import type { ModelTrainingRequestDetail } from '../domain/models/training-event.js';
+import type { ModelStatus, ModelVersion, ModelVersionSummary } from '../domain/models/version.js';
 
 /** Versions, cards and the one promoted version per model. */
 export interface ModelRegistry {

@@ -5,7 +5,7 @@
  * `ScoresChanged` event is emitted only when a band changes, carrying its explanation (scores and
  * model versions).
  */
-import type { BandCuts, ModelName, ModelsConfig } from '../../config/models.js';
+import type { BandCuts, ModelsConfig } from '../../config/models.js';
 import type {
   ModelRegistry,
   Predictor,
@@ -17,43 +17,20 @@ import type {
 import { conditionalExpectedTransactions } from './bgnbd.js';
 import { createClvScorer, type ScoringInput } from './clv.js';
 import { compileLogistic } from './logistic.js';
-import type { ClvParameters, ModelVersion, PropensityParameters } from './registry.js';
+import {
+  BANDED_SCORES,
+  type Band,
+  type BandChange,
+  type Bands,
+  type ModelVersions,
+  type Scores,
+  type ScoresChanged,
+} from './scores.js';
 import { parseIsoDay } from './transactions.js';
+import type { ClvParameters, ModelVersion, PropensityParameters } from './version.js';
 
-export type Band = 'low' | 'medium' | 'high';
-/** The banded scores. */
-export const BANDED_SCORES = ['churnRisk', 'clv12m', 'propensity30d'] as const;
-export type BandedScore = (typeof BANDED_SCORES)[number];
-export type Bands = Partial<Record<BandedScore, Band>>;
-
-/** Scores of one profile; a score is absent when its model is not promoted or lacks the inputs. */
-export interface Scores {
-  readonly probabilityAlive?: number;
-  readonly churnRisk?: number;
-  readonly expectedPurchases90d?: number;
-  readonly clv12m?: number;
-  readonly propensity30d?: number;
-  readonly bands: Bands;
-}
-
-/** Model versions that produced a set of scores, per model. */
-export type ModelVersions = Partial<Record<ModelName, string>>;
-
-/** One band that changed; `from` is null the first time a profile gets this score. */
-export interface BandChange {
-  readonly score: BandedScore;
-  readonly from: Band | null;
-  readonly to: Band;
-}
-
-/** Detail of the `ScoresChanged` domain event: what changed and why (scores and model versions). */
-export interface ScoresChanged {
-  readonly profileId: string;
-  readonly changes: readonly BandChange[];
-  readonly scores: Scores;
-  readonly modelVersions: ModelVersions;
-  readonly scoredAt: string;
-}
+// The score and event types live beside the ports (scores.ts), which must not import this file.
+export * from './scores.js';
 
 /** low below `medium`, high from `high`, medium between. */
 export function band(value: number, cuts: BandCuts): Band {

@@ -9,20 +9,10 @@ import * as z from 'zod';
 import { ModelName } from '../../config/models.js';
 import type { ModelTrainingRequests } from '../../ports/models.js';
 import { InvalidRequestError } from '../errors.js';
+import type { ModelTrainingRequestDetail } from './training-event.js';
 
-export const TRAINING_REQUEST_SOURCE = 'feltfit.admin';
-export const TRAINING_REQUEST_DETAIL_TYPE = 'ModelTrainingRequested';
-
-/** The event's detail. The trainer needs only `model`; the rest says who asked, when, for the logs. */
-export const ModelTrainingRequestDetail = z.object({
-  /** One model; absent trains every model. */
-  model: ModelName.optional(),
-  requestId: z.string().min(1).max(100),
-  requestedAt: z.iso.datetime(),
-  /** Who asked (an admin principal or `cli`); never an email address. */
-  requestedBy: z.string().min(1).max(200).optional(),
-});
-export type ModelTrainingRequestDetail = z.infer<typeof ModelTrainingRequestDetail>;
+// The event's names and detail live beside the port (training-event.ts), which must not import this file.
+export * from './training-event.js';
 
 /** What a caller may ask for: the body of `POST /admin/models/train` (`{}` or `{"model":"clv"}`). */
 export const ModelTrainingRequestBody = z.object({ model: ModelName.optional() }).strict();
