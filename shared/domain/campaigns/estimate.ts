@@ -12,7 +12,7 @@ import { evaluateCaps } from '../channels/caps.js';
 import { addressHashes } from '../channels/hashing.js';
 import { isValidTimeZone, weeklyWindow } from '../channels/quiet-hours.js';
 import { REASONS, type SkipReason } from '../channels/schemas.js';
-import { SUPPRESSION_REASON, suppressionBlocks } from '../channels/send.js';
+import { SUPPRESSION_REASON, suppressionBlocks } from '../channels/suppression.js';
 import { checkQuietHoursAtSpeed } from '../channels/time-scale.js';
 import { type AudienceSource, inAudience } from '../journeys/campaign.js';
 import type { JourneyChannel, JourneyDefinition, JourneyPurpose } from '../journeys/definition.js';

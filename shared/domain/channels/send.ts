@@ -35,7 +35,6 @@ import type {
   RecipientSource,
   ReputationStore,
   SmsSender,
-  SuppressionEntry,
   SuppressionList,
 } from '../../ports/channels.js';
 import type { Logger } from '../../ports/logger.js';
@@ -48,6 +47,7 @@ import { leaseExpired, outcomeUnknown, RECONCILED, reconcilePolicy } from './rec
 import { renderParts } from './render.js';
 import { REASONS, type SendOutcome, type SendRequest, type SkipReason } from './schemas.js';
 import { smsSegments } from './sms-segments.js';
+import { SUPPRESSION_REASON, suppressionBlocks } from './suppression.js';
 import { checkQuietHoursAtSpeed, journeyTime } from './time-scale.js';
 import { signTemplateLinks, templateScope } from './variables.js';
 
@@ -88,35 +88,6 @@ export interface SendDeps {
 
 /** Times a claim is retried when another send took the pressure slot concurrently. */
 const CLAIM_ATTEMPTS = 5;
-
-/** Which suppressions block which purposes: unsubscribes are about marketing, the rest about the address. */
-export function suppressionBlocks(
-  entry: SuppressionEntry,
-  channel: Channel,
-  purpose: SendRequest['purpose'],
-): boolean {
-  switch (entry.reason) {
-    case 'hard_bounce':
-    case 'complaint':
-      return channel === 'email';
-    case 'sms_stop':
-      // Carriers and the CTIA treat STOP as opting out of every message from the sender.
-      return channel === 'sms';
-    case 'endpoint_disabled':
-      return channel === 'push';
-    case 'unsubscribe':
-      return purpose === 'marketing' && entry.channel === channel;
-  }
-}
-
-/** The skip reason of each kind of suppression. */
-export const SUPPRESSION_REASON: Record<SuppressionEntry['reason'], SkipReason> = {
-  hard_bounce: REASONS.suppressedHardBounce,
-  complaint: REASONS.suppressedComplaint,
-  unsubscribe: REASONS.suppressedUnsubscribe,
-  sms_stop: REASONS.suppressedSmsStop,
-  endpoint_disabled: REASONS.suppressedEndpointDisabled,
-};
 
 function hasAddress(recipient: Recipient, channel: Channel): boolean {
   switch (channel) {
