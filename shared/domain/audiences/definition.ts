@@ -12,6 +12,7 @@ import { ModelName } from '../../config/models.js';
 import type { DecisionProfile } from '../../ports/journeys.js';
 import { AudienceId } from '../campaigns/audiences.js';
 import { Audience, inAudience } from '../journeys/campaign.js';
+import { HashKeyUnavailableError, MIN_HASH_KEY_LENGTH } from '../privacy/keyed-hash.js';
 import { type AudienceDestination, AudienceDestination as Destination } from './normalize.js';
 
 /**
@@ -178,6 +179,9 @@ export type Membership =
  * version, so the same person stays in or out when the definition changes.
  */
 export function holdoutPosition(key: string, audienceId: string, profileId: string): number {
+  // A short key could be guessed, and with it who is held out.
+  if (key.length < MIN_HASH_KEY_LENGTH)
+    throw new HashKeyUnavailableError(`the holdout key is shorter than ${MIN_HASH_KEY_LENGTH} characters`);
   const digest = createHmac('sha256', key).update(`${audienceId}:${profileId}`, 'utf8').digest();
   return (digest.readUInt32BE(0) * 2 ** 20 + (digest.readUIntBE(4, 3) >>> 4)) / 2 ** 52;
 }

@@ -68,6 +68,7 @@ export type InvalidReason =
   | 'invalid_state'
   | 'invalid_zip'
   | 'invalid_country'
+  | 'invalid_extern_id'
   | 'invalid_madid'
   | 'madid_type_unknown'
   | 'not_accepted';
@@ -296,7 +297,7 @@ function normalizeCountry(destination: AudienceDestination, raw: string): FieldR
 function normalizeExternId(destination: AudienceDestination, raw: string): FieldResult {
   if (destination !== 'meta' && destination !== 's3') return fail('not_accepted');
   const id = raw.trim();
-  if (id.length === 0 || id.length > 200 || /\s/.test(id)) return fail('empty');
+  if (id.length > 200 || /\s/.test(id)) return fail('invalid_extern_id');
   return destination === 'meta' ? plain(id) : hashed(id);
 }
 

@@ -8,6 +8,7 @@ import {
   meetsMinimumSize,
   sensitiveWordIn,
 } from '../../../shared/domain/audiences/definition.js';
+import { HashKeyUnavailableError } from '../../../shared/domain/privacy/keyed-hash.js';
 
 const KEY = 'holdout-key-of-at-least-32-characters!';
 
@@ -151,6 +152,10 @@ describe('evaluate', () => {
     expect(positions(`${KEY}x`, 'likely-buyers')).not.toEqual(positions(KEY, 'likely-buyers'));
     expect(positions(KEY, 'lapsed-buyers')).not.toEqual(positions(KEY, 'likely-buyers'));
     for (const u of positions(KEY, 'likely-buyers')) expect(u >= 0 && u < 1).toBe(true);
+  });
+
+  it('refuses a holdout key too short to keep secret', () => {
+    expect(() => evaluate(definition(), candidate(), 'short')).toThrow(HashKeyUnavailableError);
   });
 });
 

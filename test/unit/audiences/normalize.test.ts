@@ -168,6 +168,7 @@ describe('ids', () => {
 
   it('sends Meta’s EXTERN_ID and MADID unhashed, and hashes them for the S3 export', () => {
     expect(value('meta', 'externId', ' k1.abc ')).toMatchObject({ value: 'k1.abc', hashed: false });
+    expect(reason('meta', 'externId', 'two words')).toBe('invalid_extern_id');
     expect(value('meta', 'madid', idfa)).toMatchObject({ value: idfa.toLowerCase(), hashed: false });
     expect(value('s3', 'madid', idfa).value).toBe(sha256Hex(idfa.toLowerCase()));
   });
