@@ -19,7 +19,6 @@
  * once. The events counter is spread over 8 items a day so a busy ingest does not hold one hot item.
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -39,6 +38,8 @@ import type {
   OutcomeCounters,
   PersonMessageLog,
 } from '../../ports/activity.js';
+import { isConditionalCheckFailed } from './conditions.js';
+import { queryAll } from './query.js';
 
 interface Options {
   readonly client: DynamoDBDocumentClient;
@@ -51,26 +52,6 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 /** The day after `day`, so `sk < next` covers every item of `day`. */
 const after = (day: string) => `${day}#\uffff`;
-
-async function queryAll(
-  options: Options,
-  input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await options.client.send(
-      new QueryCommand({
-        TableName: options.tableName,
-        ...input,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
 
 /** The per-person message log and the daily outcome counters (messages table). */
 export class DynamoDbMessageOutcomeLog implements MessageOutcomeLog, PersonMessageLog, OutcomeCounters {
@@ -93,7 +74,7 @@ export class DynamoDbMessageOutcomeLog implements MessageOutcomeLog, PersonMessa
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return; // a retry: already counted
+      if (isConditionalCheckFailed(err)) return; // a retry: already counted
       throw err;
     }
     await this.options.client.send(

@@ -12,7 +12,6 @@
  * (`LEDGER#<executionArn>`).
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -25,12 +24,10 @@ import type { AudienceStore, SavedAudience } from '../../domain/campaigns/audien
 import type { AssignmentLookup, LedgerLookup, RunRecord, RunStore } from '../../domain/campaigns/runs.js';
 import { DependencyUnavailableError } from '../../domain/errors.js';
 import type { RunMembers } from '../../domain/journeys/campaign.js';
+import { isConditionalCheckFailed } from './conditions.js';
+import { queryAll } from './query.js';
 
 type Options = { readonly client: DynamoDBDocumentClient; readonly tableName: string };
-
-const isConditionFailure = (err: unknown) =>
-  err instanceof ConditionalCheckFailedException ||
-  (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -38,34 +35,15 @@ function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   return rest as T;
 }
 
-async function queryAll(
-  o: Options,
-  pk: string,
-  extra: { limit?: number; newestFirst?: boolean } = {},
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await o.client.send(
-      new QueryCommand({
-        TableName: o.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ...(extra.newestFirst ? { ScanIndexForward: false } : {}),
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...((out.Items ?? []) as Record<string, unknown>[]));
-    start = out.LastEvaluatedKey;
-  } while (start && (extra.limit === undefined || items.length < extra.limit));
-  return extra.limit === undefined ? items : items.slice(0, extra.limit);
-}
+/** Every item under one partition key. */
+const queryPartition = (o: Options, pk: string) =>
+  queryAll(o, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
 
 export class DynamoDbAudienceStore implements AudienceStore {
   constructor(private readonly o: Options) {}
 
   async list(): Promise<SavedAudience[]> {
-    const items = await queryAll(this.o, 'AUDIENCES');
+    const items = await queryPartition(this.o, 'AUDIENCES');
     return items.map((i) => strip<SavedAudience>(i)!).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
@@ -87,7 +65,7 @@ export class DynamoDbAudienceStore implements AudienceStore {
       );
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }
@@ -122,7 +100,7 @@ export class DynamoDbRunStore implements RunStore, RunMembers {
       );
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }
@@ -135,7 +113,7 @@ export class DynamoDbRunStore implements RunStore, RunMembers {
   }
 
   async list(limit: number): Promise<RunRecord[]> {
-    const items = await queryAll(this.o, 'CAMPAIGN_RUNS');
+    const items = await queryPartition(this.o, 'CAMPAIGN_RUNS');
     return items
       .map((i) => strip<RunRecord>(i)!)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
@@ -143,7 +121,7 @@ export class DynamoDbRunStore implements RunStore, RunMembers {
   }
 
   async members(runId: string): Promise<{ executions: string[]; scanned: number; pages: number }> {
-    const items = await queryAll(this.o, `CAMPAIGN_RUN#${runId}`);
+    const items = await queryPartition(this.o, `CAMPAIGN_RUN#${runId}`);
     const executions = new Set<string>();
     let scanned = 0;
     for (const i of items) {

@@ -24,6 +24,7 @@ import type { NormalisedMessage } from '../../domain/ingest/schemas.js';
 import { StoreThrottledError } from '../../domain/store-errors.js';
 import type { EventLanding, LandedKey, LandingPart, LandResult } from '../../ports/events.js';
 import { isThrottle } from './batch-write.js';
+import { isConditionalCheckFailed } from './conditions.js';
 
 /** Largest compressed body of one landed item: DynamoDB's item limit is 400 KB, keys and the rest fit. */
 export const LANDED_ITEM_BYTES = 350 * 1024;
@@ -74,9 +75,6 @@ export function landedItemFromImage(
   return { recordId, key: { pk: item.pk, sk: item.sk }, messages: messages as NormalisedMessage[] };
 }
 
-const isConditionFailed = (err: unknown) =>
-  err instanceof Error && err.name === 'ConditionalCheckFailedException';
-
 /** DynamoDB implementation of EventLanding. */
 export class DynamoDbEventLanding implements EventLanding {
   constructor(
@@ -123,7 +121,7 @@ export class DynamoDbEventLanding implements EventLanding {
           units += out.ConsumedCapacity?.CapacityUnits ?? 0;
           partsSeen.set(part, partsSeen.get(part) ?? false);
         } catch (err) {
-          if (isConditionFailed(err)) {
+          if (isConditionalCheckFailed(err)) {
             partsSeen.set(part, true);
             return;
           }

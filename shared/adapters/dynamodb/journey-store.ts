@@ -19,7 +19,6 @@
  * with one Query per (profile, event) and filtered on the key in code: a profile waits on few carts
  * at once. Writes are idempotent (same keys on redelivery), except the counters.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -42,7 +41,9 @@ import type {
   WaitingToken,
   WaitTokens,
 } from '../../ports/journeys.js';
+import { isConditionalCheckFailed } from './conditions.js';
 import { countExposure, exposurePut } from './measurement-store.js';
+import { queryAll } from './query.js';
 
 const DAY = 86_400;
 const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -52,30 +53,6 @@ export const normaliseIso = (iso: string) => new Date(Date.parse(iso)).toISOStri
 interface Options {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-}
-
-async function queryAll(
-  options: Options,
-  input: { KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
-  stop: (item: Record<string, unknown>) => boolean = () => false,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await options.client.send(
-      new QueryCommand({
-        TableName: options.tableName,
-        ...input,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      items.push(item);
-      if (stop(item)) return items;
-    }
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 /** Waiting task tokens by (profile, event, key). */
@@ -206,7 +183,7 @@ export class DynamoDbEventOccurrences implements EventOccurrences {
       );
       return 'recorded';
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return 'duplicate';
+      if (isConditionalCheckFailed(err)) return 'duplicate';
       throw err;
     }
   }
@@ -242,7 +219,7 @@ export class DynamoDbEventOccurrences implements EventOccurrences {
         KeyConditionExpression: 'pk = :pk AND sk >= :since',
         ExpressionAttributeValues: { ':pk': `OCC#${profileId}#${event}`, ':since': normaliseIso(since) },
       },
-      matches,
+      { stop: matches },
     );
     const hit = items.find(matches);
     if (!hit) return undefined;
@@ -283,9 +260,7 @@ export class DynamoDbAssignments implements Assignments {
         }),
       );
     } catch (err) {
-      const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if (err instanceof TransactionCanceledException && reasons?.[0]?.Code === 'ConditionalCheckFailed')
-        return;
+      if (isConditionalCheckFailed(err, 0)) return;
       throw err;
     }
     // Counted once the assignment is known to be new. A failure here leaves the counters one short

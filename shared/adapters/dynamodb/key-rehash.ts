@@ -28,6 +28,7 @@ import {
   type RehashMove,
   rehashMoves,
 } from '../../domain/privacy/rehash.js';
+import { isConditionalCheckFailed } from './conditions.js';
 import { toStoredProfile } from './profile-store.js';
 
 /** Progress of a rehash, after each page of profiles. */
@@ -162,7 +163,7 @@ export class DynamoDbKeyRehash {
         }),
       );
     } catch (err) {
-      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
       result = 'superseded';
     }
     await this.options.client.send(

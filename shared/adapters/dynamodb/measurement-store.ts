@@ -22,7 +22,6 @@
  * squared total. A crash between the two leaves the counters short: `countersFrom` rebuilds them from
  * the exposure and credit records.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -55,7 +54,9 @@ import {
   type ReportInput,
 } from '../../domain/measurement/report.js';
 import type { PressureSend } from '../../ports/channels.js';
+import { isConditionalCheckFailed } from './conditions.js';
 import { decodePressureSend } from './message-pressure.js';
+import { queryAll } from './query.js';
 
 const DAY_MS = 86_400_000;
 
@@ -63,22 +64,6 @@ interface Options {
   readonly client: DynamoDBDocumentClient;
   /** The journeys table. */
   readonly tableName: string;
-}
-
-async function queryAll(
-  o: Options,
-  input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await o.client.send(
-      new QueryCommand({ TableName: o.tableName, ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
-    );
-    items.push(...((out.Items ?? []) as Record<string, unknown>[]));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
@@ -207,7 +192,7 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
       );
       old = out.Attributes;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return 'duplicate';
+      if (isConditionalCheckFailed(err)) return 'duplicate';
       throw err;
     }
     const first = old?.ids === undefined;
@@ -332,7 +317,7 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return; // redelivery: counted already
+      if (isConditionalCheckFailed(err)) return; // redelivery: counted already
       throw err;
     }
     const key = touch ? `${touch.journey}#${touch.step}#${touch.channel}` : 'none#none#none';
@@ -362,7 +347,7 @@ export class DynamoDbMeasurementStore implements ExposureIndex, ConversionLedger
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return;
+      if (isConditionalCheckFailed(err)) return;
       throw err;
     }
     const day = new Date(at && Number.isFinite(Date.parse(at)) ? at : Date.now()).toISOString().slice(0, 10);

@@ -3,9 +3,9 @@
  *
  *   pk = 'INBOX#<profileId>'  sk = 'M#<messageId>'  title, body, journey, variantId, createdAt, readAt?, expiresAt
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { InboxMessage, InboxStore } from '../../ports/channels.js';
+import { isConditionalCheckFailed } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 const inboxKey = (profileId: string, messageId: string) => ({
@@ -90,7 +90,7 @@ export class DynamoDbInboxStore implements InboxStore {
       );
       return true;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }

@@ -14,7 +14,7 @@
  * re-send of an abandoned transactional message) a `sending` entry whose lease ended by that
  * instant is claimable too.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -31,6 +31,7 @@ import type {
   LedgerTakeover,
   PressureSend,
 } from '../../ports/channels.js';
+import { isConditionalCheckFailed } from './conditions.js';
 import { pressurePut } from './message-pressure.js';
 
 export const ledgerKey = (key: LedgerKey) => ({
@@ -134,7 +135,7 @@ export class DynamoDbLedger implements Ledger {
         await this.options.client.send(new PutCommand(put));
         return { kind: 'claimed' };
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return this.duplicate(entry);
+        if (isConditionalCheckFailed(err)) return this.duplicate(entry);
         throw err;
       }
     }
@@ -160,9 +161,9 @@ export class DynamoDbLedger implements Ledger {
         return { kind: 'claimed' };
       } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;
-        const [ledger, slot] = err.CancellationReasons ?? [];
-        if (ledger?.Code === 'ConditionalCheckFailed') return this.duplicate(entry);
-        if (slot?.Code === 'ConditionalCheckFailed') return { kind: 'pressure_conflict' };
+        // Action 0 is the ledger entry, 1 the pressure slot.
+        if (isConditionalCheckFailed(err, 0)) return this.duplicate(entry);
+        if (isConditionalCheckFailed(err, 1)) return { kind: 'pressure_conflict' };
         // TransactionConflict: another claim of the same items is in flight; back off and look again.
         if (attempt >= 6) return { kind: 'pressure_conflict' };
         await sleep(Math.floor(Math.random() * 20 * 2 ** attempt));
@@ -188,7 +189,7 @@ export class DynamoDbLedger implements Ledger {
       return undefined;
     } catch (err) {
       // A decided send is never overwritten by a later skip.
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
       return (await this.get(entry)) ?? undefined;
     }
   }

@@ -8,9 +8,9 @@
  * Slots are taken in the same transaction as the ledger claim (message-ledger.ts), so two journeys cannot
  * both take the last slot.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel, PressureSend, PressureState, PressureStore } from '../../ports/channels.js';
+import { isConditionalCheckFailed } from './conditions.js';
 
 export const pressureKey = (profileId: string, channel: Channel) => ({
   pk: `PRESSURE#${profileId}`,
@@ -89,7 +89,7 @@ export class DynamoDbPressureStore implements PressureStore {
         );
         return;
       } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        if (!isConditionalCheckFailed(err)) throw err;
       }
     }
   }

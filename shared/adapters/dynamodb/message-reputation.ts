@@ -8,7 +8,6 @@
  * `addOnce` puts the feedback marker and adds to the hour's counter in one transaction, so a
  * redelivered bounce or complaint is counted exactly once, even when the first delivery failed midway.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -19,6 +18,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ReputationStore } from '../../ports/channels.js';
+import { isConditionalCheckFailed } from './conditions.js';
 
 const PK = 'REPUTATION#email';
 const hour = (d: Date) => `H#${d.toISOString().slice(0, 13)}`;
@@ -88,11 +88,7 @@ export class DynamoDbReputationStore implements ReputationStore {
       );
       return true;
     } catch (err) {
-      if (
-        err instanceof TransactionCanceledException &&
-        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      )
-        return false;
+      if (isConditionalCheckFailed(err, 0)) return false;
       throw err;
     }
   }

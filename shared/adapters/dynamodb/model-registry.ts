@@ -13,7 +13,7 @@
  * becomes promoted, the previous one (must still be promoted) becomes retired, and the pointer
  * moves (only from the version read before), so two racing promotions cannot both win.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -33,6 +33,7 @@ import {
   type ModelVersionSummary,
 } from '../../domain/models/registry.js';
 import type { ModelRegistry } from '../../ports/models.js';
+import { isConditionalCheckFailed } from './conditions.js';
 
 const modelPk = (model: ModelName) => `MODEL#${model}`;
 const versionKey = (model: ModelName, version: string) => ({ pk: modelPk(model), sk: `VERSION#${version}` });
@@ -112,7 +113,7 @@ export class DynamoDbModelRegistry implements ModelRegistry {
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
+      if (isConditionalCheckFailed(err)) {
         throw new ConflictError(
           'version_exists',
           `version ${card.version} of ${card.model} exists`,
@@ -316,7 +317,7 @@ export class DynamoDbModelRegistry implements ModelRegistry {
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
+      if (isConditionalCheckFailed(err)) {
         throw new ConflictError(
           'status_changed',
           `version ${version} of ${model} changed meanwhile`,

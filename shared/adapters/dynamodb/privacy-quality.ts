@@ -9,6 +9,7 @@
  */
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProfileStats, ProfileStatsReader, SourceSeenStore } from '../../ports/privacy.js';
+import { isConditionalCheckFailed } from './conditions.js';
 
 const SEEN_PK = 'SOURCE_SEEN';
 
@@ -31,7 +32,7 @@ export class DynamoDbSourceSeenStore implements SourceSeenStore {
       );
     } catch (err) {
       // Another instance recorded a later time: nothing to do.
-      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
     }
   }
 

@@ -25,7 +25,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -54,8 +53,10 @@ import type {
   StoredProfile,
   StoredScores,
 } from '../../ports/profiles.js';
+import { isConditionalCheckFailed } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { encodeOutbox, OUTBOX_ATTRIBUTE } from './profile-outbox.js';
+import { queryAll } from './query.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -243,8 +244,7 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
         await this.options.client.send(new UpdateCommand(profileUpdate));
         return { ok: true, version };
       } catch (err) {
-        if ((err as { name?: string }).name === 'ConditionalCheckFailedException')
-          return { ok: false, reason: 'conflict' };
+        if (isConditionalCheckFailed(err)) return { ok: false, reason: 'conflict' };
         throw err;
       }
     }
@@ -318,7 +318,7 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
         );
       } catch (err) {
         // Already re-pointed (or never written): readers follow mergedInto anyway.
-        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+        if (!isConditionalCheckFailed(err)) throw err;
       }
     }
   }
@@ -395,10 +395,7 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
         }),
       );
     } catch (err) {
-      if (
-        err instanceof TransactionCanceledException &&
-        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
+      if (isConditionalCheckFailed(err, 0)) {
         return; // counted before
       }
       throw err;
@@ -482,7 +479,7 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
       );
       return 'written';
     } catch (err) {
-      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return 'not_found';
+      if (isConditionalCheckFailed(err)) return 'not_found';
       throw err;
     }
   }
@@ -508,22 +505,12 @@ export class DynamoDbProfileStore implements ProfileStore, ProfileScan, ProfileS
   }
 
   private async queryAll(pk: string): Promise<ProfileItem[]> {
-    const items: ProfileItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      items.push(...((out.Items ?? []) as ProfileItem[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+    const input = {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    };
+    return (await queryAll(this.options, input)) as ProfileItem[];
   }
 
   private async batchGet(

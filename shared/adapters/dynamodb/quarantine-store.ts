@@ -20,6 +20,7 @@ import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from 
 import { StoreThrottledError } from '../../domain/store-errors.js';
 import type { QuarantineEntry, QuarantineItem, QuarantineStore } from '../../ports/quarantine.js';
 import { DEFAULT_RETRY, isThrottle, type RetryPolicy } from './batch-write.js';
+import { isConditionalCheckFailed } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 const COUNTER_PK = 'COUNTER#quarantine';
@@ -114,9 +115,8 @@ export class DynamoDbQuarantineStore implements QuarantineStore {
         return;
       } catch (err) {
         if (!(err instanceof TransactionCanceledException) && !isThrottle(err)) throw err;
-        const reasons = err instanceof TransactionCanceledException ? (err.CancellationReasons ?? []) : [];
         const duplicates = new Set(
-          markers.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed').map((c) => c.seen!.pk),
+          markers.filter((_, i) => isConditionalCheckFailed(err, i)).map((c) => c.seen!.pk),
         );
         if (duplicates.size > 0) {
           // Already quarantined by an earlier delivery of the same message: drop those, write the rest.

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ResolvedSource, Source, SourceStore } from '../../ports/sources.js';
+import { isConditionalCheckFailed } from './conditions.js';
 
 const sourceKey = (name: string) => ({ pk: `SOURCE#${name}`, sk: 'SOURCE' });
 const writeKeyKey = (keyHash: string) => ({ pk: `WRITEKEY#${keyHash}`, sk: 'WRITEKEY' });
@@ -71,10 +72,7 @@ export class DynamoDbSourceStore implements SourceStore {
         }),
       );
     } catch (err) {
-      if (
-        err instanceof TransactionCanceledException &&
-        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      ) {
+      if (isConditionalCheckFailed(err, 0)) {
         throw new ConflictError(
           'source_exists',
           `an active source named '${source.name}' already exists`,

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DependencyUnavailableError } from '../../domain/errors.js';
 import type { ProfileWriter } from '../../ports/journeys.js';
+import { isConditionalCheckFailed } from '../dynamodb/conditions.js';
 
 /** One stored journey trait and where it came from. */
 export interface StoredJourneyTrait {
@@ -135,7 +136,7 @@ export class DynamoDbJourneyTraits implements ProfileWriter {
       );
       return true;
     } catch (err) {
-      if (errorName(err) === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailed(err)) return false;
       // The map does not exist yet (first journey trait of this profile): create it whole. Only when
       // it is still absent, so a concurrent first write is not replaced; then set the paths again.
       if (errorName(err) !== 'ValidationException') throw err;
@@ -153,7 +154,7 @@ export class DynamoDbJourneyTraits implements ProfileWriter {
       );
       return true;
     } catch (err) {
-      if (errorName(err) !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
     }
     // Either the item is gone or merged, or another write created the map first: try the paths once more.
     try {
@@ -169,8 +170,7 @@ export class DynamoDbJourneyTraits implements ProfileWriter {
       );
       return true;
     } catch (err) {
-      if (errorName(err) === 'ConditionalCheckFailedException' || errorName(err) === 'ValidationException')
-        return false;
+      if (isConditionalCheckFailed(err) || errorName(err) === 'ValidationException') return false;
       throw err;
     }
   }
