@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { type InvocationRecord, isErrorLine, lineSplitter } from './invocation-log.js';
 import { type Resolver, UnsupportedTemplateError } from './template.js';
 
 const workerFile = fileURLToPath(new URL('./lambda-worker.mjs', import.meta.url));
@@ -47,6 +48,8 @@ export class LocalFunction {
   private running = 0;
   /** Most invocations seen running at once (tests and the bench read it). */
   peakRunning = 0;
+  /** Told of every invocation when it ends (`npm start` prints a line for each). */
+  onInvocation?: (invocation: InvocationRecord) => void;
 
   constructor(
     readonly logicalId: string,
@@ -71,8 +74,11 @@ export class LocalFunction {
     return { running: this.running, queued: this.queue.length };
   }
 
-  /** Starts the worker; its console output goes to `logFile` when given, else to this process's console. */
-  async start(logFile?: string): Promise<void> {
+  /**
+   * Starts the worker; its console output goes to `logFile` when given, else to this process's
+   * console. With a log file, `echoError` also gets each line that reports an error (see isErrorLine).
+   */
+  async start(logFile?: string, echoError?: (line: string) => void): Promise<void> {
     const worker = new Worker(workerFile, {
       env: this.env,
       stdout: Boolean(logFile),
@@ -89,6 +95,14 @@ export class LocalFunction {
       const out = createWriteStream(logFile, { flags: 'a' });
       worker.stdout.pipe(out);
       worker.stderr.pipe(out);
+      if (echoError)
+        for (const stream of ['stdout', 'stderr'] as const)
+          worker[stream].on(
+            'data',
+            lineSplitter((line) => {
+              if (isErrorLine(line, stream)) echoError(line);
+            }),
+          );
     }
     const loaded = await new Promise<boolean>((resolve) => {
       const onError = (err: Error) => {
@@ -168,6 +182,20 @@ export class LocalFunction {
    * `concurrency` invocations run at once; the others wait their turn (up to `maxQueued`).
    */
   invoke<T = unknown>(event: unknown): Promise<T> {
+    const observe = this.onInvocation;
+    const invoked = this.invokeInWorker<T>(event);
+    if (!observe) return invoked;
+    const at = new Date();
+    const ended = (outcome: { result?: unknown; error?: Error }) =>
+      observe({ function: this.functionName, event, at, durationMs: Date.now() - at.getTime(), ...outcome });
+    invoked.then(
+      (result) => ended({ result }),
+      (error: Error) => ended({ error }),
+    );
+    return invoked;
+  }
+
+  private invokeInWorker<T>(event: unknown): Promise<T> {
     if (this.initError) return Promise.reject(this.initFailure());
     if (!this.worker) return Promise.reject(new Error(`function ${this.logicalId} is not started`));
     if (this.queue.length >= this.maxQueued) {

@@ -3,7 +3,8 @@
  * Environment: PORT (3000), FELTFIT_WRITE_KEY, FELTFIT_ADMIN_TOKEN (both generated once and kept in
  * FELTFIT_DATA_DIR/credentials.json when unset), FELTFIT_DATA_DIR (.feltfit/), FELTFIT_TIME_SCALE (1),
  * FELTFIT_FAULTS (JSON, unset: no injected failures), FELTFIT_API_THROTTLE (rate:burst, unset: the
- * template's stage throttle).
+ * template's stage throttle), FELTFIT_LOG (`json`: the functions' JSON log lines on this terminal
+ * instead of one line per invocation and the JSON in FELTFIT_DATA_DIR/logs/).
  */
 import { CredentialsFileError, loadOrCreateCredentials } from './credentials.js';
 import { JavaMissingError } from './dynamodb-local.js';
@@ -32,7 +33,10 @@ async function main(): Promise<void> {
   const apiThrottle = parseThrottle(process.env.FELTFIT_API_THROTTLE, 'FELTFIT_API_THROTTLE');
   // Loaded after the checks above, which then answer in well under a second.
   const { startRuntime } = await import('./runtime.js');
+  const jsonLogs = process.env.FELTFIT_LOG === 'json';
   const runtime = await startRuntime({
+    functionLogs: jsonLogs ? 'console' : 'files',
+    ...(jsonLogs ? {} : { invocationLog: (line: string) => console.log(line) }),
     port,
     dataDir,
     writeKey,
@@ -64,6 +68,10 @@ async function main(): Promise<void> {
     `feltfit: ${runtime.routeKeys.length} routes from the template, DynamoDB Local at ${runtime.dynamodbEndpoint}`,
   );
   console.log(`feltfit: console at ${runtime.url}/?token=${encodeURIComponent(adminToken)}`);
+  if (!jsonLogs)
+    console.log(
+      `feltfit: one line per function invocation below, errors in full; the functions' JSON logs go to a file per function in ${runtime.logDir} (FELTFIT_LOG=json prints them here)`,
+    );
   console.log(`feltfit: ready at ${runtime.url}`);
 
   let stopping = false;

@@ -9,6 +9,7 @@ import { createTemplateTables } from './dynamodb-tables.js';
 import { LocalEventBus } from './event-bus.js';
 import { FaultInjector, type Faults, sdkFaultsEnv } from './faults.js';
 import { LocalHttpApi, type ThrottleSettings } from './http-api.js';
+import { summarizeInvocation } from './invocation-log.js';
 import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
 import { LocalSchedules } from './schedules.js';
@@ -47,6 +48,11 @@ export interface RuntimeOptions {
   readonly redeploy?: Record<string, string>;
   /** Where function logs go: this console (default) or `dataDir/logs/<function>.log`. */
   readonly functionLogs?: 'console' | 'files';
+  /**
+   * Told one readable line per function invocation, and, with `functionLogs: 'files'`, each line a
+   * function logs that reports an error, in full (`npm start` prints them; see invocation-log.ts).
+   */
+  readonly invocationLog?: (line: string) => void;
   /**
    * Run the template's schedules (default true). Tests that count sends turn them off: at a high
    * speed-up the nightly scoring fires every second or two and its ScoresChanged events start journeys.
@@ -214,8 +220,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const logDir = join(dataDir, 'logs');
     if (options.functionLogs === 'files') await mkdir(logDir, { recursive: true });
+    const print = options.invocationLog;
     for (const fn of functions.values()) {
-      await fn.start(options.functionLogs === 'files' ? join(logDir, `${fn.logicalId}.log`) : undefined);
+      if (print) fn.onInvocation = (invocation) => print(summarizeInvocation(invocation));
+      await fn.start(
+        options.functionLogs === 'files' ? join(logDir, `${fn.logicalId}.log`) : undefined,
+        print,
+      );
       cleanups.push(() => fn.stop());
     }
     // Executions kept from the last run carry on where they were, now that their functions answer;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,36 @@ describe('npm start', () => {
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect(await portOpen(ddbPort)).toBe(true);
+
+    // A function's invocation is one readable line on the terminal; its JSON lines go to its log file.
+    const writeKey = /write key \(source "local"\): (\S+)/.exec(out)?.[1];
+    const tracked = await fetch(`${url}/v1/track`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ userId: 'u-start', event: 'Signed Up', messageId: 'm-start-1' }),
+    });
+    expect(tracked.status).toBe(200);
+    const summary = / POST \/v1\/track → 200 ingest \d+ ms/;
+    for (let i = 0; i < 50 && !summary.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toMatch(summary);
+    expect(out).not.toContain('"message":"events ingested"');
+    const logs = join(dataDir, 'logs');
+    const ingested = readdirSync(logs)
+      .flatMap((f) => readFileSync(join(logs, f), 'utf8').split('\n'))
+      .filter((l) => l.includes('"message":"events ingested"'))
+      .map((l) => JSON.parse(l));
+    expect(ingested).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        service: 'feltfit-ingest',
+        route: 'track',
+        function_request_id: expect.any(String),
+      }),
+    ]);
+    expect(JSON.stringify(ingested)).not.toContain('u-start');
 
     // SIGTERM to the process group (npm, its shell and the runtime), as a terminal or service manager sends it.
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>

@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { InvocationRecord } from '../../../infra/local/invocation-log.js';
 import { LocalFunction } from '../../../infra/local/lambda.js';
 
 describe('LocalFunction', () => {
@@ -19,5 +20,46 @@ describe('LocalFunction', () => {
     await fn.stop();
     expect(await running).toBe('function Never stopped during the invocation');
     await expect(fn.invoke({})).rejects.toThrow('function Never is not started');
+  });
+
+  it('tells the observer of each invocation and echoes the error lines its log file gets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feltfit-fn-'));
+    const file = join(dir, 'logs.mjs');
+    writeFileSync(
+      file,
+      [
+        'export const handler = async (event) => {',
+        '  console.log(JSON.stringify({ level: "INFO", message: "started" }));',
+        '  if (event.fail) {',
+        '    console.error(JSON.stringify({ level: "ERROR", message: "request failed", errorName: "Boom" }));',
+        '    throw Object.assign(new Error("it broke"), { name: "BoomError" });',
+        '  }',
+        '  return { statusCode: 201 };',
+        '};',
+      ].join('\n'),
+    );
+    const logFile = join(dir, 'fn.log');
+    const echoed: string[] = [];
+    const seen: InvocationRecord[] = [];
+    const fn = new LocalFunction('Logs', file, 'handler', {}, 5_000, 128);
+    fn.onInvocation = (inv) => seen.push(inv);
+    await fn.start(logFile, (line) => echoed.push(line));
+    await fn.invoke({ fail: false });
+    await expect(fn.invoke({ fail: true })).rejects.toThrow('Logs: BoomError: it broke');
+    // The worker's output arrives apart from its answer: wait for it (at most 5 s) before stopping.
+    for (
+      let i = 0;
+      i < 100 && !(echoed.length && readFileSync(logFile, 'utf8').includes('request failed'));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    await fn.stop();
+
+    expect(seen.map((s) => [s.function, s.result, s.error?.message])).toEqual([
+      ['Logs', { statusCode: 201 }, undefined],
+      ['Logs', undefined, 'Logs: BoomError: it broke'],
+    ]);
+    expect(echoed).toEqual(['{"level":"ERROR","message":"request failed","errorName":"Boom"}']);
+    expect(readFileSync(logFile, 'utf8')).toContain('"message":"started"');
   });
 });
