@@ -10,14 +10,13 @@ const steps = [
   ['lint', ['npx', 'biome', 'check', '.']],
   ['typecheck', ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json']],
   ['typecheck console', ['npx', 'tsc', '--noEmit', '-p', 'console/tsconfig.json']],
-  ...['unit', 'integration', 'infra', 'e2e'].map((p) => [
+  ...[['unit'], ['integration'], ['infra'], ['e2e', 'e2e-serial']].map(([p, ...more]) => [
     p,
     [
       'npx',
       'vitest',
       'run',
-      '--project',
-      p,
+      ...[p, ...more].flatMap((name) => ['--project', name]),
       ...(reportDir
         ? ['--reporter=default', '--reporter=json', `--outputFile.json=${join(reportDir, `${p}.json`)}`]
         : []),

@@ -160,7 +160,12 @@ describe('the local runtime across a restart', () => {
         `${e.name} past its wait`,
         () => {
           const r = rt.stepFunctions.executions.get(e.executionArn)!;
-          return r.history.some((h) => h.type === 'WaitStateExited' && h.name === WAIT_STATE) ? r : undefined;
+          // Past the wait means into the step after it: the interpreter records WaitStateExited before it
+          // enters the split, so a history read between the two lacks the split (it failed so on a loaded machine).
+          return r.history.some((h) => h.type === 'WaitStateExited' && h.name === WAIT_STATE) &&
+            r.history.some((h) => h.name === 'split.Split')
+            ? r
+            : undefined;
         },
         150,
       );
@@ -168,7 +173,6 @@ describe('the local runtime across a restart', () => {
         resumed.history.filter((h) => h.type === 'WaitStateEntered' && h.name === WAIT_STATE),
       ).toHaveLength(1);
       expect(resumed.history.filter((h) => h.type === 'ExecutionStarted')).toHaveLength(1);
-      expect(resumed.history.some((h) => h.name === 'split.Split')).toBe(true);
     }
   }, 300_000);
 });

@@ -13,8 +13,17 @@ declare module 'vitest' {
 }
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-let ddb: DynamoDbLocal | undefined;
-let outdir: string | undefined;
+
+interface Shared {
+  users: number;
+  outdir: string;
+  ddb?: DynamoDbLocal;
+  ready: Promise<{ assemblyDir: string; dynamodbEndpoint: string }>;
+}
+// Both e2e projects (parallel and serial) name this file as their globalSetup; vitest loads it once per
+// project in the same process, so the synthesis and DynamoDB Local are shared through a process global.
+const SHARED = Symbol.for('feltfit.e2e.globalSynth');
+const store = globalThis as unknown as Record<symbol, Shared | undefined>;
 
 /**
  * e2e: synthesize the app once per run (bundling every function) and start one DynamoDB Local; each
@@ -23,15 +32,29 @@ let outdir: string | undefined;
  * provides it.
  */
 export async function setup(project: TestProject): Promise<void> {
-  outdir = join(repoRoot, '.feltfit', `test-assembly-${process.pid}`);
-  mkdirSync(outdir, { recursive: true });
-  const assembly = synthesize(outdir);
-  ddb = await startDynamoDbLocal();
-  project.provide('assemblyDir', assembly.dir);
-  project.provide('dynamodbEndpoint', ddb.endpoint);
+  let shared = store[SHARED];
+  if (!shared) {
+    const outdir = join(repoRoot, '.feltfit', `test-assembly-${process.pid}`);
+    const holder: Pick<Shared, 'ddb'> = {};
+    const ready = (async () => {
+      mkdirSync(outdir, { recursive: true });
+      const assembly = synthesize(outdir);
+      holder.ddb = await startDynamoDbLocal();
+      return { assemblyDir: assembly.dir, dynamodbEndpoint: holder.ddb.endpoint };
+    })();
+    shared = Object.assign(holder, { users: 0, outdir, ready });
+    store[SHARED] = shared;
+  }
+  shared.users++;
+  const { assemblyDir, dynamodbEndpoint } = await shared.ready;
+  project.provide('assemblyDir', assemblyDir);
+  project.provide('dynamodbEndpoint', dynamodbEndpoint);
 }
 
 export async function teardown(): Promise<void> {
-  await ddb?.stop();
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
+  const shared = store[SHARED];
+  if (!shared || --shared.users > 0) return;
+  store[SHARED] = undefined;
+  await shared.ddb?.stop();
+  rmSync(shared.outdir, { recursive: true, force: true });
 }
