@@ -1,23 +1,9 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHANNEL_METRICS_NAMESPACE, channelMetrics } from '../../../shared/adapters/aws/channel-metrics.js';
+import { capturePowertoolsOutput } from '../../support/powertools-output.js';
 
-let printed: Record<string, unknown>[];
-
-beforeEach(() => {
-  printed = [];
-  vi.stubEnv('POWERTOOLS_DEV', '');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'feltfit-send');
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) printed.push(JSON.parse(line));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
+const output = capturePowertoolsOutput({ POWERTOOLS_SERVICE_NAME: 'feltfit-send' });
 
 describe('the Powertools channel metrics adapter', () => {
   it('prints each count at once as an EMF line with its own dimensions and no service dimension', () => {
@@ -26,8 +12,8 @@ describe('the Powertools channel metrics adapter', () => {
     metrics.count('SendDecision', { channel: 'email', purpose: 'marketing', outcome: 'Sent' });
     metrics.count('MarketingEmailPaused', { reason: 'bounce_rate' }, 2);
 
-    expect(printed).toHaveLength(2);
-    expect(printed[0]).toMatchObject({
+    expect(output.lines).toHaveLength(2);
+    expect(output.lines[0]).toMatchObject({
       _aws: {
         CloudWatchMetrics: [
           {
@@ -42,8 +28,8 @@ describe('the Powertools channel metrics adapter', () => {
       outcome: 'Sent',
       SendDecision: 1,
     });
-    expect(printed[0]).not.toHaveProperty('service');
-    expect(printed[1]).toMatchObject({
+    expect(output.lines[0]).not.toHaveProperty('service');
+    expect(output.lines[1]).toMatchObject({
       _aws: {
         CloudWatchMetrics: [{ Dimensions: [['reason']], Metrics: [{ Name: 'MarketingEmailPaused' }] }],
       },
@@ -51,6 +37,6 @@ describe('the Powertools channel metrics adapter', () => {
       MarketingEmailPaused: 2,
     });
     // The second line does not carry the first one's dimensions.
-    expect(printed[1]).not.toHaveProperty('channel');
+    expect(output.lines[1]).not.toHaveProperty('channel');
   });
 });

@@ -1,10 +1,11 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lambdaLogger, withLambdaLogging } from '../../../shared/adapters/aws/powertools-logger.js';
 import { DependencyUnavailableError, NotFoundError } from '../../../shared/domain/errors.js';
 import { httpErrorHandler } from '../../../shared/http/middleware.js';
+import { capturePowertoolsOutput } from '../../support/powertools-output.js';
 
 const TRACE = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
 
@@ -25,25 +26,8 @@ function context(awsRequestId: string): Context {
   };
 }
 
-/** The JSON lines Powertools printed (INFO on stdout, WARN and ERROR on stderr). */
-let printed: Record<string, unknown>[];
-
-beforeEach(() => {
-  printed = [];
-  vi.stubEnv('POWERTOOLS_DEV', '');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'feltfit-send');
-  vi.stubEnv('_X_AMZN_TRACE_ID', TRACE);
-  for (const stream of [process.stdout, process.stderr])
-    vi.spyOn(stream, 'write').mockImplementation((chunk: unknown) => {
-      for (const line of String(chunk).split('\n').filter(Boolean)) printed.push(JSON.parse(line));
-      return true;
-    });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
+/** The JSON lines Powertools output.lines (INFO on stdout, WARN and ERROR on stderr). */
+const output = capturePowertoolsOutput({ POWERTOOLS_SERVICE_NAME: 'feltfit-send', _X_AMZN_TRACE_ID: TRACE });
 
 describe('the Powertools logger adapter', () => {
   it('prints level, message, service, request id, cold start, trace id and the appended keys', async () => {
@@ -57,7 +41,7 @@ describe('the Powertools logger adapter', () => {
 
     expect(await handler({ journey: 'onboarding' }, context('req-1'))).toBe('done');
 
-    expect(printed).toEqual([
+    expect(output.lines).toEqual([
       expect.objectContaining({
         level: 'INFO',
         message: 'send decided',
@@ -84,9 +68,9 @@ describe('the Powertools logger adapter', () => {
     await handler({ journey: 'onboarding' }, context('req-1'));
     await handler({}, context('req-2'));
 
-    expect(printed[0]).toMatchObject({ function_request_id: 'req-1', journey: 'onboarding' });
-    expect(printed[1]).toMatchObject({ function_request_id: 'req-2', cold_start: false });
-    expect(printed[1]).not.toHaveProperty('journey');
+    expect(output.lines[0]).toMatchObject({ function_request_id: 'req-1', journey: 'onboarding' });
+    expect(output.lines[1]).toMatchObject({ function_request_id: 'req-2', cold_start: false });
+    expect(output.lines[1]).not.toHaveProperty('journey');
   });
 
   it("gives the handler's own middlewares the invocation's context (the error handler's line)", async () => {
@@ -102,7 +86,7 @@ describe('the Powertools logger adapter', () => {
     const response = await handler({}, context('req-9'));
 
     expect(response).toMatchObject({ statusCode: 503 });
-    expect(printed).toEqual([
+    expect(output.lines).toEqual([
       expect.objectContaining({
         level: 'ERROR',
         message: 'request failed',
@@ -123,7 +107,7 @@ describe('the Powertools logger adapter', () => {
 
     await withLambdaLogging(logger, app)({}, context('req-3'));
 
-    expect(printed).toEqual([
+    expect(output.lines).toEqual([
       expect.objectContaining({ level: 'INFO', message: 'request rejected', code: 'unknown_route' }),
     ]);
   });
