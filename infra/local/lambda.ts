@@ -325,6 +325,8 @@ export function loadTemplateFunctions(
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_LAMBDA_FUNCTION_NAME: id,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(p.MemorySize ?? 128),
+      // As Lambda sets it; Powertools reports cold_start only for on-demand instances.
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_ENDPOINT_URL_DYNAMODB: local.dynamodbEndpoint,
       // Lambda runs Node.js 24; the SDK's warning about this machine's Node.js is noise here.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
