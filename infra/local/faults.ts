@@ -3,10 +3,8 @@
  * after the handler ran, drawn from seeded generators so a test run is reproducible.
  */
 import * as z from 'zod';
-import { parseSdkFaults, SDK_CLIENT_KINDS, streamSeed } from '../../shared/adapters/aws/fault-middleware.js';
-import { seededRandom } from '../../shared/domain/experiments/bandit.js';
-
-export { seededRandom };
+import { parseSdkFaults, SDK_CLIENT_KINDS } from '../../shared/adapters/aws/fault-middleware.js';
+import { hashSeed, seededRandom } from '../../shared/domain/random.js';
 
 /** What to break, and how often (each rate is a share, 0–1). */
 export const Faults = z
@@ -104,9 +102,9 @@ export class FaultInjector {
 
   constructor(readonly faults: Faults = {}) {
     const seed = faults.seed ?? 1;
-    this.busRandom = seededRandom(seed ^ streamSeed('PutEvents'));
+    this.busRandom = seededRandom(seed ^ hashSeed('PutEvents'));
     for (const name of Object.keys(faults.crashRate ?? {}))
-      this.crashRandoms.set(name, seededRandom(seed ^ streamSeed(`crash:${name}`)));
+      this.crashRandoms.set(name, seededRandom(seed ^ hashSeed(`crash:${name}`)));
   }
 
   /** The functions with a crash rate (names as under functions/). */

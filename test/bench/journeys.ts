@@ -10,13 +10,13 @@
 import { performance } from 'node:perf_hooks';
 import { DecideConfig, defaultJourneysConfig } from '../../shared/config/journeys.js';
 import { PRICES_USD } from '../../shared/config/prices.js';
-import { seededRandom } from '../../shared/domain/experiments/bandit.js';
 import { compileJourney, mainPath } from '../../shared/domain/journeys/compile.js';
 import {
   type DecideActionRequest,
   DecideRequest,
   decideAction,
 } from '../../shared/domain/journeys/decide.js';
+import { seededRandom } from '../../shared/domain/random.js';
 
 export async function benchJourneys(): Promise<void> {
   const config = DecideConfig.parse({});

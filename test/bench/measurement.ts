@@ -17,7 +17,7 @@ import {
   type JourneyCounters,
   type ReportInput,
 } from '../../shared/domain/measurement/report.js';
-import { createRng, type Rng } from '../../shared/domain/models/random.js';
+import { createRng, type Rng } from '../../shared/domain/random.js';
 
 const EXPOSURES = 1_000_000;
 const DAYS = 30;

@@ -10,7 +10,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createPublishDomainEventsHandler } from '../../functions/publish-domain-events/app.js';
 import { billedEvents, EventBridgeDomainEvents } from '../../shared/adapters/eventbridge/domain-events.js';
 import { PRICES_USD } from '../../shared/config/prices.js';
-import { seededRandom } from '../../shared/domain/experiments/bandit.js';
+import { seededRandom } from '../../shared/domain/random.js';
 import type { OutboxEvent } from '../../shared/ports/domain-events.js';
 import { silentLogger } from '../support/logger.js';
 

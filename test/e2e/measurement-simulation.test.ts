@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../infra/cli/commands/run.js';
 import { synthesize } from '../../infra/local/synth.js';
 import { listOutbox } from '../../shared/adapters/outbox/outbox.js';
-import { createRng } from '../../shared/domain/models/random.js';
+import { createRng } from '../../shared/domain/random.js';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { type ApprovedEmail, approveEmail, eventually } from './support/journeys.js';
 

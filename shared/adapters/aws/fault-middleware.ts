@@ -11,7 +11,7 @@
  * Deployed functions never get it: `awsClient` adds it only when FELTFIT_SDK_FAULTS is set, and only
  * the local runtime sets that (from FELTFIT_FAULTS).
  */
-import { seededRandom } from '../../domain/experiments/bandit.js';
+import { hashSeed, seededRandom } from '../../domain/random.js';
 
 /** How one kind of client fails. */
 export interface SdkFault {
@@ -119,13 +119,6 @@ export function addSdkFault(
   );
 }
 
-/** FNV-1a of a stream's name, so each fault stream (function, client kind, the local bus) is seeded apart. */
-export function streamSeed(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 /**
  * The fault of one client kind from FELTFIT_SDK_FAULTS, with a generator seeded per function
  * (AWS_LAMBDA_FUNCTION_NAME) and kind; undefined when the variable is unset or names no such kind.
@@ -141,5 +134,5 @@ export function sdkFaultFromEnv(
   const fault = faults[kind];
   if (!fault) return undefined;
   const seed = Number(seedPart?.[1] ?? 1);
-  return { fault, random: seededRandom(seed ^ streamSeed(`${env.AWS_LAMBDA_FUNCTION_NAME ?? ''}:${kind}`)) };
+  return { fault, random: seededRandom(seed ^ hashSeed(`${env.AWS_LAMBDA_FUNCTION_NAME ?? ''}:${kind}`)) };
 }

@@ -3,7 +3,7 @@
  * seed so that `p-0042` names the same product in every demo run whatever `--seed` says (docs and
  * screenshots can point at it).
  */
-import { createRng } from '../models/random.js';
+import { createRng } from '../random.js';
 
 /** One product as the e-commerce events carry it. */
 export interface Product {

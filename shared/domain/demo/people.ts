@@ -9,7 +9,7 @@
 import * as z from 'zod';
 import type { BgNbdParams } from '../models/bgnbd.js';
 import type { GammaGammaParams } from '../models/gammaGamma.js';
-import { createRng, type Rng } from '../models/random.js';
+import { createRng, hashSeed, type Rng } from '../random.js';
 import { CATEGORY_NAMES } from './catalogue.js';
 
 export const DAY_MS = 86_400_000;
@@ -133,16 +133,6 @@ export interface Person {
   readonly signUpAt?: number;
   readonly consent?: ConsentPlan;
   readonly purchases?: PurchasePlan;
-}
-
-/** FNV-1a of a string: turns `--seed` and a person's index into an RNG seed. */
-export function hashSeed(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }
 
 /** The RNG of one person: each person draws from their own stream, so people are generated one by one. */

@@ -7,7 +7,7 @@
  * Generated one person at a time from the person's own RNG stream, so a run of 100,000 people never
  * holds more than one person's events, and the same seed, window and clock give byte-identical output.
  */
-import type { Rng } from '../models/random.js';
+import { hashSeed, type Rng } from '../random.js';
 import {
   CATALOGUE,
   COUPON_QUERIES,
@@ -20,7 +20,6 @@ import {
   type DemoOptions,
   demoPerson,
   HOUR_MS,
-  hashSeed,
   MINUTE_MS,
   type Person,
   personRng,

@@ -14,18 +14,6 @@ export interface ArmStats {
 /** A source of uniform numbers in [0, 1); inject a seeded one for reproducible tests. */
 export type Random = () => number;
 
-/** Mulberry32: a small, fast seeded PRNG (for tests, simulations and benches). */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function standardNormal(random: Random): number {
   // Box–Muller; 1 − u keeps the log argument in (0, 1].
   const u = 1 - random();

@@ -9,8 +9,9 @@
  * - support tickets open mostly in the days after a purchase and stay open for a few days.
  * Purchases therefore depend on recent views, the cart, tickets and engagement, not only on recency.
  */
+
+import { createRng } from '../random.js';
 import type { BehaviourEvent } from './propensity.js';
-import { createRng } from './random.js';
 
 export interface SyntheticBehaviourOptions {
   profiles: number;

@@ -4,8 +4,9 @@
  * λ ~ Gamma(r, α); after each purchase they drop out with probability p ~ Beta(a, b).
  * Time is in whatever unit the (t_x, T) rows use (weeks throughout Feltfit).
  */
+
+import { createRng } from '../random.js';
 import { multiStartLbfgs, standardErrors } from './optimize.js';
-import { createRng } from './random.js';
 import { digammaDiff, hyp2f1, lnPochhammer, logAddExp } from './special.js';
 
 /** One customer's calibration summary: x repeat purchases, the last at t_x, observed for T. */

@@ -4,9 +4,10 @@
  * customers; assumed independent of the transaction process. Fitted on customers with x ≥ 1 using
  * m = mean spend of their x repeat transactions.
  */
+
+import { createRng } from '../random.js';
 import type { FitDiagnostics, FitOptions } from './bgnbd.js';
 import { multiStartLbfgs, standardErrors } from './optimize.js';
-import { createRng } from './random.js';
 import { digamma, lnGamma } from './special.js';
 
 /** A repeat customer's number of repeat transactions and their mean spend. */

@@ -12,7 +12,6 @@ export * from './logistic.js';
 export * from './metrics.js';
 export * from './optimize.js';
 export * from './propensity.js';
-export * from './random.js';
 export * from './registry.js';
 export * from './scoring.js';
 export * from './sendTime.js';

@@ -2,9 +2,10 @@
  * Synthetic customers drawn from known BG/NBD and Gamma-Gamma parameters, for parameter-recovery
  * tests and the benchmark. Seeded, so every run produces the same customers.
  */
+
+import { createRng } from '../random.js';
 import type { BgNbdParams } from './bgnbd.js';
 import type { GammaGammaParams } from './gammaGamma.js';
-import { createRng } from './random.js';
 import type { CustomerSummary } from './transactions.js';
 
 export interface SyntheticClvOptions {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { DecideConfig } from '../../../shared/config/journeys.js';
-import { seededRandom } from '../../../shared/domain/experiments/bandit.js';
 import {
   type DecideActionRequest,
   DecideRequest,
@@ -8,6 +7,7 @@ import {
   decideAction,
 } from '../../../shared/domain/journeys/decide.js';
 import { Candidate, type CandidateInput } from '../../../shared/domain/journeys/definition.js';
+import { seededRandom } from '../../../shared/domain/random.js';
 import type { DecisionProfile } from '../../../shared/ports/journeys.js';
 import { MemoryBandit, MemoryDecisions, profile, variant } from './support.js';
 

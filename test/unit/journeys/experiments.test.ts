@@ -5,7 +5,8 @@ import {
   inGlobalControl,
   unitInterval,
 } from '../../../shared/domain/experiments/assignment.js';
-import { seededRandom, thompsonPick } from '../../../shared/domain/experiments/bandit.js';
+import { thompsonPick } from '../../../shared/domain/experiments/bandit.js';
+import { seededRandom } from '../../../shared/domain/random.js';
 
 const ids = Array.from({ length: 100_000 }, (_, i) => `profile-${i}`);
 

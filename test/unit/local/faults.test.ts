@@ -4,15 +4,10 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../../../infra/local/event-bus.js';
-import {
-  FaultInjector,
-  FaultsConfigError,
-  parseFaults,
-  sdkFaultsEnv,
-  seededRandom,
-} from '../../../infra/local/faults.js';
+import { FaultInjector, FaultsConfigError, parseFaults, sdkFaultsEnv } from '../../../infra/local/faults.js';
 import { LocalFunction } from '../../../infra/local/lambda.js';
 import { Resolver } from '../../../infra/local/template.js';
+import { seededRandom } from '../../../shared/domain/random.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'feltfit-faults-'));
 const entries = (n: number) =>

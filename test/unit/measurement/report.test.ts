@@ -8,7 +8,7 @@ import {
   countersFrom,
   fairnessFindings,
 } from '../../../shared/domain/measurement/report.js';
-import { createRng } from '../../../shared/domain/models/random.js';
+import { createRng } from '../../../shared/domain/random.js';
 
 const journeys = defaultJourneysConfig.journeys;
 const GLOBAL = defaultJourneysConfig.experiments.globalControl.share;

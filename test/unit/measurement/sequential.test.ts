@@ -10,7 +10,7 @@ import {
   type Interval,
   twoProportionZTest,
 } from '../../../shared/domain/measurement/stats.js';
-import { createRng, type Rng } from '../../../shared/domain/models/random.js';
+import { createRng, type Rng } from '../../../shared/domain/random.js';
 
 /** Binomial(n, p) by inversion (sequential search on the pmf); fine for n·p around 10. */
 function binomial(n: number, p: number, rng: Rng): number {

@@ -32,7 +32,7 @@ import {
   twoProportionZTest,
   wilsonInterval,
 } from '../../../shared/domain/measurement/stats.js';
-import { createRng, type Rng } from '../../../shared/domain/models/random.js';
+import { createRng, type Rng } from '../../../shared/domain/random.js';
 
 /** |actual − expected| ≤ tol·|expected| (relative), for values spanning many orders of magnitude. */
 function expectRelative(actual: number, expected: number, tol: number): void {

@@ -1,4 +1,10 @@
-/** Seeded pseudo-random numbers for synthetic data and deterministic optimiser starts. */
+/**
+ * Seeded pseudo-random numbers, the one module for them: synthetic data, optimiser starts, the demo
+ * shop, bandit tests, fault injection and benches. `createRng` (sfc32) is the generator with
+ * distributions; `seededRandom` (mulberry32) is the bare uniform stream the fault streams, the
+ * benches and the decision tests draw from — kept apart because their seeds (the fault suite's 15,
+ * the outbox faults' 14) were chosen for the faults that sequence injects.
+ */
 
 /** A source of uniform numbers in [0, 1) plus the distributions the generators need. */
 export interface Rng {
@@ -114,4 +120,26 @@ export function createRng(seed: number): Rng {
     poisson,
     bernoulli: (p) => next() < p,
   };
+}
+
+/** Mulberry32: a bare uniform stream in [0, 1), as `() => number` (see the module comment). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** FNV-1a of a string, as a seed: one seed per name (a demo person, a fault stream) from one run seed. */
+export function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
 }
