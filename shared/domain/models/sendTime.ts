@@ -9,6 +9,8 @@
  * strength κ is estimated by empirical Bayes: maximising the Dirichlet-multinomial marginal
  * likelihood over all profiles, i.e. κ is how many events' worth of evidence the population is worth.
  */
+
+import { zonedParts } from '../time-zone.js';
 import { lnGamma } from './special.js';
 
 export type EngagementType = 'open' | 'click' | 'session';
@@ -21,35 +23,12 @@ export interface EngagementEvent {
 }
 
 export const HOURS_PER_WEEK = 168;
-const WEEKDAYS: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    // Throws RangeError for an unknown zone, which is what callers should see.
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      weekday: 'short',
-      hour: 'numeric',
-      minute: 'numeric',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
 
 function localParts(at: number, timeZone: string): { hourOfWeek: number; minute: number } {
-  let weekday = 0;
-  let hour = 0;
-  let minute = 0;
-  for (const part of formatter(timeZone).formatToParts(at)) {
-    if (part.type === 'weekday') weekday = WEEKDAYS[part.value] ?? 0;
-    else if (part.type === 'hour') hour = Number(part.value) % 24;
-    else if (part.type === 'minute') minute = Number(part.value);
-  }
-  return { hourOfWeek: weekday * 24 + hour, minute };
+  // zonedParts throws RangeError for an unknown zone, which is what callers should see.
+  const p = zonedParts(new Date(at), timeZone);
+  const weekday = (p.weekday + 6) % 7; // Monday first
+  return { hourOfWeek: weekday * 24 + (p.hour % 24), minute: p.minute };
 }
 
 /** Local hour-of-week of an instant in an IANA time zone (0 = Monday 00h). */
