@@ -1,7 +1,7 @@
 /**
  * The provider-feedback Lambda: SES events from EventBridge (`source: aws.ses`) and inbound SMS (an SNS
- * event whose message is End User Messaging's two-way SMS JSON). Events it cannot read are logged and
- * dropped — retrying them cannot help.
+ * event from the stack's `feltfit-inbound-sms` topic, each record's message End User Messaging's
+ * two-way SMS JSON). Events it cannot read are logged and dropped — retrying them cannot help.
  */
 import middy from '@middy/core';
 import * as z from 'zod';
@@ -42,7 +42,10 @@ export function createProviderFeedbackHandler(deps: FeedbackDeps) {
         if (sms.success) {
           await handleInboundSms(deps, sms.data);
           handled++;
-        } else ignored++;
+        } else {
+          deps.logger.warn('provider event ignored', { reason: 'unrecognised_sms' });
+          ignored++;
+        }
       }
       return { handled, ignored };
     }

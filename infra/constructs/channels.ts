@@ -1,15 +1,20 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { CHANNEL_METRICS_NAMESPACE } from '../../shared/adapters/aws/channel-metrics.js';
 import { TABLES } from '../../shared/adapters/dynamodb/tables.js';
 import type { ChannelsConfig } from '../../shared/config/channels.js';
+import { REPUTATION_PAUSE_METRIC, REPUTATION_PAUSE_REASONS } from '../../shared/domain/channels/feedback.js';
 import { API_SCOPED, type Api } from './api.js';
 import type { Data } from './data.js';
 import { FeltfitFunction } from './feltfit-function.js';
@@ -25,12 +30,18 @@ export interface ChannelsProps {
   readonly retentionDays: number;
 }
 
+/** Name of the topic End User Messaging SMS publishes replies to (the numbers' two-way channel). */
+export const INBOUND_SMS_TOPIC = 'feltfit-inbound-sms';
+
 /**
  * Channels: the one guarded send path (invoked by journeys), one-click unsubscribe, the in-app inbox,
- * and provider feedback from SES through EventBridge.
+ * provider feedback from SES through EventBridge and from two-way SMS through SNS, and the alarm on
+ * the reputation pause.
  */
 export class Channels extends Construct {
   readonly send: FeltfitFunction;
+  /** The two-way SMS topic: set it as the two-way channel of every number that sends Feltfit's SMS. */
+  readonly inboundSms: sns.Topic;
 
   constructor(scope: Construct, id: string, props: ChannelsProps) {
     super(scope, id);
@@ -221,7 +232,7 @@ export class Channels extends Construct {
     const feedback = channelFunction(
       'ProviderFeedback',
       'provider-feedback',
-      'SES events: ledger, suppression, reputation',
+      'SES events and inbound SMS: ledger, suppression, reputation',
     );
     data.bind(feedback, 'events', 'w');
     // Suppressed addresses and consent events are keyed hashes.
@@ -253,5 +264,99 @@ export class Channels extends Construct {
         }),
       ],
     });
+
+    this.inboundSms = this.inboundSmsTopic(data, observability, feedback);
+
+    // A pause emits its metric once, when it starts; the flag stays until an operator resumes.
+    observability.alarm(
+      this,
+      'MarketingEmailPaused',
+      new cloudwatch.MathExpression({
+        // A reason that never paused reports no data, which would blank the sum: fill with 0.
+        expression: REPUTATION_PAUSE_REASONS.map((_, k) => `FILL(r${k}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(
+          REPUTATION_PAUSE_REASONS.map((reason, k) => [
+            `r${k}`,
+            new cloudwatch.Metric({
+              namespace: CHANNEL_METRICS_NAMESPACE,
+              metricName: REPUTATION_PAUSE_METRIC,
+              dimensionsMap: { reason },
+              statistic: 'Sum',
+              period: Duration.minutes(5),
+            }),
+          ]),
+        ),
+        period: Duration.minutes(5),
+      }),
+      0,
+      'Marketing email is paused: the bounce or complaint rate crossed its threshold. Find the cause, then resume by hand (docs/channels.md, "Provider feedback and the reputation guard").',
+    );
+  }
+
+  /**
+   * Two-way SMS: End User Messaging SMS publishes every message a person texts to one of the numbers
+   * to this topic once it is the number's two-way channel (set by the operator: README, "Deploy to
+   * AWS"), and provider-feedback reads the STOPs off it. Encrypted with the data key, which the SMS
+   * service may use for this account's numbers only; SNS keeps what it could not hand to Lambda in a
+   * dead-letter queue, and Lambda what the function kept failing on in the async failure queue.
+   */
+  private inboundSmsTopic(data: Data, observability: Observability, feedback: FeltfitFunction): sns.Topic {
+    const stack = Stack.of(this);
+    const topic = new sns.Topic(this, 'InboundSms', {
+      topicName: INBOUND_SMS_TOPIC,
+      displayName: 'Feltfit inbound SMS (two-way channel)',
+      masterKey: data.key,
+      enforceSSL: true,
+    });
+    const smsService = new iam.ServicePrincipal('sms-voice.amazonaws.com');
+    // The confused-deputy guard End User Messaging documents: its publishes for this account's numbers only.
+    const fromThisAccountsNumbers = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:aws:sms-voice:${stack.region}:${stack.account}:*` },
+    };
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [smsService],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromThisAccountsNumbers,
+      }),
+    );
+    data.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [smsService],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: fromThisAccountsNumbers,
+      }),
+    );
+
+    const dlq = observability.deadLetterQueue(
+      this,
+      'InboundSmsDlq',
+      'Inbound SMS',
+      'inbound-sms-subscription',
+    );
+    observability.acknowledgeDeadLetterQueue(dlq, 'dead-letter queue of the inbound SMS subscription');
+    topic.addSubscription(new subscriptions.LambdaSubscription(feedback, { deadLetterQueue: dlq }));
+    // SNS writes to the dead-letter queue, encrypted with the data key, for this topic only. The ARN is
+    // spelled out: referring to the topic would make the key depend on the topic that depends on it.
+    data.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': `arn:aws:sns:${stack.region}:${stack.account}:${INBOUND_SMS_TOPIC}` },
+        },
+      }),
+    );
+
+    new CfnOutput(this, 'InboundSmsTopicArn', {
+      value: topic.topicArn,
+      description:
+        'Two-way SMS: set as each sending number’s two-way channel (aws pinpoint-sms-voice-v2 update-phone-number --two-way-enabled --two-way-channel-arn …)',
+    }).overrideLogicalId('InboundSmsTopicArn');
+    return topic;
   }
 }

@@ -27,7 +27,7 @@ const serviceName = (r: Resource) =>
       ?.POWERTOOLS_SERVICE_NAME ?? '',
   ).replace(/^feltfit-/, '');
 
-/** Functions that EventBridge rules or Scheduler schedules invoke (asynchronously, in AWS). */
+/** Functions that EventBridge rules, Scheduler schedules or SNS subscriptions invoke (asynchronously, in AWS). */
 function asyncInvokedFunctionIds(): Set<string> {
   const ids = new Set<string>();
   for (const [, rule] of entries('AWS::Events::Rule')) {
@@ -38,6 +38,10 @@ function asyncInvokedFunctionIds(): Set<string> {
   }
   for (const [, schedule] of entries('AWS::Scheduler::Schedule')) {
     const id = getAttId((schedule.Properties.Target as { Arn: unknown }).Arn);
+    if (id && resources[id]?.Type === 'AWS::Lambda::Function') ids.add(id);
+  }
+  for (const [, sub] of entries('AWS::SNS::Subscription')) {
+    const id = sub.Properties.Protocol === 'lambda' ? getAttId(sub.Properties.Endpoint) : undefined;
     if (id && resources[id]?.Type === 'AWS::Lambda::Function') ids.add(id);
   }
   return ids;
@@ -104,6 +108,18 @@ describe('asynchronous invocations', () => {
       for (const t of (rule.Properties.Targets as Record<string, unknown>[] | undefined) ?? []) {
         expect(t.DeadLetterConfig, id).toBeDefined();
       }
+    }
+  });
+
+  it('gives every Lambda subscription of a topic a dead-letter queue for messages SNS could not deliver', () => {
+    const lambdaSubs = entries('AWS::SNS::Subscription').filter(
+      ([, s]) => s.Properties.Protocol === 'lambda',
+    );
+    expect(lambdaSubs.length).toBeGreaterThanOrEqual(1);
+    for (const [id, sub] of lambdaSubs) {
+      const target = (sub.Properties.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)
+        ?.deadLetterTargetArn;
+      expect(resources[getAttId(target)!]?.Type, id).toBe('AWS::SQS::Queue');
     }
   });
 

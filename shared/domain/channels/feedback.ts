@@ -179,6 +179,13 @@ export async function handleSesEvent(
   return { type, known: Boolean(entry), suppressed, paused, duplicate };
 }
 
+/** Why marketing email was paused: the `reason` dimension of `MarketingEmailPaused` (alarmed on). */
+export const REPUTATION_PAUSE_REASONS = ['bounce_rate', 'complaint_rate'] as const;
+export type ReputationPauseReason = (typeof REPUTATION_PAUSE_REASONS)[number];
+
+/** The metric a pause emits, once, when it starts. */
+export const REPUTATION_PAUSE_METRIC = 'MarketingEmailPaused';
+
 /**
  * Pauses marketing email when, over the rolling window and with at least `minimumSends` sends, the hard
  * bounce rate or the complaint rate reaches its threshold. Returns true when this call paused it.
@@ -189,7 +196,7 @@ export async function judgeReputation(deps: FeedbackDeps, at: Date): Promise<boo
   if (totals.sends < cfg.minimumSends) return false;
   const bounceRate = totals.bounces / totals.sends;
   const complaintRate = totals.complaints / totals.sends;
-  const reason =
+  const reason: ReputationPauseReason | undefined =
     bounceRate >= cfg.bounceRate
       ? 'bounce_rate'
       : complaintRate >= cfg.complaintRate
@@ -197,7 +204,7 @@ export async function judgeReputation(deps: FeedbackDeps, at: Date): Promise<boo
         : undefined;
   if (!reason || (await deps.reputation.isPaused())) return false;
   await deps.reputation.pause({ reason, at: at.toISOString(), bounceRate, complaintRate });
-  deps.metrics.count('MarketingEmailPaused', { reason });
+  deps.metrics.count(REPUTATION_PAUSE_METRIC, { reason });
   deps.logger.warn('marketing email paused', { reason, bounceRate, complaintRate, sends: totals.sends });
   return true;
 }
@@ -224,16 +231,38 @@ export function isStopKeyword(body: string): boolean {
   );
 }
 
-/** An inbound SMS (End User Messaging / SNS two-way message). */
-export const InboundSms = z.object({ originationNumber: z.string().min(3), messageBody: z.string() }).loose();
+/**
+ * An inbound SMS: the JSON End User Messaging SMS publishes to the number's two-way channel (an SNS
+ * topic) for every message a person sends to it (docs: "Example of a two-way SMS message payload for
+ * Amazon SNS topics"). Only the sender and the body are needed; the rest is kept for the record.
+ */
+export const InboundSms = z
+  .object({
+    /** The person's number, E.164. */
+    originationNumber: z.string().min(3),
+    /** The number they texted (ours). */
+    destinationNumber: z.string().optional(),
+    /** The registered keyword of our number the message matched, if any. */
+    messageKeyword: z.string().optional(),
+    messageBody: z.string(),
+    inboundMessageId: z.string().optional(),
+    /** The id of our message they are replying to. */
+    previousPublishedMessageId: z.string().optional(),
+  })
+  .loose();
 export type InboundSms = z.infer<typeof InboundSms>;
 
-/** Suppresses the sender's number for SMS when the message is STOP (or another opt-out keyword). */
+/**
+ * Suppresses the sender's number for SMS when the message is STOP or another opt-out keyword — in its
+ * body or as the registered keyword it matched. Repeating it (an SNS redelivery) is harmless.
+ */
 export async function handleInboundSms(
   deps: Pick<FeedbackDeps, 'suppressions' | 'hasher' | 'metrics' | 'logger' | 'now'>,
   sms: InboundSms,
 ): Promise<{ stopped: boolean }> {
-  if (!isStopKeyword(sms.messageBody)) return { stopped: false };
+  const stop =
+    isStopKeyword(sms.messageBody) || (sms.messageKeyword !== undefined && isStopKeyword(sms.messageKeyword));
+  if (!stop) return { stopped: false };
   await deps.suppressions.suppress(
     { addressHash: addressHash(deps.hasher, 'phone', sms.originationNumber) },
     { reason: 'sms_stop', channel: 'sms', at: deps.now().toISOString(), source: 'inbound_sms' },

@@ -18,6 +18,7 @@ import {
   MemorySuppressions,
   memorySendDeps,
   NOON_NY,
+  recipient,
   request,
 } from './support.js';
 
@@ -67,6 +68,43 @@ const complaint = (feedbackId?: string) =>
       ...(feedbackId ? { feedbackId } : {}),
     },
   });
+
+/** The two-way SMS payload as AWS End User Messaging SMS documents it for SNS topics. */
+const DOCUMENTED_INBOUND_SMS = {
+  originationNumber: '+14255550182',
+  destinationNumber: '+12125550101',
+  messageKeyword: 'JOIN',
+  messageBody: 'EXAMPLE',
+  inboundMessageId: 'cae173d2-66b9-564c-8309-21f858e9fb84',
+  previousPublishedMessageId: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+
+/** An inbound SMS as the topic's Lambda subscription delivers it: one SNS record, the payload as JSON text. */
+function inboundSmsEvent(payload: Record<string, string>) {
+  const topicArn = 'arn:aws:sns:us-east-1:123456789012:feltfit-inbound-sms';
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+          TopicArn: topicArn,
+          Subject: null,
+          Message: JSON.stringify(payload),
+          Timestamp: NOON_NY.toISOString(),
+          SignatureVersion: '1',
+          Signature: 'EXAMPLE',
+          SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000.pem',
+          UnsubscribeUrl: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}:2bcf`,
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
 
 function feedbackDeps(ledger = new MemoryLedger()) {
   const suppressions = new MemorySuppressions();
@@ -233,6 +271,50 @@ describe('provider feedback', () => {
     expect(f.suppressions.byKey.get(`A#${addressHash(testHasher, 'phone', '+15551234567')}`)).toEqual([
       expect.objectContaining({ reason: 'sms_stop', channel: 'sms' }),
     ]);
+  });
+
+  it('skips the next SMS to a number whose STOP End User Messaging published to the inbound topic', async () => {
+    const s = memorySendDeps();
+    const f = feedbackDeps();
+    f.deps = { ...f.deps, suppressions: s.suppressions };
+    const result = await call(
+      f.deps,
+      inboundSmsEvent({
+        ...DOCUMENTED_INBOUND_SMS,
+        originationNumber: recipient().phone!,
+        messageBody: 'Stop',
+      }),
+    );
+    expect(result).toEqual({ handled: 1, ignored: 0 });
+    expect(f.counts.get('ProviderEvent|channel=sms|type=stop')).toBe(1);
+    expect(await send(s.deps, request({ channel: 'sms', purpose: 'transactional' }))).toMatchObject({
+      reason: 'suppressed_sms_stop',
+    });
+  });
+
+  it('reads the documented two-way payload and suppresses nothing for a reply that is not an opt-out', async () => {
+    const f = feedbackDeps();
+    expect(await call(f.deps, inboundSmsEvent(DOCUMENTED_INBOUND_SMS))).toEqual({ handled: 1, ignored: 0 });
+    expect(f.suppressions.byKey.size).toBe(0);
+  });
+
+  it('takes the opt-out keyword the number matched as a STOP', async () => {
+    const f = feedbackDeps();
+    await call(
+      f.deps,
+      inboundSmsEvent({ ...DOCUMENTED_INBOUND_SMS, messageKeyword: 'STOP', messageBody: 'stop.' }),
+    );
+    expect(f.suppressions.byKey.get(`A#${addressHash(testHasher, 'phone', '+14255550182')}`)).toEqual([
+      expect.objectContaining({ reason: 'sms_stop', channel: 'sms', source: 'inbound_sms' }),
+    ]);
+  });
+
+  it('ignores and logs an SNS record whose message is not a two-way SMS', async () => {
+    const f = feedbackDeps();
+    const event = inboundSmsEvent(DOCUMENTED_INBOUND_SMS);
+    event.Records.push({ ...event.Records[0]!, Sns: { ...event.Records[0]!.Sns, Message: 'not json' } });
+    expect(await call(f.deps, event)).toEqual({ handled: 1, ignored: 1 });
+    expect(f.logs).toContain('provider event ignored');
   });
 
   it('recognises carrier opt-out keywords only', () => {
