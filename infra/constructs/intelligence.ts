@@ -117,11 +117,13 @@ export class Intelligence extends Construct {
       props.bus.bind(admin);
       props.api.addAdminRoutesOf('models', new HttpLambdaIntegration('ModelsAdmin', admin, API_SCOPED));
     }
+    const schedulesRole = props.observability.schedulesRole();
     new scheduler.Schedule(this, 'WeeklyTraining', {
       description: 'Weekly model training',
       schedule: scheduler.ScheduleExpression.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
       target: new schedulerTargets.LambdaInvoke(trainer, {
         input: scheduler.ScheduleTargetInput.fromObject({}),
+        role: schedulesRole,
         deadLetterQueue: dlq,
         retryAttempts: 2,
       }),
@@ -131,12 +133,12 @@ export class Intelligence extends Construct {
       schedule: scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }),
       target: new schedulerTargets.LambdaInvoke(scorer, {
         input: scheduler.ScheduleTargetInput.fromObject({ mode: 'batch' }),
+        role: schedulesRole,
         deadLetterQueue: dlq,
         retryAttempts: 2,
       }),
     });
-    // EventBridge Scheduler's role (a stack-level singleton, hence the stack scope) invokes the two
-    // functions, any version: the grant's `:*`.
+    // The schedules' role invokes the two functions, any version: the grant's `:*`.
     const stack = Stack.of(this);
     Validations.of(stack).acknowledge(
       ...[trainer, scorer].map((f) => ({

@@ -101,11 +101,13 @@ export class Measurement extends Construct {
     });
 
     props.api.addAdminRoutesOf('report', new HttpLambdaIntegration('Report', report, API_SCOPED));
+    const schedulesRole = props.observability.schedulesRole();
     new scheduler.Schedule(this, 'DailyReport', {
       description: 'Publishes the measurement report as CloudWatch metrics',
       schedule: scheduler.ScheduleExpression.cron({ hour: '6', minute: '0' }),
       target: new schedulerTargets.LambdaInvoke(report, {
         input: scheduler.ScheduleTargetInput.fromObject({ source: 'schedule' }),
+        role: schedulesRole,
         deadLetterQueue: dlq,
         retryAttempts: 2,
       }),
@@ -132,6 +134,7 @@ export class Measurement extends Construct {
       schedule: scheduler.ScheduleExpression.cron({ hour: '4', minute: '30' }),
       target: new schedulerTargets.LambdaInvoke(monitor, {
         input: scheduler.ScheduleTargetInput.fromObject({}),
+        role: schedulesRole,
         deadLetterQueue: dlq,
         retryAttempts: 2,
       }),

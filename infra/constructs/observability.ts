@@ -73,6 +73,22 @@ export class Observability extends Construct {
         conditions: fromThisAccountsAlarms,
       }),
     );
+    // EventBridge writes an event it could not deliver into a rule target's dead-letter queue, and the
+    // queues are encrypted with this key: without this, that write fails and the event is lost. SQS
+    // binds each message's data key to the queue's ARN (the encryption context), so EventBridge may use
+    // the key for the failure queues only. Scheduler writes as its role (schedulesRole).
+    props.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringLike: {
+            'kms:EncryptionContext:aws:sqs:arn': `arn:aws:sqs:${region}:${account}:${FAILURE_QUEUE_PREFIX}*`,
+          },
+        },
+      }),
+    );
   }
 
   /**
@@ -95,6 +111,30 @@ export class Observability extends Construct {
       `${description}: messages in the dead-letter queue`,
     );
     return queue;
+  }
+
+  private schedules?: iam.Role;
+
+  /**
+   * The one role every EventBridge Scheduler schedule of the stack runs as (each target adds its
+   * invoke and SendMessage grants). When an invocation keeps failing, Scheduler writes it to the
+   * target's dead-letter queue as this role, and the queues are encrypted with the data key: the key
+   * use is granted here, since the target grants only SendMessage — without it the write fails and
+   * the invocation is lost.
+   */
+  schedulesRole(): iam.Role {
+    if (!this.schedules) {
+      const { account } = Stack.of(this);
+      this.schedules = new iam.Role(this, 'SchedulesRole', {
+        description:
+          'EventBridge Scheduler: invokes the scheduled functions, dead-letters what keeps failing',
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        }),
+      });
+      this.key.grant(this.schedules, 'kms:GenerateDataKey', 'kms:Decrypt');
+    }
+    return this.schedules;
   }
 
   /** Name (after the prefix) of the one on-failure queue of every function's asynchronous invocations. */

@@ -111,6 +111,53 @@ describe('asynchronous invocations', () => {
     }
   });
 
+  /** The statements of the data key's policy (the one key every queue is encrypted with). */
+  const keyStatements = (): Statement[] =>
+    entries('AWS::KMS::Key').flatMap(
+      ([, k]) => (k.Properties.KeyPolicy as { Statement: (Statement & { Principal?: unknown })[] }).Statement,
+    );
+
+  it('lets EventBridge use the data key for the failure queues only, so a rule target’s dead-letter write is not refused', () => {
+    // Every rule target's dead-letter queue is one of the failure queues, encrypted with the data key.
+    for (const [id, rule] of entries('AWS::Events::Rule')) {
+      for (const t of (rule.Properties.Targets as { DeadLetterConfig?: { Arn: unknown } }[] | undefined) ??
+        []) {
+        const queue = resources[getAttId(t.DeadLetterConfig?.Arn)!];
+        expect(String(queue?.Properties.QueueName), id).toMatch(new RegExp(`^${FAILURE_QUEUE_PREFIX}`));
+        expect(queue?.Properties.KmsMasterKeyId, id).toBeDefined();
+      }
+    }
+    const forEvents = keyStatements().filter(
+      (s) =>
+        JSON.stringify((s as { Principal?: unknown }).Principal) === '{"Service":"events.amazonaws.com"}',
+    );
+    expect(forEvents).toHaveLength(1);
+    expect([forEvents[0]!.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    // Bound to the queues' ARNs through SQS's encryption context: not the tables, not any other queue.
+    const context = JSON.stringify(forEvents[0]!.Condition);
+    expect(context).toContain('kms:EncryptionContext:aws:sqs:arn');
+    expect(context).toContain(`:${FAILURE_QUEUE_PREFIX}*`);
+  });
+
+  it('lets the schedules’ role use the data key, so a schedule’s dead-letter write is not refused', () => {
+    const schedules = entries('AWS::Scheduler::Schedule');
+    expect(schedules.length).toBeGreaterThanOrEqual(2);
+    const keyIds = entries('AWS::KMS::Key').map(([id]) => id);
+    for (const [id, schedule] of schedules) {
+      const target = schedule.Properties.Target as { RoleArn: unknown; DeadLetterConfig?: { Arn: unknown } };
+      expect(target.DeadLetterConfig, id).toBeDefined();
+      const statements = statementsOfRole(getAttId(target.RoleArn)!);
+      const kms = statements.find((s) => keyIds.some((k) => refersTo(s.Resource, k)));
+      expect([kms?.Action].flat().sort(), id).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      const dlqId = getAttId(target.DeadLetterConfig!.Arn)!;
+      const sends = statements.filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+      expect(
+        sends.some((s) => refersTo(s.Resource, dlqId)),
+        id,
+      ).toBe(true);
+    }
+  });
+
   it('gives every Lambda subscription of a topic a dead-letter queue for messages SNS could not deliver', () => {
     const lambdaSubs = entries('AWS::SNS::Subscription').filter(
       ([, s]) => s.Properties.Protocol === 'lambda',
