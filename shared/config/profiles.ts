@@ -17,8 +17,27 @@ export const PURPOSES = ['marketing', 'transactional'] as const;
 export const Purpose = z.enum(PURPOSES);
 export type Purpose = z.infer<typeof Purpose>;
 
-/** Which channel and purpose a consent category or trait speaks for. */
-export const ConsentTarget = z.object({ channel: Channel, purpose: Purpose });
+/**
+ * Paid media's purposes, under the consent scope `ads` rather than a messaging channel: `advertising`
+ * lets a person be uploaded to any ad platform's audience; `adUserData` and `adPersonalization` are
+ * Google's two EU user consent signals (Consent Mode's `ad_user_data` and `ad_personalization`),
+ * needed as well for people in the EEA, the UK and Switzerland (docs/audiences.md).
+ */
+export const AD_PURPOSES = ['advertising', 'adUserData', 'adPersonalization'] as const;
+export const AdPurpose = z.enum(AD_PURPOSES);
+export type AdPurpose = z.infer<typeof AdPurpose>;
+
+/** What a consent statement is about: a messaging channel, or `ads` for paid media. */
+export type ConsentScope = Channel | 'ads';
+
+/**
+ * Which channel and purpose a consent category or trait speaks for: a messaging channel with
+ * `marketing` or `transactional`, or `ads` with one of the advertising purposes.
+ */
+export const ConsentTarget = z.discriminatedUnion('channel', [
+  z.object({ channel: Channel, purpose: Purpose }),
+  z.object({ channel: z.literal('ads'), purpose: AdPurpose }),
+]);
 export type ConsentTarget = z.infer<typeof ConsentTarget>;
 
 export const TraitType = z.enum(['string', 'number', 'boolean', 'date', 'email', 'phone']);
@@ -69,12 +88,16 @@ export const ProfilesConfig = z.object({
         sms: { channel: 'sms', purpose: 'marketing' },
         push: { channel: 'push', purpose: 'marketing' },
         inApp: { channel: 'inApp', purpose: 'marketing' },
+        advertising: { channel: 'ads', purpose: 'advertising' },
+        ad_user_data: { channel: 'ads', purpose: 'adUserData' },
+        ad_personalization: { channel: 'ads', purpose: 'adPersonalization' },
       }),
       /** Boolean identify traits that grant or withdraw consent. */
       traits: z.record(z.string().min(1).max(100), ConsentTarget).default({
         emailOptIn: { channel: 'email', purpose: 'marketing' },
         smsOptIn: { channel: 'sms', purpose: 'marketing' },
         pushOptIn: { channel: 'push', purpose: 'marketing' },
+        advertisingOptIn: { channel: 'ads', purpose: 'advertising' },
       }),
     })
     .default({
@@ -83,11 +106,15 @@ export const ProfilesConfig = z.object({
         sms: { channel: 'sms', purpose: 'marketing' },
         push: { channel: 'push', purpose: 'marketing' },
         inApp: { channel: 'inApp', purpose: 'marketing' },
+        advertising: { channel: 'ads', purpose: 'advertising' },
+        ad_user_data: { channel: 'ads', purpose: 'adUserData' },
+        ad_personalization: { channel: 'ads', purpose: 'adPersonalization' },
       },
       traits: {
         emailOptIn: { channel: 'email', purpose: 'marketing' },
         smsOptIn: { channel: 'sms', purpose: 'marketing' },
         pushOptIn: { channel: 'push', purpose: 'marketing' },
+        advertisingOptIn: { channel: 'ads', purpose: 'advertising' },
       },
     }),
   /** Bounds that keep the profile item small. */

@@ -2,7 +2,7 @@
  * Domain events the profiles context publishes (EventBridge source `feltfit.profiles`). They carry
  * ids, field names and amounts, never the values of personal fields.
  */
-import type { Channel, Purpose } from '../config/profiles.js';
+import type { ConsentTarget } from '../config/profiles.js';
 
 /**
  * `occurredAt`: when the customer's event happened — its skew-corrected timestamp, to the
@@ -48,8 +48,9 @@ export type DomainEvent = (
   | {
       readonly type: 'ConsentChanged';
       readonly profileId: string;
-      readonly channel: Channel;
-      readonly purpose: Purpose;
+      /** A messaging channel with its purpose, or `ads` with an advertising purpose. */
+      readonly channel: ConsentTarget['channel'];
+      readonly purpose: ConsentTarget['purpose'];
       readonly granted: boolean;
     }
   | { readonly type: 'ProfilesMerged'; readonly winner: string; readonly loser: string }

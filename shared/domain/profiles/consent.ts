@@ -5,20 +5,18 @@
  * config (`emailOptIn`, …). Transactional sends need no marketing consent, so only the purposes a
  * source names are affected.
  */
-import type { Channel, ProfilesConfig, Purpose } from '../../config/profiles.js';
+import type { ConsentTarget, ProfilesConfig } from '../../config/profiles.js';
 import type { NormalisedMessage } from '../ingest/schemas.js';
 
 export const CONSENT_EVENT = 'Segment Consent Preference Updated';
 
 export type ConsentSource = 'consent_event' | 'context' | 'trait';
 
-/** One statement: the person grants or withdraws consent for a channel and purpose. */
-export interface ConsentStatement {
-  readonly channel: Channel;
-  readonly purpose: Purpose;
+/** One statement: the person grants or withdraws consent for a channel (or `ads`) and purpose. */
+export type ConsentStatement = ConsentTarget & {
   readonly granted: boolean;
   readonly source: ConsentSource;
-}
+};
 
 const rec = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
