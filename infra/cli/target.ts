@@ -2,12 +2,32 @@
  * Where a CLI command finds a table: `--table NAME`, else `FELTFIT_<TABLE_VAR>`, else the running local
  * runtime's `${FELTFIT_DATA_DIR:-.feltfit}/runtime.json` (which also names DynamoDB Local's endpoint).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RUNTIME_NOT_RUNNING } from './errors.js';
 
 /** Raised when no table can be found; says every way to name one. */
 export class TargetNotFoundError extends Error {
   override readonly name = 'TargetNotFoundError';
+}
+
+/** runtime.json names a process that has ended: the runtime was stopped (Ctrl-C, a crash) without removing it. */
+export class RuntimeNotRunningError extends TargetNotFoundError {}
+
+/**
+ * Throws RuntimeNotRunningError, and removes the stale file, when `parsed.pid` is a process that no
+ * longer exists; a live pid (or none written) passes, and a refused connection later says the same.
+ */
+export async function assertRuntimeAlive(file: string, parsed: { readonly pid?: unknown }): Promise<void> {
+  if (typeof parsed.pid !== 'number') return;
+  try {
+    process.kill(parsed.pid, 0);
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return;
+    await rm(file, { force: true });
+    throw new RuntimeNotRunningError(`${RUNTIME_NOT_RUNNING}; removed the stale ${file}`);
+  }
 }
 
 /** What the local runtime writes for the CLI. */
@@ -32,6 +52,7 @@ export async function readRuntimeFile(
 ): Promise<RuntimeFile> {
   const file = join(env.FELTFIT_DATA_DIR ?? '.feltfit', 'runtime.json');
   let parsed: {
+    pid?: unknown;
     journeysConfig?: unknown;
     dynamodbEndpoint?: unknown;
     sfnEndpoint?: unknown;
@@ -47,6 +68,7 @@ export async function readRuntimeFile(
       cause: err,
     });
   }
+  await assertRuntimeAlive(file, parsed);
   const strings = (o: Record<string, unknown> | undefined) =>
     Object.fromEntries(
       Object.entries(o ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
@@ -115,7 +137,9 @@ export async function resolveHttpTarget<K extends Secret>(
   const dataDir = env.FELTFIT_DATA_DIR ?? '.feltfit';
   let base = url;
   if (!base) {
-    const runtime = await readJsonObject(join(dataDir, 'runtime.json'));
+    const runtimeFile = join(dataDir, 'runtime.json');
+    const runtime = await readJsonObject(runtimeFile);
+    if (runtime) await assertRuntimeAlive(runtimeFile, runtime);
     if (typeof runtime?.url !== 'string')
       throw new TargetNotFoundError(
         `no URL: pass --url URL, or start Feltfit (npm start) so ${dataDir}/runtime.json exists`,

@@ -15,21 +15,85 @@ import { generateContent } from '../../../shared/domain/content/generate.js';
 import { reviewVariant } from '../../../shared/domain/content/review.js';
 import { Brief, ContentBody, type Variant, VariantStatus } from '../../../shared/domain/content/schemas.js';
 import { ClientError } from '../../../shared/domain/errors.js';
+import { command as declare, group, parseGroup } from '../args.js';
+import { reportUnexpected } from '../errors.js';
 import { resolveTable, TargetNotFoundError } from '../target.js';
 
-const USAGE = `usage: feltfit content <command> [--table NAME]
+const TABLE = {
+  table: {
+    type: 'string',
+    value: 'NAME',
+    describe: "the content table (else FELTFIT_CONTENT_TABLE, else the local runtime's runtime.json)",
+  },
+} as const;
 
-commands:
-  list [--status S] [--limit N]     variants by status (pending_review | approved | rejected)
-  show ID                           a variant, its checks and its audit trail
-  review ID --approve|--reject --comment "…" [--edit-file F] [--reviewer NAME]
-                                    decide on a pending variant; F is JSON with the fields to change
-  generate --brief-file F           generate variants for a brief (JSON)
-
-The content table comes from --table or FELTFIT_CONTENT_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
-else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json. The reviewer defaults to
-FELTFIT_REVIEWER, then USER.
-`;
+/** `feltfit content`: its subcommands, options and examples (the help is generated from them). */
+export const CONTENT = group({
+  name: 'content',
+  summary: 'Generate, list, show and review content variants.',
+  details: `The content table comes from --table or FELTFIT_CONTENT_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
+else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.`,
+  commands: {
+    list: declare({
+      name: 'content list',
+      summary: 'variants by status',
+      options: {
+        status: {
+          type: 'string',
+          value: 'S',
+          describe: 'pending_review (default), approved or rejected',
+        },
+        limit: { type: 'string', value: 'N', describe: 'at most N variants, 1..100 (default 50)' },
+        ...TABLE,
+      },
+      examples: ['npx feltfit content list --status pending_review'],
+    }),
+    show: declare({
+      name: 'content show',
+      summary: 'a variant, its checks and its audit trail',
+      args: 'ID',
+      minArgs: 1,
+      options: TABLE,
+      examples: ['npx feltfit content show 0b8e2f3c-6c1d-4c5e-9a41-2f1e5d7c9b10'],
+      details: 'ID is what `feltfit content list` prints first on each line.',
+    }),
+    review: declare({
+      name: 'content review',
+      summary: 'decide on a pending variant',
+      args: 'ID',
+      minArgs: 1,
+      options: {
+        approve: { type: 'boolean', describe: 'approve it (or --reject)' },
+        reject: { type: 'boolean', describe: 'reject it' },
+        comment: { type: 'string', value: '"…"', describe: 'why (kept in the audit trail)' },
+        'edit-file': {
+          type: 'string',
+          value: 'F',
+          describe: 'JSON with the fields to change before deciding',
+        },
+        reviewer: {
+          type: 'string',
+          value: 'NAME',
+          describe: 'who decides (else FELTFIT_REVIEWER, then USER)',
+        },
+        ...TABLE,
+      },
+      examples: [
+        'npx feltfit content review 0b8e2f3c-6c1d-4c5e-9a41-2f1e5d7c9b10 --approve --comment "on brand"',
+      ],
+      details: 'ID is what `feltfit content list` prints first on each line.',
+    }),
+    generate: declare({
+      name: 'content generate',
+      summary: 'generate variants for a brief (JSON)',
+      options: { 'brief-file': { type: 'string', value: 'F', describe: 'the brief' }, ...TABLE },
+      examples: ['npx feltfit content generate --brief-file examples/brief.json'],
+      details: `Playbook and model settings come from the same variables as the functions (CONTENT_CONFIG,
+BEDROCK_MODEL_ID, BEDROCK_GUARDRAIL_ID/VERSION); without a guardrail, edits are checked by the local
+guardrail.`,
+    }),
+  },
+});
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
@@ -47,32 +111,6 @@ const processIo: Io = {
 /** A usage or input problem in the command line itself. */
 class UsageError extends Error {
   override readonly name = 'UsageError';
-}
-
-interface Args {
-  positional: string[];
-  flags: Record<string, string | true>;
-}
-
-const VALUE_FLAGS = new Set(['table', 'status', 'limit', 'comment', 'edit-file', 'reviewer', 'brief-file']);
-
-function parseArgs(args: string[]): Args {
-  const positional: string[] = [];
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s) as [string, string | undefined];
-    if (VALUE_FLAGS.has(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      flags[name] = value;
-    } else flags[name] = true;
-  }
-  return { positional, flags };
 }
 
 async function resolveTarget(table: string | undefined, env: Io['env']) {
@@ -120,27 +158,24 @@ function describeVariant(v: Variant): string {
 
 /** Runs the `content` command group; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
-  let parsed: Args;
+  const parsed = parseGroup(CONTENT, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const command = parsed.name;
+  const id = parsed.positionals[0];
+  // One record of every subcommand's options: each reads only its own.
+  const flags: {
+    table?: string;
+    status?: string;
+    limit?: string;
+    approve?: boolean;
+    reject?: boolean;
+    comment?: string;
+    'edit-file'?: string;
+    reviewer?: string;
+    'brief-file'?: string;
+  } = parsed.values;
   try {
-    parsed = parseArgs(args);
-  } catch (err) {
-    io.err(`feltfit content: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { positional, flags } = parsed;
-  const [command, id, ...extra] = positional;
-  if (!command || command === 'help' || flags.help) {
-    io.out(USAGE);
-    return command || flags.help ? 0 : 2;
-  }
-  const known = ['list', 'show', 'review', 'generate'];
-  const needsId = command === 'show' || command === 'review';
-  if (!known.includes(command) || (needsId && !id) || (!needsId && id) || extra.length > 0) {
-    io.err(USAGE);
-    return 2;
-  }
-  try {
-    const target = await resolveTarget(typeof flags.table === 'string' ? flags.table : undefined, io.env);
+    const target = await resolveTarget(flags.table, io.env);
     const client = documentClient(
       target.local
         ? {
@@ -235,7 +270,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`feltfit content: ${err.message}\n`);
+      io.err(`feltfit content ${command}: ${err.message} (see feltfit content ${command} --help)\n`);
       return 2;
     }
     if (err instanceof ClientError) {
@@ -246,7 +281,6 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
       if (g?.status === 'intervened') io.err(`  - guardrail: ${g.reason}\n`);
       return 1;
     }
-    io.err(`feltfit content: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-    return 1;
+    return reportUnexpected('content', err, io);
   }
 }

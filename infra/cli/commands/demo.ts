@@ -19,24 +19,36 @@ import { Brief, type BriefInput } from '../../../shared/domain/content/schemas.j
 import { DemoOptions } from '../../../shared/domain/demo/people.js';
 import { demoStream } from '../../../shared/domain/demo/store.js';
 import type { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
+import { ArgsError, command, commandHelp, parseCommand } from '../args.js';
+import { reportUnexpected } from '../errors.js';
 import { resolveHttpTarget, resolveTable, TargetNotFoundError } from '../target.js';
 
-const USAGE = `usage: feltfit demo [--people N] [--days D] [--seed S] [--url URL]
-
-Fills a running Feltfit with a deterministic demo store through POST /v1/batch: people who browse,
+/** `feltfit demo`: options and example (the help is generated from them). */
+export const DEMO = command({
+  name: 'demo',
+  summary: `Fills a running Feltfit with a deterministic demo store through POST /v1/batch: people who browse,
 search, abandon carts and checkouts, order (BG/NBD and Gamma-Gamma with the CDNOW parameters), refund,
 open tickets and answer CSAT and NPS surveys, grant and withdraw consent, plus a few bad messages the
 ingest quarantines. Then approves a starter content set as "Demo Reviewer", requests model training
-and prints a summary.
-
-  --people N   people to generate (default 2000, at most 1000000)
-  --days D     days of history, ending now (default 90)
-  --seed S     seed; the same seed gives the same store (default feltfit)
-  --url URL    Feltfit's URL (default: url in \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)
-
-The write key and admin token come from FELTFIT_WRITE_KEY and FELTFIT_ADMIN_TOKEN, else from
-\${FELTFIT_DATA_DIR:-.feltfit}/credentials.json.
-`;
+and prints a summary.`,
+  options: {
+    people: { type: 'string', value: 'N', describe: 'people to generate (default 2000, at most 1000000)' },
+    days: { type: 'string', value: 'D', describe: 'days of history, ending now (default 90)' },
+    seed: {
+      type: 'string',
+      value: 'S',
+      describe: 'seed; the same seed gives the same store (default feltfit)',
+    },
+    url: {
+      type: 'string',
+      value: 'URL',
+      describe: "Feltfit's URL (default: url in ${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)",
+    },
+  },
+  examples: ['npx feltfit demo --people 200 --days 30'],
+  details: `The write key and admin token come from FELTFIT_WRITE_KEY and FELTFIT_ADMIN_TOKEN, else from
+\${FELTFIT_DATA_DIR:-.feltfit}/credentials.json.`,
+});
 
 /** The reviewer the audit trail names for the starter content. */
 export const DEMO_REVIEWER = 'Demo Reviewer';
@@ -101,21 +113,11 @@ export const DemoFlags = z
 export type DemoFlags = z.infer<typeof DemoFlags>;
 
 function parseFlags(args: string[]): DemoFlags | 'help' {
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s) as [string, string | undefined];
-    if (!(name in DemoFlags.shape)) throw new UsageError(`unknown flag --${name}`);
-    const value = inline ?? args[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--')))
-      throw new UsageError(`--${name} needs a value`);
-    raw[name] = value;
-  }
-  const parsed = DemoFlags.safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
+  const parsed = parseCommand(DEMO, args);
+  if (parsed.help) return 'help';
+  const flags = DemoFlags.safeParse(parsed.values);
+  if (!flags.success) throw new UsageError(flags.error.issues[0]!.message);
+  return flags.data;
 }
 
 /** Feltfit's URL and the two secrets the demo needs. */
@@ -556,12 +558,16 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   try {
     const parsed = parseFlags(args);
     if (parsed === 'help') {
-      io.out(USAGE);
+      io.out(commandHelp(DEMO));
       return 0;
     }
     flags = parsed;
     target = await resolveDemoTarget(flags, io.env);
   } catch (err) {
+    if (err instanceof ArgsError) {
+      io.err(`${err.message}\n`);
+      return 2;
+    }
     if (err instanceof UsageError) {
       io.err(`feltfit demo: ${err.message}\n`);
       return 2;
@@ -607,7 +613,6 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
       io.err(`feltfit demo: ${err.message}\n`);
       return 2;
     }
-    io.err(`feltfit demo: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportUnexpected('demo', err, io);
   }
 }

@@ -30,24 +30,74 @@ import {
 import * as z from 'zod';
 import { LocalQueueStore } from '../../local/async-invoke.js';
 import { matchesPattern } from '../../local/event-pattern.js';
+import { command, group, parseCommand, parseGroup, type Selected, selectCommand } from '../args.js';
+import { reportUnexpected } from '../errors.js';
 
 /** Prefix of the failure queues' names (infra/constructs/observability.ts FAILURE_QUEUE_PREFIX). */
 const PREFIX = 'feltfit-failed-';
 
-const USAGE = `usage: feltfit dlq list [--queue Q] [--limit N] [--json] [--aws]
-       feltfit dlq show ID [--queue Q] [--aws]
-       feltfit dlq redrive (ID | --all [--function F]) [--queue Q] [--aws]
+const COMMON = {
+  queue: {
+    type: 'string',
+    value: 'Q',
+    describe: 'one failure queue (feltfit-failed-…; the prefix may be left out)',
+  },
+  aws: { type: 'boolean', describe: "SQS and Lambda in the default region instead of the local runtime's" },
+} as const;
 
-list     the failure queues and how many messages each holds; with --queue, that queue's messages
-show     one message as JSON: the failed event, the function or target, the error
-redrive  invokes the function that failed with the original event (a rule's or schedule's target
-         with the event it could not deliver; a stream mapping's function with the records its
-         give-up points to, read back from the stream) and deletes the message when that succeeds;
-         --function F redrives only messages whose function name contains F
+const DETAILS = `Without --aws: the local runtime (\${FELTFIT_DATA_DIR:-.feltfit}/runtime.json); with --aws: SQS and
+Lambda in the SDK's region (AWS_REGION).`;
 
-Queues are named feltfit-failed-…; Q may omit the prefix. Without --aws: the local runtime
-(\${FELTFIT_DATA_DIR:-.feltfit}/runtime.json); with --aws: SQS and Lambda in the default region.
-`;
+/** `feltfit dlq`: its subcommands, options and examples (the help is generated from them). */
+export const DLQ = group({
+  name: 'dlq',
+  summary: 'List, show and redrive failed events (the failure and dead-letter queues).',
+  defaultCommand: 'list',
+  details: DETAILS,
+  commands: {
+    list: command({
+      name: 'dlq list',
+      summary: 'the failure queues and how many messages each holds; with --queue, its messages',
+      options: {
+        limit: { type: 'string', value: 'N', describe: 'at most N messages, 1..1000 (default 50)' },
+        json: { type: 'boolean', describe: 'print JSON' },
+        ...COMMON,
+      },
+      examples: ['npx feltfit dlq list', 'npx feltfit dlq list --queue start-journey --json'],
+      details: DETAILS,
+    }),
+    show: command({
+      name: 'dlq show',
+      summary: 'one message as JSON: the failed event, the function or target, the error',
+      args: 'ID',
+      minArgs: 1,
+      options: COMMON,
+      examples: ['npx feltfit dlq show 3f1c2a9e-8d7b-4e65-a1f0-5b2c9d8e7a61 --queue start-journey'],
+      details: `ID is what \`feltfit dlq list --queue Q\` prints. ${DETAILS}`,
+    }),
+    redrive: command({
+      name: 'dlq redrive',
+      summary: 'invoke the function that failed with the original event; delete the message when it succeeds',
+      args: '[ID]',
+      maxArgs: 1,
+      options: {
+        all: {
+          type: 'boolean',
+          describe: 'every message (of --queue, else of every queue) instead of one ID',
+        },
+        function: {
+          type: 'string',
+          value: 'F',
+          describe: 'with --all: only messages whose function name contains F',
+        },
+        ...COMMON,
+      },
+      examples: ['npx feltfit dlq redrive --all --queue start-journey'],
+      details: `A rule's or schedule's target is invoked with the event it could not deliver; a stream mapping's
+function with the records its give-up points to, read back from the stream. ${DETAILS}`,
+    }),
+  },
+});
 
 /** Where the CLI writes and what it reads; injectable for tests. */
 export interface Io {
@@ -284,42 +334,40 @@ export class DlqUsageError extends Error {
   override readonly name = 'DlqUsageError';
 }
 
-/** Parses the arguments after `dlq`. */
-export function parseArgs(args: readonly string[]): Args {
-  const positional: string[] = [];
-  const flags: Record<string, string | boolean> = { json: false, aws: false, all: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json' || a === '--aws' || a === '--all') flags[a.slice(2)] = true;
-    else if (a === '--queue' || a === '--limit' || a === '--function') {
-      const v = args[++i];
-      if (v === undefined) throw new DlqUsageError(`${a} needs a value`);
-      flags[a.slice(2)] = v;
-    } else if (a.startsWith('--')) throw new DlqUsageError(`unknown option ${a}`);
-    else positional.push(a);
-  }
-  const [command = 'list', id, ...extra] = positional;
-  if (extra.length > 0) throw new DlqUsageError(`unexpected ${extra.join(' ')}`);
-  const raw: Record<string, unknown> = { command, ...flags, ...(id !== undefined ? { id } : {}) };
-  if (command !== 'redrive') {
-    delete raw.all;
-    if (flags.function !== undefined) throw new DlqUsageError('--function is for redrive --all');
-  }
-  if (command !== 'list') {
-    delete raw.json;
-    if (flags.limit !== undefined) throw new DlqUsageError('--limit is for list');
-  }
+/** Validates a parsed `dlq` command line (queue and message names, which options go together). */
+function toArgs(line: Selected<(typeof DLQ)['commands']>): Args {
+  const [id] = line.positionals;
+  const raw = {
+    command: line.name,
+    aws: false,
+    ...(line.name === 'list' ? { json: false } : {}),
+    ...(line.name === 'redrive' ? { all: false } : {}),
+    ...line.values,
+    ...(id !== undefined ? { id } : {}),
+  };
   const parsed = Args.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
     throw new DlqUsageError(
-      issue.code === 'invalid_union' || issue.path[0] === 'command'
-        ? `unknown command '${command}'`
-        : `${where}${issue.message}`,
+      `feltfit dlq ${line.name}: ${where}${issue.message} (see feltfit dlq ${line.name} --help)`,
     );
   }
   return parsed.data;
+}
+
+/** Parses the arguments after `dlq`; throws ArgsError or DlqUsageError saying what is wrong. */
+export function parseArgs(args: readonly string[]): Args {
+  const selected = selectCommand(DLQ, args);
+  if (selected.help) throw new DlqUsageError('--help asks for the help, not a command to run');
+  const spec = DLQ.commands[selected.name as keyof (typeof DLQ)['commands']];
+  const line = parseCommand(spec, selected.rest);
+  if (line.help) throw new DlqUsageError('--help asks for the help, not a command to run');
+  return toArgs({
+    name: selected.name,
+    values: line.values,
+    positionals: line.positionals,
+  } as Selected<(typeof DLQ)['commands']>);
 }
 
 /** The local runtime's queue store and Lambda endpoint. */
@@ -660,15 +708,14 @@ export async function run(
     aws?: () => DlqBackend;
   } = {},
 ): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.out(USAGE);
-    return 0;
-  }
+  const line = parseGroup(DLQ, args, io);
+  if (typeof line === 'number') return line;
   let parsed: Args;
   try {
-    parsed = parseArgs(args);
+    parsed = toArgs(line);
   } catch (err) {
-    io.err(`feltfit dlq: ${(err as Error).message}\n\n${USAGE}`);
+    if (!(err instanceof DlqUsageError)) throw err;
+    io.err(`${err.message}\n`);
     return 2;
   }
   const backend = parsed.aws
@@ -677,8 +724,7 @@ export async function run(
   try {
     return await runWith(parsed, backend, io);
   } catch (err) {
-    io.err(`feltfit dlq: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportUnexpected(`dlq ${parsed.command}`, err, io);
   } finally {
     backend.close();
   }

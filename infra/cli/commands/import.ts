@@ -24,26 +24,44 @@ import {
   parseSegmentLine,
 } from '../../../shared/domain/imports/lines.js';
 import { LIMITS } from '../../../shared/domain/ingest/limits.js';
+import { ArgsError, command, commandHelp, parseCommand } from '../args.js';
+import { reportUnexpected } from '../errors.js';
 import { resolveHttpTarget, TargetNotFoundError } from '../target.js';
 
-const USAGE = `usage: feltfit import FILE [--format jsonl|csv] [--dry-run] [--batch N] [--url URL]
-
-Replays past events through POST /v1/batch. FILE is Segment-format JSON lines (one message a line:
+/** `feltfit import`: options and examples (the help is generated from them). */
+export const IMPORT = command({
+  name: 'import',
+  summary: `Replays past events through POST /v1/batch. FILE is Segment-format JSON lines (one message a line:
 track, identify, page, screen, group, alias; each needs a timestamp) or a CSV of orders with a header
 naming a customer column (customer_id, user_id, …), a date column (date, order_date, …; YYYY-MM-DD,
 YYYYMMDD or ISO-8601) and an amount column (amount, revenue, total, …), optionally order_id and
 currency. Profiles and features are built from the events; journeys, sends and conversions skip
-moments long past (docs/imports.md). A re-import stores nothing twice.
-
-  --format F   jsonl or csv (default: from the file name, else from its first line)
-  --dry-run    check every line and print the summary; send nothing
-  --batch N    messages per request (default 500, at most ${LIMITS.batchMessages})
-  --url URL    Feltfit's URL (default: url in \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)
-
-The write key comes from FELTFIT_WRITE_KEY, else \${FELTFIT_DATA_DIR:-.feltfit}/credentials.json.
+moments long past (docs/imports.md). A re-import stores nothing twice.`,
+  args: 'FILE',
+  minArgs: 1,
+  options: {
+    format: {
+      type: 'string',
+      value: 'F',
+      describe: 'jsonl or csv (default: from the file name, else from its first line)',
+    },
+    'dry-run': { type: 'boolean', describe: 'check every line and print the summary; send nothing' },
+    batch: {
+      type: 'string',
+      value: 'N',
+      describe: `messages per request (default 500, at most ${LIMITS.batchMessages})`,
+    },
+    url: {
+      type: 'string',
+      value: 'URL',
+      describe: "Feltfit's URL (default: url in ${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)",
+    },
+  },
+  examples: ['npx feltfit import examples/orders.csv --dry-run', 'npx feltfit import examples/history.jsonl'],
+  details: `The write key comes from FELTFIT_WRITE_KEY, else \${FELTFIT_DATA_DIR:-.feltfit}/credentials.json.
 Exit 0: every line imported; 1: some lines rejected (see the summary) or the endpoint failed;
-2: a usage problem.
-`;
+2: a usage problem.`,
+});
 
 /** Where the command writes and what it reads; injectable for tests. */
 export interface Io {
@@ -101,27 +119,14 @@ export const ImportFlags = z
 export type ImportFlags = z.infer<typeof ImportFlags>;
 
 function parseFlags(args: string[]): ImportFlags | 'help' {
-  const raw: Record<string, unknown> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--dry-run') {
-      raw.dryRun = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      if (raw.file !== undefined) throw new UsageError(`unexpected argument '${arg}'`);
-      raw.file = arg;
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s) as [string, string | undefined];
-    if (!['format', 'batch', 'url'].includes(name)) throw new UsageError(`unknown flag --${name}`);
-    const value = inline ?? args[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--')))
-      throw new UsageError(`--${name} needs a value`);
-    raw[name] = value;
-  }
-  const parsed = ImportFlags.safeParse({ file: '', ...raw });
+  const line = parseCommand(IMPORT, args);
+  if (line.help) return 'help';
+  const { 'dry-run': dryRun, ...values } = line.values;
+  const parsed = ImportFlags.safeParse({
+    file: line.positionals[0],
+    ...values,
+    ...(dryRun ? { dryRun } : {}),
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(issue.path[0] === 'format' ? '--format must be jsonl or csv' : issue.message);
@@ -317,7 +322,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   try {
     const parsed = parseFlags(args);
     if (parsed === 'help') {
-      io.out(USAGE);
+      io.out(commandHelp(IMPORT));
       return 0;
     }
     flags = parsed;
@@ -333,6 +338,10 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     format = detected;
     if (!flags.dryRun) target = await resolveTarget(flags, io.env);
   } catch (err) {
+    if (err instanceof ArgsError) {
+      io.err(`${err.message}\n`);
+      return 2;
+    }
     if (err instanceof UsageError) {
       io.err(`feltfit import: ${err.message}\n`);
       return 2;
@@ -386,7 +395,6 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     }
     // What was sent before the failure is stored; a re-run posts the same messageIds and adds only the rest.
     io.out(formatSummary(tally.summary(), flags.dryRun));
-    io.err(`feltfit import: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportUnexpected('import', err, io);
   }
 }

@@ -21,34 +21,70 @@ import {
   rotatedKeyring,
 } from '../../../shared/domain/privacy/keyed-hash.js';
 import { type KeyCounts, LEFT_REASONS, REHASH_KINDS } from '../../../shared/domain/privacy/rehash.js';
+import { command, group, parseGroup, type Selected } from '../args.js';
 import { resolveKeyring } from '../hash-key.js';
 import { resolveTable, TargetNotFoundError } from '../target.js';
-import { type Io, parseCliArgs, processIo, reportFailure, UsageError } from './profiles.js';
+import { type Io, processIo, reportFailure } from './profiles.js';
 
-const USAGE = `usage: feltfit keys <command> [options]
+const OPTIONS = {
+  aws: {
+    type: 'boolean',
+    describe: "the keyring in Secrets Manager (the stack's IdentityHashKey secret)",
+  },
+  'secret-id': {
+    type: 'string',
+    value: 'ARN',
+    describe: 'with --aws: the secret (else FELTFIT_IDENTITY_HMAC_KEY_ARN)',
+  },
+  'profiles-table': {
+    type: 'string',
+    value: 'NAME',
+    describe: "else FELTFIT_PROFILES_TABLE, else the local runtime's runtime.json",
+  },
+  'messages-table': {
+    type: 'string',
+    value: 'NAME',
+    describe: "else FELTFIT_MESSAGES_TABLE, else the local runtime's runtime.json",
+  },
+} as const;
 
-commands:
-  status [--json]  the keyring's key ids (current first) and the keyed items under each key:
-                   identity pointers, tombstones, suppressions by address. Reads the profiles and
-                   messages tables whole (a keys-only paged Scan): an operator command.
-  rotate           add a generated key and make it current (step 1 of a rotation). Locally the
-                   data directory's secret file (mode 0600): restart npm start so the functions read
-                   it; with --aws a new version of the secret: functions read it at their next cold
-                   start (publish new versions or redeploy).
-  rehash           step 2, once every function hashes with the new key: each profile's identity
-                   pointers, tombstones and address suppressions are written under the current key
-                   and the older-key items deleted; prints progress, then what stays under older
-                   keys and why. Idempotent and resumable (run it again). Reads the profiles table
-                   whole (paged Scan).
+const DETAILS = `Without --aws the keyring is FELTFIT_IDENTITY_HMAC_KEY, else the local runtime's
+(\${FELTFIT_DATA_DIR:-.feltfit}/secrets/). See docs/privacy.md §8.`;
 
-options:
-  --aws                   the keyring in Secrets Manager: --secret-id ARN, else
-                          FELTFIT_IDENTITY_HMAC_KEY_ARN (the stack's IdentityHashKey secret)
-  --profiles-table NAME   else FELTFIT_PROFILES_TABLE, else the local runtime's runtime.json
-  --messages-table NAME   else FELTFIT_MESSAGES_TABLE, else the local runtime's runtime.json
-  Without --aws the keyring is FELTFIT_IDENTITY_HMAC_KEY, else the local runtime's
-  (\${FELTFIT_DATA_DIR:-.feltfit}/secrets/).
-`;
+/** `feltfit keys`: its subcommands, options and examples (the help is generated from them). */
+export const KEYS = group({
+  name: 'keys',
+  summary: 'The identity hash keyring: status, rotate, rehash (docs/privacy.md §8).',
+  details: DETAILS,
+  commands: {
+    status: command({
+      name: 'keys status',
+      summary: "the keyring's key ids (current first) and the keyed items under each key",
+      options: { json: { type: 'boolean', describe: 'print JSON' }, ...OPTIONS },
+      examples: ['npx feltfit keys status'],
+      details: `Reads the profiles and messages tables whole (a keys-only paged Scan): an operator command.
+${DETAILS}`,
+    }),
+    rotate: command({
+      name: 'keys rotate',
+      summary: 'add a generated key and make it current (step 1 of a rotation)',
+      options: OPTIONS,
+      examples: ['npx feltfit keys rotate'],
+      details: `Locally the data directory's secret file (mode 0600): restart npm start so the functions read it;
+with --aws a new version of the secret: functions read it at their next cold start (publish new
+versions or redeploy). ${DETAILS}`,
+    }),
+    rehash: command({
+      name: 'keys rehash',
+      summary: 'step 2: rewrite identity pointers, tombstones and suppressions under the current key',
+      options: OPTIONS,
+      examples: ['npx feltfit keys rehash'],
+      details: `Run it once every function hashes with the new key. Prints progress, then what stays under older
+keys and why. Idempotent and resumable (run it again). Reads the profiles table whole (paged Scan).
+${DETAILS}`,
+    }),
+  },
+});
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -66,9 +102,13 @@ interface KeyringSource {
   readonly takesEffect: string;
 }
 
-async function keyringSource(options: Record<string, string>, aws: boolean, io: Io): Promise<KeyringSource> {
+type Flags = {
+  readonly [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+async function keyringSource(options: Flags, aws: boolean, io: Io): Promise<KeyringSource> {
   if (aws) {
-    const secretId = options['--secret-id'] ?? io.env.FELTFIT_IDENTITY_HMAC_KEY_ARN;
+    const secretId = options['secret-id'] ?? io.env.FELTFIT_IDENTITY_HMAC_KEY_ARN;
     if (!secretId)
       throw new TargetNotFoundError(
         'no keyring secret: pass --secret-id ARN or set FELTFIT_IDENTITY_HMAC_KEY_ARN',
@@ -99,19 +139,20 @@ async function keyringSource(options: Record<string, string>, aws: boolean, io: 
   };
 }
 
-async function tablesFor(options: Record<string, string>, aws: boolean, env: Io['env']) {
-  const named = (flag: string, variable: string) => options[flag] ?? env[`FELTFIT_${variable}`];
+async function tablesFor(options: Flags, aws: boolean, env: Io['env']) {
+  const named = (flag: 'profiles-table' | 'messages-table', variable: string) =>
+    options[flag] ?? env[`FELTFIT_${variable}`];
   if (aws) {
-    const profiles = named('--profiles-table', 'PROFILES_TABLE');
-    const messages = named('--messages-table', 'MESSAGES_TABLE');
+    const profiles = named('profiles-table', 'PROFILES_TABLE');
+    const messages = named('messages-table', 'MESSAGES_TABLE');
     if (!profiles || !messages)
       throw new TargetNotFoundError(
         'with --aws, name the tables: --profiles-table and --messages-table, or FELTFIT_PROFILES_TABLE and FELTFIT_MESSAGES_TABLE',
       );
     return { profiles, messages, client: documentClient() };
   }
-  const profiles = await resolveTable(options['--profiles-table'], env, 'PROFILES_TABLE', 'profiles');
-  const messages = await resolveTable(options['--messages-table'], env, 'MESSAGES_TABLE', 'messages');
+  const profiles = await resolveTable(options['profiles-table'], env, 'PROFILES_TABLE', 'profiles');
+  const messages = await resolveTable(options['messages-table'], env, 'MESSAGES_TABLE', 'messages');
   const endpoint = profiles.endpoint ?? messages.endpoint;
   const client = documentClient(
     endpoint
@@ -139,15 +180,10 @@ function countLines(counts: KeyCounts, keyIds: readonly string[]): string[] {
   });
 }
 
-async function execute(command: string, args: readonly string[], io: Io): Promise<number> {
-  const parsed = parseCliArgs(
-    args.slice(1),
-    ['--secret-id', '--profiles-table', '--messages-table'],
-    ['--aws', '--json'],
-  );
-  if (parsed.positional.length > 0) throw new UsageError(`unexpected argument '${parsed.positional[0]}'`);
-  const aws = parsed.switches.has('--aws');
-  const source = await keyringSource(parsed.options, aws, io);
+async function execute(args: Selected<(typeof KEYS)['commands']>, io: Io): Promise<number> {
+  const command = args.name;
+  const aws = args.values.aws === true;
+  const source = await keyringSource(args.values, aws, io);
   const keyring = await source.read();
   const hasher = keyedHasher(keyring);
 
@@ -161,16 +197,16 @@ async function execute(command: string, args: readonly string[], io: Io): Promis
     return 0;
   }
 
-  const tables = await tablesFor(parsed.options, aws, io.env);
+  const tables = await tablesFor(args.values, aws, io.env);
   const store = new DynamoDbKeyRehash({
     client: tables.client,
     profilesTable: tables.profiles,
     messagesTable: tables.messages,
     hasher,
   });
-  if (command === 'status') {
+  if (args.name === 'status') {
     const counts = await store.counts();
-    if (parsed.switches.has('--json')) {
+    if (args.values.json) {
       io.out(`${JSON.stringify({ current: hasher.currentKeyId, keyIds: hasher.keyIds, counts }, null, 2)}\n`);
       return 0;
     }
@@ -211,19 +247,13 @@ async function execute(command: string, args: readonly string[], io: Io): Promis
 
 /** Entry point of `feltfit keys`; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
-  const [command] = args;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
-    return command ? 0 : 2;
-  }
+  const parsed = parseGroup(KEYS, args, io);
+  if (typeof parsed === 'number') return parsed;
   try {
-    if (!['status', 'rotate', 'rehash'].includes(command))
-      throw new UsageError(`unknown command '${command}'`);
-    return await execute(command, args, io);
+    return await execute(parsed, io);
   } catch (err) {
     return reportFailure(
-      'keys',
-      USAGE,
+      `keys ${parsed.name}`,
       err,
       io,
       (e) => e instanceof TargetNotFoundError || e instanceof HashKeyUnavailableError,

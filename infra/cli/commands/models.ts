@@ -27,29 +27,100 @@ import {
   TransactionInputError,
 } from '../../../shared/domain/models/transactions.js';
 import type { ModelRegistry } from '../../../shared/ports/models.js';
+import { command, group, parseGroup, type Selected } from '../args.js';
+import { reportUnexpected } from '../errors.js';
 import { readRuntimeFile, resolveTable, TargetNotFoundError } from '../target.js';
 
-const USAGE = `usage: feltfit models list [MODEL] [--table NAME] [--json]
-       feltfit models show MODEL [--version V] [--table NAME] [--json]
-       feltfit models fit clv --transactions FILE.csv --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--json]
-       feltfit models train [--model MODEL] [--wait [--timeout SECONDS]] [--bus NAME] [--table NAME] [--json]
+const TABLE = {
+  table: {
+    type: 'string',
+    value: 'NAME',
+    describe: "the models table (else FELTFIT_MODELS_TABLE, else the local runtime's runtime.json)",
+  },
+} as const;
+const JSON_OUT = { json: { type: 'boolean', describe: 'print one JSON object instead of a table' } } as const;
 
-Fits the BG/NBD and Gamma-Gamma customer-lifetime-value models.
-  --transactions FILE     CSV with header customer_id,date,amount (ISO dates)
-  --calibration-end DATE  last day of the calibration period (inclusive)
-  --holdout-end DATE      last day of the holdout period (inclusive); compares predicted and actual
-  --json                  print one JSON object instead of a table
-
-list shows every registered version (newest first); show prints a version's model card (the promoted
-version unless --version is given). The models table comes from --table or FELTFIT_MODELS_TABLE
-(endpoint: AWS_ENDPOINT_URL_DYNAMODB), else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.
-
-train asks the trainer for a run now (every model, or --model clv|propensity): it puts a
-ModelTrainingRequested event on --bus or FELTFIT_EVENT_BUS (the stack output EventBusName; AWS
-credentials and region from the environment), else on the local runtime's bus. --wait follows the
-registry until each requested model has a new version (at most --timeout seconds, default 120) and
-prints them; a model the trainer skips for lack of data gets none (its log says why).
-`;
+/** `feltfit models`: its subcommands, options and examples (the help is generated from them). */
+export const MODELS = group({
+  name: 'models',
+  summary: 'Fit, list, show and train predictive models (CLV, churn, propensity).',
+  details: `The models table comes from --table or FELTFIT_MODELS_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
+else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.`,
+  commands: {
+    list: command({
+      name: 'models list',
+      summary: 'every registered version (newest first)',
+      args: '[MODEL]',
+      maxArgs: 1,
+      options: { ...TABLE, ...JSON_OUT },
+      examples: ['npx feltfit models list', 'npx feltfit models list propensity --json'],
+    }),
+    show: command({
+      name: 'models show',
+      summary: "a version's model card (the promoted version unless --version)",
+      args: 'MODEL',
+      minArgs: 1,
+      options: { version: { type: 'string', value: 'V', describe: 'this version' }, ...TABLE, ...JSON_OUT },
+      examples: ['npx feltfit models show clv'],
+    }),
+    fit: command({
+      name: 'models fit',
+      summary: 'fit the BG/NBD and Gamma-Gamma customer-lifetime-value models to a CSV',
+      args: 'clv',
+      minArgs: 1,
+      options: {
+        transactions: {
+          type: 'string',
+          value: 'FILE',
+          describe: 'CSV with header customer_id,date,amount (ISO dates)',
+        },
+        'calibration-end': {
+          type: 'string',
+          value: 'DATE',
+          describe: 'last day of the calibration period (inclusive)',
+        },
+        'holdout-end': {
+          type: 'string',
+          value: 'DATE',
+          describe: 'last day of the holdout period (inclusive); compares predicted and actual',
+        },
+        ...JSON_OUT,
+      },
+      examples: [
+        'npx feltfit models fit clv --transactions test/fixtures/cdnow/cdnow_sample_transactions.csv --calibration-end 1997-09-30 --holdout-end 1998-06-30',
+      ],
+    }),
+    train: command({
+      name: 'models train',
+      summary: 'ask the trainer for a run now (every model, or --model)',
+      options: {
+        model: { type: 'string', value: 'MODEL', describe: 'clv or propensity (default: every model)' },
+        wait: {
+          type: 'boolean',
+          describe: 'follow the registry until each requested model has a new version',
+        },
+        timeout: {
+          type: 'string',
+          value: 'SECONDS',
+          describe: 'with --wait: at most this long (default 120)',
+        },
+        bus: {
+          type: 'string',
+          value: 'NAME',
+          describe:
+            'the event bus (else FELTFIT_EVENT_BUS, the stack output EventBusName; else the local runtime)',
+        },
+        ...TABLE,
+        ...JSON_OUT,
+      },
+      examples: ['npx feltfit models train --wait'],
+      details: `Puts a ModelTrainingRequested event on the bus (AWS credentials and region from the environment,
+else the local runtime's bus). A model the trainer skips for lack of data gets no new version (its
+log says why).`,
+    }),
+  },
+});
+type ModelsLine = Selected<(typeof MODELS)['commands']>;
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
@@ -101,23 +172,13 @@ const FLAGS: Record<string, 'transactions' | 'calibrationEnd' | 'holdoutEnd'> = 
   '--holdout-end': 'holdoutEnd',
 };
 
-function parseFlags(args: readonly string[]): FitClvArgs {
-  const raw: Record<string, unknown> = { json: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--json') {
-      raw.json = true;
-      continue;
-    }
-    const [flag, inline] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg];
-    const key = FLAGS[flag!];
-    if (!key) throw new UsageError(`unknown argument '${arg}'`);
-    const value = inline ?? args[++i];
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    raw[key] = value;
-  }
+function fitArgs(values: Extract<ModelsLine, { name: 'fit' }>['values']): FitClvArgs {
+  const raw: Record<string, unknown> = {
+    json: values.json === true,
+    transactions: values.transactions,
+    calibrationEnd: values['calibration-end'],
+    holdoutEnd: values['holdout-end'],
+  };
   const parsed = FitClvArgs.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -210,33 +271,17 @@ async function fitClv(args: FitClvArgs, io: Io): Promise<number> {
 
 /** Runs the `models` command group; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
-  const [command, model, ...rest] = args;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
-    return command ? 0 : 2;
-  }
-  if (command === 'train') {
-    return runTrain(
-      [model, ...rest].filter((a): a is string => a !== undefined),
-      { ...io, env: io.env ?? process.env },
-    );
-  }
-  if (command === 'list' || command === 'show') {
-    return runRegistryCommand(
-      command,
-      [model, ...rest].filter((a): a is string => a !== undefined),
-      {
-        ...io,
-        env: io.env ?? process.env,
-      },
-    );
-  }
-  if (command !== 'fit' || model !== 'clv') {
-    io.err(`feltfit models: unknown command '${[command, model].filter(Boolean).join(' ')}'\n\n${USAGE}`);
+  const line = parseGroup(MODELS, args, io);
+  if (typeof line === 'number') return line;
+  const withEnv = { ...io, env: io.env ?? process.env };
+  if (line.name === 'train') return runTrain(line.values, withEnv);
+  if (line.name === 'list' || line.name === 'show') return runRegistryCommand(line, withEnv);
+  if (line.positionals[0] !== 'clv') {
+    io.err(`feltfit models fit: the model to fit is clv (see feltfit models fit --help)\n`);
     return 2;
   }
   try {
-    return await fitClv(parseFlags(rest), io);
+    return await fitClv(fitArgs(line.values), io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof TransactionInputError) {
       io.err(`feltfit models fit clv: ${err.message}\n`);
@@ -254,33 +299,6 @@ export { TargetNotFoundError };
 /** Same discovery as `feltfit sources`: --table, FELTFIT_MODELS_TABLE, or the local runtime's file. */
 const resolveModelsTable = (table: string | undefined, env: Record<string, string | undefined>) =>
   resolveTable(table, env, 'MODELS_TABLE', 'models');
-
-interface RegistryArgs {
-  positional: string[];
-  table?: string;
-  version?: string;
-  json: boolean;
-}
-
-function parseRegistryArgs(args: readonly string[]): RegistryArgs {
-  const out: RegistryArgs = { positional: [], json: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg];
-    if (arg === '--json') out.json = true;
-    else if (flag === '--table' || flag === '--version') {
-      const value = inline ?? args[++i];
-      if (value === undefined || value === '' || value.startsWith('--'))
-        throw new UsageError(`${flag} needs a value`);
-      if (flag === '--table') out.table = value;
-      else out.version = value;
-    } else if (arg.startsWith('--')) throw new UsageError(`unknown argument '${arg}'`);
-    else out.positional.push(arg);
-  }
-  return out;
-}
 
 function modelArg(value: string | undefined): ModelName {
   const parsed = ModelName.safeParse(value);
@@ -358,20 +376,15 @@ function cardText(v: ModelVersion): string {
 }
 
 async function runRegistryCommand(
-  command: 'list' | 'show',
-  args: readonly string[],
+  line: Extract<ModelsLine, { name: 'list' | 'show' }>,
   io: Io & { env: Record<string, string | undefined> },
 ): Promise<number> {
-  let parsed: RegistryArgs;
+  const command = line.name;
+  const parsed = { json: line.values.json === true, table: line.values.table, version: '' };
+  if (line.name === 'show') parsed.version = line.values.version ?? '';
   let model: ModelName | undefined;
   try {
-    parsed = parseRegistryArgs(args);
-    if (command === 'show' && parsed.positional.length !== 1)
-      throw new UsageError('show needs exactly one MODEL');
-    if (command === 'list' && parsed.positional.length > 1)
-      throw new UsageError('list takes at most one MODEL');
-    if (command === 'list' && parsed.version) throw new UsageError('--version is for show');
-    model = parsed.positional[0] === undefined ? undefined : modelArg(parsed.positional[0]);
+    model = line.positionals[0] === undefined ? undefined : modelArg(line.positionals[0]);
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`feltfit models ${command}: ${err.message}\n`);
@@ -409,12 +422,11 @@ async function runRegistryCommand(
     );
     return 0;
   } catch (err) {
-    const message =
-      err instanceof Error
-        ? `${err instanceof TargetNotFoundError ? '' : `${err.name}: `}${err.message}`
-        : String(err);
-    io.err(`feltfit models ${command}: ${message}\n`);
-    return 1;
+    if (err instanceof TargetNotFoundError) {
+      io.err(`feltfit models ${command}: ${err.message}\n`);
+      return 1;
+    }
+    return reportUnexpected(`models ${command}`, err, io);
   }
 }
 
@@ -448,33 +460,18 @@ interface TrainArgs {
   json: boolean;
 }
 
-function parseTrainArgs(args: readonly string[]): TrainArgs {
-  const out: TrainArgs = { wait: false, timeoutSeconds: 120, json: false };
-  let timeoutGiven = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg];
-    if (arg === '--json') out.json = true;
-    else if (arg === '--wait') out.wait = true;
-    else if (flag === '--model' || flag === '--timeout' || flag === '--bus' || flag === '--table') {
-      const value = inline ?? args[++i];
-      if (value === undefined || value === '' || value.startsWith('--'))
-        throw new UsageError(`${flag} needs a value`);
-      if (flag === '--model') out.model = modelArg(value);
-      else if (flag === '--bus') out.bus = value;
-      else if (flag === '--table') out.table = value;
-      else {
-        const seconds = Number(value);
-        if (!(seconds > 0) || !Number.isFinite(seconds))
-          throw new UsageError('--timeout must be a positive number of seconds');
-        out.timeoutSeconds = seconds;
-        timeoutGiven = true;
-      }
-    } else throw new UsageError(`unknown argument '${arg}'`);
+function trainArgs(values: Extract<ModelsLine, { name: 'train' }>['values']): TrainArgs {
+  const out: TrainArgs = { wait: values.wait === true, timeoutSeconds: 120, json: values.json === true };
+  if (values.model !== undefined) out.model = modelArg(values.model);
+  if (values.bus !== undefined) out.bus = values.bus;
+  if (values.table !== undefined) out.table = values.table;
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!(seconds > 0) || !Number.isFinite(seconds))
+      throw new UsageError('--timeout must be a positive number of seconds');
+    if (!out.wait) throw new UsageError('--timeout is for --wait');
+    out.timeoutSeconds = seconds;
   }
-  if (timeoutGiven && !out.wait) throw new UsageError('--timeout is for --wait');
   return out;
 }
 
@@ -506,16 +503,12 @@ function eventBridgeClient(endpoint: string | undefined): EventBridgeClient {
 }
 
 async function runTrain(
-  args: readonly string[],
+  values: Extract<ModelsLine, { name: 'train' }>['values'],
   io: Io & { env: Record<string, string | undefined> },
 ): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.out(USAGE);
-    return 0;
-  }
   let parsed: TrainArgs;
   try {
-    parsed = parseTrainArgs(args);
+    parsed = trainArgs(values);
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`feltfit models train: ${err.message}\n`);
@@ -572,11 +565,10 @@ async function runTrain(
     }
     return fresh.length > 0 ? 0 : 1;
   } catch (err) {
-    const message =
-      err instanceof Error
-        ? `${err instanceof TargetNotFoundError ? '' : `${err.name}: `}${err.message}`
-        : String(err);
-    io.err(`feltfit models train: ${message}\n`);
-    return 1;
+    if (err instanceof TargetNotFoundError) {
+      io.err(`feltfit models train: ${err.message}\n`);
+      return 1;
+    }
+    return reportUnexpected('models train', err, io);
   }
 }

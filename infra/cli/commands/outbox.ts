@@ -5,14 +5,47 @@
  */
 import { join } from 'node:path';
 import { listOutbox, readOutboxFile, showOutboxFile } from '../../../shared/adapters/outbox/outbox.js';
+import { command, group, parseGroup } from '../args.js';
 
-const USAGE = `usage: feltfit outbox [list] [--limit N] [--json] [--dir DIR]
-       feltfit outbox show FILE [--html | --raw] [--dir DIR]
+const DIR = {
+  dir: {
+    type: 'string',
+    value: 'DIR',
+    describe: 'the outbox (else OUTBOX_DIR, else ${FELTFIT_DATA_DIR:-.feltfit}/outbox)',
+  },
+} as const;
 
-Lists what the local runtime "sent": .eml for email, JSON for SMS and push.
-show prints the message decoded (headers and text; --html the HTML part, --raw the file as stored).
-The directory is --dir, else OUTBOX_DIR, else \${FELTFIT_DATA_DIR:-.feltfit}/outbox.
-`;
+/** `feltfit outbox`: its subcommands, options and examples (the help is generated from them). */
+export const OUTBOX = group({
+  name: 'outbox',
+  summary: 'What the local runtime "sent": .eml for email, JSON for SMS and push, newest first.',
+  defaultCommand: 'list',
+  commands: {
+    list: command({
+      name: 'outbox list',
+      summary: 'the newest messages (the default command)',
+      options: {
+        limit: { type: 'string', value: 'N', describe: 'at most N messages (default 50)' },
+        json: { type: 'boolean', describe: 'print JSON' },
+        ...DIR,
+      },
+      examples: ['npx feltfit outbox list --limit 5'],
+    }),
+    show: command({
+      name: 'outbox show',
+      summary: 'one message decoded: headers and text',
+      args: 'FILE',
+      minArgs: 1,
+      options: {
+        html: { type: 'boolean', describe: 'the HTML part instead of the text' },
+        raw: { type: 'boolean', describe: 'the file as stored' },
+        ...DIR,
+      },
+      examples: ['npx feltfit outbox show 2026-12-01T09-00-00-000Z-msg_1.eml'],
+      details: 'FILE is a name `feltfit outbox list` prints (its last column).',
+    }),
+  },
+});
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
@@ -29,43 +62,29 @@ const processIo: Io = {
 
 /** Runs the `outbox` command group; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
-  const positional: string[] = [];
-  let limit = 50;
-  let json = false;
-  let html = false;
-  let raw = false;
-  let dir: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--json') json = true;
-    else if (arg === '--html') html = true;
-    else if (arg === '--raw') raw = true;
-    else if (arg === '--limit') limit = Number(args[++i]);
-    else if (arg === '--dir') dir = args[++i];
-    else if (arg === '--help' || arg === '-h') {
-      io.out(USAGE);
-      return 0;
-    } else positional.push(arg);
-  }
-  const [command = 'list', file, ...extra] = positional;
-  if (
-    !Number.isInteger(limit) ||
-    limit < 1 ||
-    extra.length > 0 ||
-    !['list', 'show'].includes(command) ||
-    (command === 'show' && !file)
-  ) {
-    io.err(USAGE);
+  const parsed = parseGroup(OUTBOX, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const dir = parsed.values.dir;
+  const file = parsed.positionals[0];
+  const limit = parsed.name === 'list' ? Number(parsed.values.limit ?? 50) : 50;
+  if (!Number.isInteger(limit) || limit < 1) {
+    io.err(
+      'feltfit outbox list: --limit must be a whole number of at least 1 (see feltfit outbox list --help)\n',
+    );
     return 2;
   }
   const target = dir ?? io.env.OUTBOX_DIR ?? join(io.env.FELTFIT_DATA_DIR ?? '.feltfit', 'outbox');
   try {
-    if (command === 'show') {
-      io.out(raw ? await readOutboxFile(target, file!) : await showOutboxFile(target, file!, { html }));
+    if (parsed.name === 'show') {
+      io.out(
+        parsed.values.raw
+          ? await readOutboxFile(target, file!)
+          : await showOutboxFile(target, file!, { html: parsed.values.html === true }),
+      );
       return 0;
     }
     const entries = await listOutbox(target, { limit });
-    if (json) {
+    if (parsed.values.json) {
       io.out(`${JSON.stringify(entries, null, 2)}\n`);
       return 0;
     }

@@ -32,25 +32,76 @@ import {
   parseProfileId,
 } from '../../../shared/domain/privacy/operations.js';
 import type { PrivacyJob, PrivacyJobRunner } from '../../../shared/ports/privacy-jobs.js';
+import { command, group, parseGroup, type Selected } from '../args.js';
+import { reportUnexpected } from '../errors.js';
 import { resolveHasher } from '../hash-key.js';
 import { readRuntimeFile, TargetNotFoundError } from '../target.js';
 
-const USAGE = `usage: feltfit profiles <command> [table options]
+/** The table options every privacy command accepts. */
+export const TABLE_OPTIONS = {
+  'profiles-table': { type: 'string', value: 'NAME', describe: 'else FELTFIT_PROFILES_TABLE' },
+  'events-table': { type: 'string', value: 'NAME', describe: 'else FELTFIT_EVENTS_TABLE' },
+  'control-table': { type: 'string', value: 'NAME', describe: 'else FELTFIT_CONTROL_TABLE' },
+} as const;
 
-commands:
-  get --type TYPE --value VALUE [--json]   the live profile an identifier points at
-                                           (TYPE: userId, anonymousId, email, phone, deviceId)
-  get PROFILE_ID [--json]                  the live profile (merges followed)
-  export PROFILE_ID [--out FILE]           everything held about the person, as one JSON document
-  erase PROFILE_ID --yes                   delete everything held about the person and tombstone
-                                           its identifiers (cannot be undone)
-  export and erase run as a privacy job and show its progress until it ends; --no-wait prints the
-  job id instead (its status: GET /admin/privacy-jobs/{jobId})
+/** Where the privacy commands find their tables, for their help. */
+export const TABLES_DETAIL = `Tables left unnamed come from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.`;
 
-table options: --profiles-table NAME --events-table NAME --control-table NAME
-  (else FELTFIT_PROFILES_TABLE / FELTFIT_EVENTS_TABLE / FELTFIT_CONTROL_TABLE, else the local
-  runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)
-`;
+const WAIT = {
+  'no-wait': {
+    type: 'boolean',
+    describe: 'print the job id instead of following it (status: GET /admin/privacy-jobs/{jobId})',
+  },
+} as const;
+
+/** `feltfit profiles`: its subcommands, options and examples (the help is generated from them). */
+export const PROFILES = group({
+  name: 'profiles',
+  summary: "Look up, export and erase a person's data (the admin API's privacy operations).",
+  details: `export and erase run as a privacy job and show its progress until it ends. ${TABLES_DETAIL}`,
+  commands: {
+    get: command({
+      name: 'profiles get',
+      summary: 'the live profile (merges followed), by id or by an identifier',
+      args: '[PROFILE_ID]',
+      maxArgs: 1,
+      options: {
+        type: {
+          type: 'string',
+          value: 'TYPE',
+          describe: 'with --value, look up by identifier: userId, anonymousId, email, phone, deviceId',
+        },
+        value: { type: 'string', value: 'VALUE', describe: 'the identifier' },
+        json: { type: 'boolean', describe: 'print JSON' },
+        ...TABLE_OPTIONS,
+      },
+      examples: ['npx feltfit profiles get --type email --value ada@example.com'],
+      details: TABLES_DETAIL,
+    }),
+    export: command({
+      name: 'profiles export',
+      summary: 'everything held about the person, as one JSON document',
+      args: 'PROFILE_ID',
+      minArgs: 1,
+      options: {
+        out: { type: 'string', value: 'FILE', describe: 'write it to FILE (mode 0600) instead of stdout' },
+        ...WAIT,
+        ...TABLE_OPTIONS,
+      },
+      examples: ['npx feltfit profiles export p_0123456789abcdef --out ada.json'],
+      details: `PROFILE_ID is what \`feltfit profiles get\` prints. ${TABLES_DETAIL}`,
+    }),
+    erase: command({
+      name: 'profiles erase',
+      summary: 'delete everything held about the person and tombstone its identifiers (cannot be undone)',
+      args: 'PROFILE_ID',
+      minArgs: 1,
+      options: { yes: { type: 'boolean', describe: 'confirm' }, ...WAIT, ...TABLE_OPTIONS },
+      examples: ['npx feltfit profiles erase p_0123456789abcdef --yes'],
+      details: `PROFILE_ID is what \`feltfit profiles get\` prints. ${TABLES_DETAIL}`,
+    }),
+  },
+});
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
@@ -74,51 +125,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Parsed command line: positional arguments, `--flag value` options and boolean switches. */
-export interface CliArgs {
-  readonly positional: string[];
-  readonly options: Record<string, string>;
-  readonly switches: Set<string>;
-}
-
-/** Parses `--name value`, `--name=value` and the given boolean switches; rejects unknown flags. */
-export function parseCliArgs(
-  args: readonly string[],
-  valued: readonly string[],
-  switches: readonly string[],
-): CliArgs {
-  const out: CliArgs = { positional: [], options: {}, switches: new Set() };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) {
-      out.positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    if (switches.includes(flag) && eq === -1) out.switches.add(flag);
-    else if (valued.includes(flag)) {
-      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-      if (value === undefined || value === '' || (eq === -1 && value.startsWith('--')))
-        throw new UsageError(`${flag} needs a value`);
-      out.options[flag] = value;
-    } else throw new UsageError(`unknown argument '${arg}'`);
-  }
-  return out;
-}
-
-/** The table options every privacy command accepts. */
-export const TABLE_FLAGS = ['--profiles-table', '--events-table', '--control-table'] as const;
-
 /** Builds the privacy dependencies from flags, FELTFIT_* variables or the local runtime's file. */
 export async function privacyDepsFor(
-  options: Record<string, string>,
+  options: { readonly [K in keyof typeof TABLE_OPTIONS]?: string },
   env: Io['env'],
 ): Promise<PrivacyDeps & { readonly jobSteps: PrivacyJobDeps; readonly runner?: PrivacyJobRunner }> {
   const named = {
-    profiles: options['--profiles-table'] ?? env.FELTFIT_PROFILES_TABLE,
-    events: options['--events-table'] ?? env.FELTFIT_EVENTS_TABLE,
-    control: options['--control-table'] ?? env.FELTFIT_CONTROL_TABLE,
+    profiles: options['profiles-table'] ?? env.FELTFIT_PROFILES_TABLE,
+    events: options['events-table'] ?? env.FELTFIT_EVENTS_TABLE,
+    control: options['control-table'] ?? env.FELTFIT_CONTROL_TABLE,
     messages: env.FELTFIT_MESSAGES_TABLE,
     journeys: env.FELTFIT_JOURNEYS_TABLE,
   };
@@ -128,7 +143,7 @@ export async function privacyDepsFor(
   if (!named.profiles || !named.events || !named.control) {
     const runtime = await readRuntimeFile(
       env,
-      `no tables: pass ${TABLE_FLAGS.join(', ')}, set FELTFIT_PROFILES_TABLE, FELTFIT_EVENTS_TABLE and FELTFIT_CONTROL_TABLE`,
+      `no tables: pass --profiles-table, --events-table, --control-table, set FELTFIT_PROFILES_TABLE, FELTFIT_EVENTS_TABLE and FELTFIT_CONTROL_TABLE`,
     );
     named.profiles ??= runtime.env.PROFILES_TABLE;
     named.events ??= runtime.env.EVENTS_TABLE;
@@ -253,47 +268,41 @@ function describeProfile(p: ProfileView): string {
   ].join('\n');
 }
 
-async function execute(command: string, args: CliArgs, io: Io): Promise<number> {
-  const [, id, ...extra] = args.positional;
-  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-  if (command === 'get') {
-    const byIdentifier = args.options['--type'] !== undefined || args.options['--value'] !== undefined;
+async function execute(args: Selected<(typeof PROFILES)['commands']>, io: Io): Promise<number> {
+  const id = args.positionals[0];
+  if (args.name === 'get') {
+    const { type, value } = args.values;
+    const byIdentifier = type !== undefined || value !== undefined;
     if (byIdentifier === (id !== undefined))
       throw new UsageError('give either PROFILE_ID or --type and --value');
-    const deps = await privacyDepsFor(args.options, io.env);
+    const deps = await privacyDepsFor(args.values, io.env);
     const profile = byIdentifier
-      ? await findProfileView(
-          deps.directory,
-          parseLookupQuery({ type: args.options['--type'], value: args.options['--value'] }),
-        )
+      ? await findProfileView(deps.directory, parseLookupQuery({ type, value }))
       : await getProfileView(deps.directory, parseProfileId(id));
-    io.out(
-      args.switches.has('--json') ? `${JSON.stringify({ profile }, null, 2)}\n` : describeProfile(profile),
-    );
+    io.out(args.values.json ? `${JSON.stringify({ profile }, null, 2)}\n` : describeProfile(profile));
     return 0;
   }
-  if (id === undefined) throw new UsageError(`${command} needs a PROFILE_ID`);
   const profileId = parseProfileId(id);
-  const wait = !args.switches.has('--no-wait');
-  if (command === 'export') {
-    const deps = await privacyDepsFor(args.options, io.env);
+  const wait = !args.values['no-wait'];
+  if (args.name === 'export') {
+    const deps = await privacyDepsFor(args.values, io.env);
     const job = await runJob(deps, 'export', profileId, io, wait);
     if (!job) return 0;
     if (job.status !== 'succeeded') return jobFailed(job, io);
     const document = await readExportResult(deps.jobSteps.jobs, job.jobId);
     const json = `${JSON.stringify(document, null, 2)}\n`;
-    const file = args.options['--out'];
+    const file = args.values.out;
     if (file) {
       await writeFile(file, json, { mode: 0o600 });
       io.err(`wrote the export of ${document.profileId} to ${file} (contains personal data)\n`);
     } else io.out(json);
     return 0;
   }
-  if (!args.switches.has('--yes')) {
+  if (!args.values.yes) {
     io.err('feltfit profiles: erase deletes the person for good; pass --yes to confirm\n');
     return 2;
   }
-  const deps = await privacyDepsFor(args.options, io.env);
+  const deps = await privacyDepsFor(args.values, io.env);
   const job = await runJob(deps, 'erase', profileId, io, wait);
   if (!job) return 0;
   if (job.status !== 'succeeded') return jobFailed(job, io);
@@ -315,40 +324,33 @@ function jobFailed(job: PrivacyJob, io: Io): number {
 
 /** Runs the `profiles` command group; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
-  const [command] = args;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
-    return command ? 0 : 2;
-  }
+  const parsed = parseGroup(PROFILES, args, io);
+  if (typeof parsed === 'number') return parsed;
   try {
-    if (!['get', 'export', 'erase'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-    const parsed = parseCliArgs(
-      args,
-      [...TABLE_FLAGS, '--type', '--value', '--out'],
-      ['--json', '--yes', '--no-wait'],
-    );
-    return await execute(command, parsed, io);
+    return await execute(parsed, io);
   } catch (err) {
-    return reportFailure('profiles', USAGE, err, io);
+    return reportFailure(`profiles ${parsed.name}`, err, io);
   }
 }
 
 /**
- * Writes a command's failure to stderr and returns its exit code: 2 and the usage for a malformed
- * command line, 1 otherwise — an `expected` error by its message, anything else with its name.
+ * Writes a command's failure to stderr and returns its exit code: 2 for a malformed command line
+ * (with where its help is), 1 otherwise — an `expected` error by its message, anything else as
+ * reportUnexpected says it.
  */
 export function reportFailure(
-  group: string,
-  usage: string,
+  name: string,
   err: unknown,
   io: Io,
   expected: (err: unknown) => boolean = (e) => e instanceof ClientError || e instanceof TargetNotFoundError,
 ): number {
   if (err instanceof UsageError) {
-    io.err(`feltfit ${group}: ${err.message}\n\n${usage}`);
+    io.err(`feltfit ${name}: ${err.message} (see feltfit ${name} --help)\n`);
     return 2;
   }
-  if (expected(err)) io.err(`feltfit ${group}: ${(err as Error).message}\n`);
-  else io.err(`feltfit ${group}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-  return 1;
+  if (expected(err)) {
+    io.err(`feltfit ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return reportUnexpected(name, err, io);
 }

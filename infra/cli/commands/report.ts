@@ -26,23 +26,38 @@ import {
   type JourneyCounters,
   type ReportInput,
 } from '../../../shared/domain/measurement/report.js';
+import { ArgsError, command, commandHelp, parseCommand } from '../args.js';
+import { reportUnexpected } from '../errors.js';
 import { resolveTable, TargetNotFoundError } from '../target.js';
 
-const USAGE = `usage: feltfit report [--json] [--html FILE] [--recompute] [--table NAME]
-
-Experiment lift (each variant against its journey's holdout), all marketing against the global
-control group, last-touch attribution, economics, the north star and fairness of outcomes.
-  --json         print the report as one JSON object
-  --html FILE    write a self-contained HTML report (charts included) to FILE and print its path
-  --recompute    rebuild the journeys' counters from the raw exposure and credit records (one query
-                 per exposure), report from them, and list where the stored counters differ
-  --table NAME   the journeys table (default: FELTFIT_JOURNEYS_TABLE, endpoint AWS_ENDPOINT_URL_DYNAMODB,
-                 else the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json)
-
-Journeys come from FELTFIT_JOURNEYS_CONFIG (JSON, as the functions' JOURNEYS_CONFIG; default: the
+/** `feltfit report`: options and examples (the help is generated from them). */
+export const REPORT = command({
+  name: 'report',
+  summary: `Experiment lift (each variant against its journey's holdout), all marketing against the global
+control group, last-touch attribution, economics, the north star and fairness of outcomes.`,
+  options: {
+    json: { type: 'boolean', describe: 'print the report as one JSON object' },
+    html: {
+      type: 'string',
+      value: 'FILE',
+      describe: 'write a self-contained HTML report (charts included) to FILE and print its path',
+    },
+    recompute: {
+      type: 'boolean',
+      describe:
+        "rebuild the journeys' counters from the raw exposure and credit records, and list differences",
+    },
+    table: {
+      type: 'string',
+      value: 'NAME',
+      describe: "the journeys table (else FELTFIT_JOURNEYS_TABLE, else the local runtime's runtime.json)",
+    },
+  },
+  examples: ['npx feltfit report', 'npx feltfit report --html report.html'],
+  details: `Journeys come from FELTFIT_JOURNEYS_CONFIG (JSON, as the functions' JOURNEYS_CONFIG; default: the
 built-in catalogue) and statistics settings from FELTFIT_MEASUREMENT_CONFIG (JSON, as
-MEASUREMENT_CONFIG; default: the built-in defaults).
-`;
+MEASUREMENT_CONFIG; default: the built-in defaults). --recompute runs one query per exposure.`,
+});
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
@@ -88,33 +103,16 @@ export interface ReportArgs {
   readonly help: boolean;
 }
 
-/** Parses the arguments; throws UsageError with one line for the user. */
+/** Parses the arguments; throws ArgsError or UsageError with one line for the user. */
 export function parseReportArgs(args: readonly string[]): ReportArgs {
-  let json = false;
-  let recompute = false;
-  let help = false;
-  let html: string | undefined;
-  let table: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg];
-    if (flag === '--json' && inline === undefined) json = true;
-    else if (flag === '--recompute' && inline === undefined) recompute = true;
-    else if ((flag === '--help' || flag === '-h') && inline === undefined) help = true;
-    else if (flag === '--html' || flag === '--table') {
-      const value = inline ?? args[++i];
-      if (value === undefined || value === '' || value.startsWith('--'))
-        throw new UsageError(`${flag} needs a ${flag === '--html' ? 'FILE' : 'NAME'}`);
-      if (flag === '--html') html = value;
-      else table = value;
-    } else throw new UsageError(`unknown argument '${arg}'`);
-  }
+  const parsed = parseCommand(REPORT, args);
+  if (parsed.help) return { json: false, recompute: false, help: true };
+  const { json = false, recompute = false, html, table } = parsed.values;
   if (json && html !== undefined) throw new UsageError('--json and --html cannot be combined');
   return {
     json,
     recompute,
-    help,
+    help: false,
     ...(html !== undefined ? { html } : {}),
     ...(table !== undefined ? { table } : {}),
   };
@@ -202,7 +200,7 @@ export async function run(args: string[], io: Io = processIo, deps: ReportDeps =
   try {
     parsed = parseReportArgs(args);
     if (parsed.help) {
-      io.out(USAGE);
+      io.out(commandHelp(REPORT));
       return 0;
     }
     journeysConfig = configFrom(JourneysConfig, defaultJourneysConfig, env, 'FELTFIT_JOURNEYS_CONFIG');
@@ -213,6 +211,10 @@ export async function run(args: string[], io: Io = processIo, deps: ReportDeps =
       'FELTFIT_MEASUREMENT_CONFIG',
     );
   } catch (err) {
+    if (err instanceof ArgsError) {
+      io.err(`${err.message}\n`);
+      return 2;
+    }
     if (err instanceof UsageError) {
       io.err(`feltfit report: ${err.message}\n`);
       return 2;
@@ -248,12 +250,11 @@ export async function run(args: string[], io: Io = processIo, deps: ReportDeps =
       journeysConfig.experiments.sendTime.holdoutShare,
     );
   } catch (err) {
-    const message =
-      err instanceof Error
-        ? `${err instanceof TargetNotFoundError ? '' : `${err.name}: `}${err.message}`
-        : String(err);
-    io.err(`feltfit report: ${message}\n`);
-    return 1;
+    if (err instanceof TargetNotFoundError) {
+      io.err(`feltfit report: ${err.message}\n`);
+      return 1;
+    }
+    return reportUnexpected('report', err, { err: io.err, env });
   }
 
   const format = { confidence: measurementConfig.statistics.confidence };

@@ -25,30 +25,67 @@ import { StepFunctionsRunExecutions } from '../../../shared/adapters/sfn/campaig
 import { parseJourneysConfigEnv } from '../../../shared/config/journeys.js';
 import { launchRun } from '../../../shared/domain/campaigns/runs.js';
 import { ClientError } from '../../../shared/domain/errors.js';
+import { ArgsError, command, commandHelp, parseCommand } from '../args.js';
+import { CliError, checkArn } from '../errors.js';
 import { readRuntimeFile, resolveTable, TargetNotFoundError } from '../target.js';
 
 const STATE_MACHINE = 'feltfit-campaign-run';
 
-const USAGE = `usage: feltfit run --journey ID | --message CHANNEL:INTENT [options]
-       feltfit run --input FILE.json [--wait] [--json]
-
-Starts a campaign run: the journey (one whose trigger is a campaign, e.g. loyalty-referral), or one
+/** `feltfit run`: options and examples (the help is generated from them). */
+export const RUN = command({
+  name: 'run',
+  summary: `Starts a campaign run: the journey (one whose trigger is a campaign, e.g. loyalty-referral), or one
 message (e.g. email:spring-launch, approved variants of that content intent), for every profile in
-the audience, at most --rate people a second.
-  --audience JSON        {"all":[{"source":"features","path":"ordersCount","op":"gte","value":2}],"any":[…]}
-                         sources: traits, features, scores; ops: eq neq gt gte lt lte exists notExists in
-  --audience-id ID       a saved audience (console: Audiences) instead of --audience
-  --start TIME           begin at this time: ISO with an offset, or YYYY-MM-DDTHH:MM with --time-zone
-  --time-zone ZONE       IANA time zone of a local --start (e.g. Europe/Berlin)
-  --rate N               people per second (default 10)
-  --page-size N          profiles read per page (default 100)
-  --run-id ID            names the run (a run id is used once; default: the execution name)
-  --input FILE|-         the whole state machine input as JSON instead of the flags above
-  --state-machine ARN    the campaign-run state machine (else FELTFIT_CAMPAIGN_STATE_MACHINE, else the
-                         local runtime)
-  --wait                 follow the run until it ends and print its totals
-  --json                 print JSON
-`;
+the audience, at most --rate people a second.`,
+  options: {
+    journey: { type: 'string', value: 'ID', describe: 'the campaign journey to run' },
+    message: { type: 'string', value: 'CHANNEL:INTENT', describe: 'one message instead of a journey' },
+    audience: {
+      type: 'string',
+      value: 'JSON',
+      describe:
+        '{"all":[{"source":"features","path":"ordersCount","op":"gte","value":2}],"any":[…]} (sources: traits, features, scores)',
+    },
+    'audience-id': { type: 'string', value: 'ID', describe: 'a saved audience (console: Audiences) instead' },
+    start: {
+      type: 'string',
+      value: 'TIME',
+      describe: 'begin at this time: ISO with an offset, or YYYY-MM-DDTHH:MM with --time-zone',
+    },
+    'time-zone': {
+      type: 'string',
+      value: 'ZONE',
+      describe: 'IANA time zone of a local --start (e.g. Europe/Berlin)',
+    },
+    rate: { type: 'string', value: 'N', describe: 'people per second (default 10)' },
+    'page-size': { type: 'string', value: 'N', describe: 'profiles read per page (default 100)' },
+    'run-id': {
+      type: 'string',
+      value: 'ID',
+      describe: 'names the run (a run id is used once; default: the execution name)',
+    },
+    input: {
+      type: 'string',
+      value: 'FILE|-',
+      describe: 'the whole state machine input as JSON instead of the flags above',
+    },
+    'state-machine': {
+      type: 'string',
+      value: 'ARN',
+      describe:
+        'the campaign-run state machine (else FELTFIT_CAMPAIGN_STATE_MACHINE, else the local runtime)',
+    },
+    wait: { type: 'boolean', describe: 'follow the run until it ends and print its totals' },
+    json: { type: 'boolean', describe: 'print JSON' },
+  },
+  examples: [
+    'npx feltfit run --input examples/run.json --wait',
+    'npx feltfit run --message email:bestsellers --audience \'{"all":[{"source":"features","path":"ordersCount","op":"gte","value":2}]}\' --rate 50',
+  ],
+  details: `Ops in an audience: eq neq gt gte lt lte exists notExists in. Tables: FELTFIT_JOURNEYS_TABLE and
+FELTFIT_CONTENT_TABLE, else the local runtime's; in AWS the SDK's region (AWS_REGION), else the
+state machine ARN's.`,
+});
 
 /** Where the CLI writes and what it talks to; injectable for tests. */
 export interface Io {
@@ -77,37 +114,28 @@ function parseJson(text: string, what: string): unknown {
 
 async function inputFrom(
   args: string[],
-): Promise<{ input: unknown; wait: boolean; json: boolean; arn?: string }> {
+): Promise<{ input: unknown; wait: boolean; json: boolean; arn?: string } | 'help'> {
+  const parsed = parseCommand(RUN, args);
+  if (parsed.help) return 'help';
+  const v = parsed.values;
   const input: Record<string, unknown> = {};
-  let file: string | undefined;
-  let wait = false;
-  let json = false;
-  let arn: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--wait') wait = true;
-    else if (arg === '--json') json = true;
-    else if (arg === '--journey') input.journey = value();
-    else if (arg === '--message') {
-      const [channel, intent, ...rest] = value().split(':');
-      if (!channel || !intent || rest.length) throw new UsageError('--message is CHANNEL:INTENT');
-      input.message = { channel, intent };
-    } else if (arg === '--audience') input.audience = parseJson(value(), '--audience');
-    else if (arg === '--audience-id') input.audienceId = value();
-    else if (arg === '--start') input.startAt = value();
-    else if (arg === '--time-zone') input.timeZone = value();
-    else if (arg === '--rate') input.ratePerSecond = Number(value());
-    else if (arg === '--page-size') input.pageSize = Number(value());
-    else if (arg === '--run-id') input.runId = value();
-    else if (arg === '--input') file = value();
-    else if (arg === '--state-machine') arn = value();
-    else throw new UsageError(`unknown option ${arg}`);
+  if (v.journey !== undefined) input.journey = v.journey;
+  if (v.message !== undefined) {
+    const [channel, intent, ...rest] = v.message.split(':');
+    if (!channel || !intent || rest.length) throw new UsageError('--message is CHANNEL:INTENT');
+    input.message = { channel, intent };
   }
+  if (v.audience !== undefined) input.audience = parseJson(v.audience, '--audience');
+  if (v['audience-id'] !== undefined) input.audienceId = v['audience-id'];
+  if (v.start !== undefined) input.startAt = v.start;
+  if (v['time-zone'] !== undefined) input.timeZone = v['time-zone'];
+  if (v.rate !== undefined) input.ratePerSecond = Number(v.rate);
+  if (v['page-size'] !== undefined) input.pageSize = Number(v['page-size']);
+  if (v['run-id'] !== undefined) input.runId = v['run-id'];
+  const wait = v.wait === true;
+  const json = v.json === true;
+  const arn = v['state-machine'];
+  const file = v.input;
   if (file !== undefined) {
     if (Object.keys(input).length > 0)
       throw new UsageError('--input replaces the run flags: use one or the other');
@@ -124,9 +152,17 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function target(io: Io, arn: string | undefined): Promise<{ arn: string; endpoint?: string }> {
+async function target(
+  io: Io,
+  arn: string | undefined,
+): Promise<{ arn: string; endpoint?: string; region?: string }> {
   const fromEnv = arn ?? io.env.FELTFIT_CAMPAIGN_STATE_MACHINE;
-  if (fromEnv) return { arn: fromEnv };
+  // A placeholder ARN copied from the docs says so here, not as an SDK error after the checks.
+  if (fromEnv)
+    return {
+      arn: fromEnv,
+      region: checkArn(fromEnv, arn ? '--state-machine' : 'FELTFIT_CAMPAIGN_STATE_MACHINE'),
+    };
   const runtime = await readRuntimeFile(
     io.env,
     'no campaign-run state machine: pass --state-machine ARN, set FELTFIT_CAMPAIGN_STATE_MACHINE',
@@ -140,32 +176,37 @@ async function target(io: Io, arn: string | undefined): Promise<{ arn: string; e
 
 type TableAt = { readonly tableName: string; readonly endpoint?: string };
 
-/** Step Functions in AWS, or the local runtime's (any region and credentials). */
-function sfnClient(endpoint: string | undefined): SFNClient {
+/** Step Functions in AWS (in the state machine's region), or the local runtime's (any region and credentials). */
+function sfnClient(endpoint: string | undefined, region?: string): SFNClient {
   return endpoint
     ? new SFNClient({
         endpoint,
         region: 'us-east-1',
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       })
-    : new SFNClient({});
+    : new SFNClient(region ? { region } : {});
 }
 
 /** Runs `feltfit run`; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.out(USAGE);
-    return 0;
-  }
-  let parsed: Awaited<ReturnType<typeof inputFrom>>;
+  let parsed: Exclude<Awaited<ReturnType<typeof inputFrom>>, 'help'>;
   try {
-    parsed = await inputFrom(args);
+    const line = await inputFrom(args);
+    if (line === 'help') {
+      io.out(commandHelp(RUN));
+      return 0;
+    }
+    parsed = line;
   } catch (err) {
+    if (err instanceof ArgsError) {
+      io.err(`${err.message}\n`);
+      return 2;
+    }
     if (!(err instanceof UsageError)) throw err;
-    io.err(`feltfit run: ${err.message}\n\n${USAGE}`);
+    io.err(`feltfit run: ${err.message} (see feltfit run --help)\n`);
     return 2;
   }
-  let where: { arn: string; endpoint?: string };
+  let where: { arn: string; endpoint?: string; region?: string };
   let tables: { journeys: TableAt; content: TableAt };
   try {
     where = await target(io, parsed.arn);
@@ -174,7 +215,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
       content: await resolveTable(undefined, io.env, 'CONTENT_TABLE', 'content'),
     };
   } catch (err) {
-    if (!(err instanceof TargetNotFoundError)) throw err;
+    if (!(err instanceof TargetNotFoundError || err instanceof CliError)) throw err;
     io.err(`feltfit run: ${err.message}\n`);
     return 2;
   }
@@ -189,7 +230,7 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
     io.err(`feltfit run: FELTFIT_JOURNEYS_CONFIG: ${(err as Error).message}\n`);
     return 2;
   }
-  const client = (io.sfn ?? sfnClient)(where.endpoint);
+  const client = io.sfn ? io.sfn(where.endpoint) : sfnClient(where.endpoint, where.region);
   const db = (t: TableAt) =>
     documentClient(
       t.endpoint

@@ -1,5 +1,5 @@
 /**
- * `feltfit sources create NAME | revoke NAME | list [--table NAME]`.
+ * `feltfit sources create NAME | revoke NAME | list [--table NAME]` (options and help: SOURCES).
  *
  * Target: `--table` or FELTFIT_CONTROL_TABLE, with the endpoint from AWS_ENDPOINT_URL_DYNAMODB (or the
  * SDK's normal resolution for AWS). With neither, the local runtime's
@@ -9,18 +9,54 @@ import { documentClient } from '../../../shared/adapters/dynamodb/client.js';
 import { DynamoDbSourceStore } from '../../../shared/adapters/dynamodb/source-store.js';
 import { ClientError } from '../../../shared/domain/errors.js';
 import { createSource, revokeSource } from '../../../shared/domain/sources.js';
+import { command, group, parseGroup } from '../args.js';
+import { reportUnexpected } from '../errors.js';
 import { resolveTable, TargetNotFoundError } from '../target.js';
 
-const USAGE = `usage: feltfit sources <command> [--table NAME]
+const TABLE = {
+  table: {
+    type: 'string',
+    value: 'NAME',
+    describe: 'the control table (else FELTFIT_CONTROL_TABLE, else the local runtime)',
+  },
+} as const;
 
-commands:
-  create NAME   create a source and print its write key (shown once)
-  revoke NAME   revoke a source's write key
-  list          list sources
+const DETAILS = `The control table comes from --table or FELTFIT_CONTROL_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
+else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.`;
 
-The control table comes from --table or FELTFIT_CONTROL_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
-else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.
-`;
+/** `feltfit sources`: its subcommands, options and examples (the help is generated from them). */
+export const SOURCES = group({
+  name: 'sources',
+  summary: 'Create, revoke and list event sources and their write keys.',
+  details: DETAILS,
+  commands: {
+    create: command({
+      name: 'sources create',
+      summary: 'create a source and print its write key (shown once)',
+      args: 'NAME',
+      minArgs: 1,
+      options: TABLE,
+      examples: ['npx feltfit sources create shopify-storefront'],
+      details: DETAILS,
+    }),
+    revoke: command({
+      name: 'sources revoke',
+      summary: "revoke a source's write key",
+      args: 'NAME',
+      minArgs: 1,
+      options: TABLE,
+      examples: ['npx feltfit sources revoke shopify-storefront'],
+      details: DETAILS,
+    }),
+    list: command({
+      name: 'sources list',
+      summary: 'list sources',
+      options: TABLE,
+      examples: ['npx feltfit sources list'],
+      details: DETAILS,
+    }),
+  },
+});
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
@@ -41,31 +77,13 @@ export { TargetNotFoundError };
 const resolveTarget = (table: string | undefined, env: Io['env']) =>
   resolveTable(table, env, 'CONTROL_TABLE', 'control');
 
-function parseArgs(args: string[]): { positional: string[]; table?: string } {
-  const positional: string[] = [];
-  let table: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--table') table = args[++i];
-    else if (arg.startsWith('--table=')) table = arg.slice('--table='.length);
-    else positional.push(arg);
-  }
-  return { positional, ...(table ? { table } : {}) };
-}
-
 /** Runs the `sources` command group; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
-  const { positional, table } = parseArgs(args);
-  const [command, name, ...extra] = positional;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
-    return command ? 0 : 2;
-  }
-  const needsName = command === 'create' || command === 'revoke';
-  if (!['create', 'revoke', 'list'].includes(command) || (needsName && !name) || extra.length > 0) {
-    io.err(USAGE);
-    return 2;
-  }
+  const parsed = parseGroup(SOURCES, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const sub = parsed.name;
+  const table = parsed.values.table;
+  const name = parsed.positionals[0];
   try {
     const target = await resolveTarget(table, io.env);
     const client = documentClient(
@@ -81,11 +99,11 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
       sources: new DynamoDbSourceStore({ client, tableName: target.tableName }),
       now: () => new Date(),
     };
-    if (command === 'create') {
+    if (sub === 'create') {
       const { source, writeKey } = await createSource(deps, name!);
       io.out(`created source '${source.name}'\n\nwrite key: ${writeKey}\n\n`);
       io.err('warning: store this write key now; it is not saved and will not be shown again.\n');
-    } else if (command === 'revoke') {
+    } else if (sub === 'revoke') {
       await revokeSource(deps, name!);
       io.out(`revoked source '${name}' (ingest stops accepting its key within 30 s)\n`);
     } else {
@@ -103,7 +121,6 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
       io.err(`feltfit sources: ${err.message}\n`);
       return 1;
     }
-    io.err(`feltfit sources: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-    return 1;
+    return reportUnexpected('sources', err, io);
   }
 }

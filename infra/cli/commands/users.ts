@@ -9,17 +9,51 @@
 import * as z from 'zod';
 import { Role } from '../../../shared/api/roles.js';
 import { addLocalConsoleUser, listLocalConsoleUsers, removeLocalConsoleUser } from '../../local/console.js';
+import { command, group, parseGroup } from '../args.js';
 
-const USAGE = `usage: feltfit users add NAME --role ROLE [--role ROLE…]
-       feltfit users list
-       feltfit users remove NAME
-
-Console users of the local runtime (FELTFIT_DATA_DIR, default .feltfit). Roles: admin, marketer,
-reviewer, viewer. 'add' prints the user's sign-in token once (open http://localhost:3000/?token=…).
-In AWS, invite users to the Cognito user pool instead:
+const DETAILS = `Console users of the local runtime (FELTFIT_DATA_DIR, default .feltfit). Roles: admin, marketer,
+reviewer, viewer. In AWS, invite users to the Cognito user pool instead:
   aws cognito-idp admin-create-user --user-pool-id POOL --username EMAIL --user-attributes Name=email,Value=EMAIL
-  aws cognito-idp admin-add-user-to-group --user-pool-id POOL --username EMAIL --group-name marketer
-`;
+  aws cognito-idp admin-add-user-to-group --user-pool-id POOL --username EMAIL --group-name marketer`;
+
+/** `feltfit users`: its subcommands, options and examples (the help is generated from them). */
+export const USERS = group({
+  name: 'users',
+  summary: 'Add, list and remove local console users and their roles.',
+  details: DETAILS,
+  commands: {
+    add: command({
+      name: 'users add',
+      summary: 'add a user and print their sign-in token once (open http://localhost:3000/?token=…)',
+      args: 'NAME',
+      minArgs: 1,
+      options: {
+        role: {
+          type: 'string',
+          value: 'ROLE',
+          multiple: true,
+          describe: 'admin, marketer, reviewer or viewer; give one or more',
+        },
+      },
+      examples: ['npx feltfit users add ada --role marketer --role reviewer'],
+      details: DETAILS,
+    }),
+    list: command({
+      name: 'users list',
+      summary: 'the local console users and their roles',
+      options: {},
+      examples: ['npx feltfit users list'],
+    }),
+    remove: command({
+      name: 'users remove',
+      summary: 'remove a user: their token no longer signs in',
+      args: 'NAME',
+      minArgs: 1,
+      options: {},
+      examples: ['npx feltfit users remove ada'],
+    }),
+  },
+});
 
 export interface Io {
   readonly out: (text: string) => void;
@@ -38,49 +72,35 @@ const Name = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'a name is 1–64 of A�
 /** Runs the `users` command group; returns the exit code. */
 export async function run(args: string[], io: Io = processIo): Promise<number> {
   const dataDir = io.env.FELTFIT_DATA_DIR ?? '.feltfit';
-  const [command, ...rest] = args;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
-    return command ? 0 : 2;
-  }
-  if (command === 'list' && rest.length === 0) {
+  const parsed = parseGroup(USERS, args, io);
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.name === 'list') {
     const users = listLocalConsoleUsers(dataDir);
     if (users.length === 0) io.out('no local console users (the admin token signs in as local-admin)\n');
     for (const u of users) io.out(`${u.name.padEnd(24)} ${u.roles.join(', ')}\n`);
     return 0;
   }
-  if (command === 'remove' && rest.length === 1) {
-    const name = Name.safeParse(rest[0]);
-    if (!name.success) return fail(io, `feltfit users: ${name.error.issues[0]?.message}`);
+  const name = Name.safeParse(parsed.positionals[0]);
+  if (!name.success) return fail(io, `feltfit users ${parsed.name}: NAME: ${name.error.issues[0]?.message}`);
+  if (parsed.name === 'remove') {
     if (!removeLocalConsoleUser(dataDir, name.data))
       return fail(io, `feltfit users: no user named ${name.data}`);
     io.out(`removed ${name.data}: their token no longer signs in\n`);
     return 0;
   }
-  if (command === 'add') {
-    const [rawName, ...flags] = rest;
-    const roles: string[] = [];
-    for (let i = 0; i < flags.length; i++) {
-      const f = flags[i]!;
-      if (f === '--role' && flags[i + 1] !== undefined) roles.push(flags[++i]!);
-      else if (f.startsWith('--role=')) roles.push(f.slice('--role='.length));
-      else return fail(io, `feltfit users: unexpected argument ${f}\n\n${USAGE}`);
-    }
-    const name = Name.safeParse(rawName);
-    if (!name.success) return fail(io, `feltfit users: NAME: ${name.error.issues[0]?.message}`);
-    const parsed = z.array(Role).min(1, 'give at least one --role').safeParse(roles);
-    if (!parsed.success) {
-      return fail(
-        io,
-        `feltfit users: --role: ${parsed.error.issues[0]?.message} (admin, marketer, reviewer, viewer)`,
-      );
-    }
-    const token = addLocalConsoleUser(dataDir, name.data, parsed.data);
-    io.out(`${name.data} (${parsed.data.join(', ')}) can sign in with this token, shown once:\n${token}\n`);
-    return 0;
+  const roles = z
+    .array(Role)
+    .min(1, 'give at least one --role')
+    .safeParse(parsed.values.role ?? []);
+  if (!roles.success) {
+    return fail(
+      io,
+      `feltfit users add: --role: ${roles.error.issues[0]?.message} (admin, marketer, reviewer, viewer)`,
+    );
   }
-  io.err(USAGE);
-  return 2;
+  const token = addLocalConsoleUser(dataDir, name.data, roles.data);
+  io.out(`${name.data} (${roles.data.join(', ')}) can sign in with this token, shown once:\n${token}\n`);
+  return 0;
 }
 
 function fail(io: Io, message: string): number {

@@ -227,9 +227,9 @@ describe('feltfit sources', () => {
     expect(messages.join('')).toMatch(/--table NAME.*FELTFIT_CONTROL_TABLE/);
   });
 
-  it('prints usage for an unknown subcommand', async () => {
+  it('says in one line that a subcommand is unknown and where the help is', async () => {
     const r = io();
     expect(await run(['explode'], r.io)).toBe(2);
-    expect(r.err.join('')).toMatch(/usage: feltfit sources/);
+    expect(r.err.join('')).toBe("feltfit sources: unknown command 'explode' (see feltfit sources --help)\n");
   });
 });

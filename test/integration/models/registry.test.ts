@@ -203,7 +203,7 @@ describe('feltfit models list / show', () => {
     expect(await cli(['show'])).toMatchObject({ code: 2 });
     expect(await cli(['list', '--bogus'])).toMatchObject({
       code: 2,
-      err: expect.stringMatching(/unknown argument/),
+      err: 'feltfit models list: unknown option --bogus (see feltfit models list --help)\n',
     });
     const missing = await cli(['list'], { FELTFIT_DATA_DIR: join(dataDir, 'nowhere') });
     expect(missing.code).toBe(1);

@@ -10,7 +10,8 @@ async function feltfitRun(...args: string[]) {
     out: (t) => out.push(t),
     err: (t) => err.push(t),
     env: {
-      FELTFIT_CAMPAIGN_STATE_MACHINE: 'arn:aws:states:eu-west-1:1:stateMachine:feltfit-campaign-run',
+      FELTFIT_CAMPAIGN_STATE_MACHINE:
+        'arn:aws:states:eu-west-1:123456789012:stateMachine:feltfit-campaign-run',
       FELTFIT_JOURNEYS_TABLE: 'journeys',
       FELTFIT_CONTENT_TABLE: 'content',
     },
@@ -42,5 +43,27 @@ describe('feltfit run', () => {
     const r = await feltfitRun('--journey', 'loyalty-referral', '--start', '2030-01-01T09:00');
     expect(r).toMatchObject({ code: 2, sent: [] });
     expect(r.err).toMatch(/timeZone: a local start time needs a time zone/);
+  });
+
+  it("says in one line that the docs' placeholder ARN is a placeholder, before any AWS call", async () => {
+    const r = await feltfitRun(
+      '--journey',
+      'loyalty-referral',
+      '--state-machine',
+      'arn:aws:states:…:stateMachine:feltfit-campaign-run',
+    );
+    expect(r).toMatchObject({ code: 2, sent: [] });
+    expect(r.err).toBe(
+      "feltfit run: --state-machine 'arn:aws:states:…:stateMachine:feltfit-campaign-run' looks like a placeholder: use the ARN from your stack's outputs (aws cloudformation describe-stacks --stack-name Feltfit)\n",
+    );
+  });
+
+  it('refuses an unknown option in one line that names the help', async () => {
+    const r = await feltfitRun('--journey', 'loyalty-referral', '--rats', '5');
+    expect(r).toMatchObject({
+      code: 2,
+      sent: [],
+      err: 'feltfit run: unknown option --rats (see feltfit run --help)\n',
+    });
   });
 });

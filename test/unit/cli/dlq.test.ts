@@ -93,10 +93,12 @@ describe('feltfit dlq arguments', () => {
     expect(() => parseArgs(['list', '--force'])).toThrow(/unknown option --force/);
   });
 
-  it('exit 2 with the usage on a bad command line', async () => {
+  it('exit 2 with one line saying what is wrong and where the help is', async () => {
     const t = io();
     expect(await run(['redrive'], t.io)).toBe(2);
-    expect(t.err.join('')).toContain('usage: feltfit dlq');
+    expect(t.err.join('')).toBe(
+      'feltfit dlq redrive: redrive takes a message ID or --all, not both (see feltfit dlq redrive --help)\n',
+    );
   });
 });
 
@@ -204,7 +206,9 @@ describe('feltfit dlq redrive --all --function', () => {
 
   it('is refused without --all', () => {
     expect(() => parseArgs(['redrive', 'abc', '--function', 'x'])).toThrow(/--function goes with --all/);
-    expect(() => parseArgs(['list', '--function', 'x'])).toThrow(/--function is for redrive/);
+    expect(() => parseArgs(['list', '--function', 'x'])).toThrow(
+      'feltfit dlq list: unknown option --function (see feltfit dlq list --help)',
+    );
   });
 });
 

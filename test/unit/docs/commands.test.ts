@@ -3,7 +3,7 @@
  * written from the repository root:
  *
  * - `npx feltfit <group> [<command>] --flags…`: the group exists, its `--help` lists the command (when
- *   the group has commands) and every flag the doc passes;
+ *   the group has commands), and the command's `--help` (else the group's) every flag the doc passes;
  * - `npm start|test|run X`: the script is in package.json; `npx <bin>`: the bin is installed;
  * - every argument that names a file (an input: not the value of `--out` or `--html`) exists in the
  *   repository;
@@ -151,11 +151,13 @@ async function feltfit(argv: readonly string[], env: Record<string, string> = {}
 }
 
 const helpOf = new Map<string, Promise<{ code: number; text: string }>>();
-function help(group: string) {
-  let h = helpOf.get(group);
+/** `feltfit <group> [<command>] --help`, asked once per command line. */
+function help(...names: string[]) {
+  const key = names.join(' ');
+  let h = helpOf.get(key);
   if (!h) {
-    h = feltfit([group, '--help']).then((r) => ({ code: r.code, text: r.stdout + r.stderr }));
-    helpOf.set(group, h);
+    h = feltfit([...names, '--help']).then((r) => ({ code: r.code, text: r.stdout + r.stderr }));
+    helpOf.set(key, h);
   }
   return h;
 }
@@ -196,10 +198,13 @@ async function problems(c: DocCommand): Promise<string[]> {
       !commands.has(first)
     )
       found.push(`${c.where}: 'feltfit ${group}' has no command '${first}' (${[...commands].join(', ')})`);
+    // A command's flags are in its own help (`feltfit dlq redrive --help`), a group's in the group's.
+    const named = first && commands.has(first) ? [group, first] : [group];
+    const flagsHelp = named.length > 1 ? await help(...named) : h;
     for (const w of rest) {
       const flag = w.split('=')[0] as string;
-      if (flag.startsWith('--') && !new RegExp(`${flag}\\b`).test(h.text))
-        found.push(`${c.where}: 'feltfit ${group} --help' does not mention ${flag}`);
+      if (flag.startsWith('--') && !new RegExp(`${flag}\\b`).test(flagsHelp.text))
+        found.push(`${c.where}: 'feltfit ${named.join(' ')} --help' does not mention ${flag}`);
     }
   } else if (program === 'npm') {
     const [verb, script] = args;

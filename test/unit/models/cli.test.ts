@@ -111,7 +111,11 @@ describe('feltfit models fit clv', () => {
       /--holdout-end/,
     ],
     ['a missing --transactions', () => ['--calibration-end', '1997-09-30'], /--transactions is required/],
-    ['an unknown flag', () => ['--frobnicate'], /unknown argument/],
+    [
+      'an unknown flag',
+      () => ['--frobnicate'],
+      /^feltfit models fit: unknown option --frobnicate \(see feltfit models fit --help\)\n$/,
+    ],
   ];
   for (const [what, args, message] of failures) {
     it(`exits 2 with a one-line message for ${what}`, async () => {

@@ -1,0 +1,70 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { buildCli, currentBuild } from '../../../infra/cli/build.mjs';
+import { main as sourceMain } from '../../../infra/cli/main.js';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+// Inside the repository (dist/ is gitignored), so the build's package imports resolve to node_modules.
+mkdirSync(join(ROOT, 'dist'), { recursive: true });
+const dist = mkdtempSync(join(ROOT, 'dist', 'test-cli-'));
+afterAll(() => rmSync(dist, { recursive: true, force: true }));
+
+async function output(main: (argv: string[]) => Promise<number>, argv: string[]) {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
+    out += String(t);
+    return true;
+  });
+  try {
+    return { code: await main(argv), out };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+function pointer(): { dir: string; builtAt: number; inputs: string[] } {
+  return JSON.parse(readFileSync(join(dist, 'current.json'), 'utf8'));
+}
+
+describe('the compiled CLI (dist/cli, what bin/feltfit.mjs runs)', () => {
+  it('answers as the TypeScript does, and is current until a source changes', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = await buildCli(dist);
+    expect(currentBuild(dist)).toBe(dir);
+    expect(pointer().inputs).toContain(join(ROOT, 'infra/cli/main.ts'));
+    expect(pointer().inputs).toContain(join(ROOT, 'infra/cli/commands/dlq.ts'));
+
+    const compiled = (await import(pathToFileURL(join(dir, 'main.js')).href)) as { main: typeof sourceMain };
+    for (const argv of [['--help'], ['dlq', 'redrive', '--help'], ['models', '--help']])
+      expect(await output(compiled.main, argv)).toEqual(await output(sourceMain, argv));
+
+    // A source edited after the build (its mtime later than builtAt) makes it stale.
+    const source = join(dist, 'source.ts');
+    writeFileSync(source, '');
+    const p = pointer();
+    writeFileSync(join(dist, 'current.json'), JSON.stringify({ ...p, inputs: [...p.inputs, source] }));
+    utimesSync(source, new Date(p.builtAt - 1000), new Date(p.builtAt - 1000));
+    expect(currentBuild(dist)).toBe(dir);
+    utimesSync(source, new Date(p.builtAt + 1000), new Date(p.builtAt + 1000));
+    expect(currentBuild(dist)).toBeUndefined();
+    // So does a source that is gone.
+    rmSync(source);
+    expect(currentBuild(dist)).toBeUndefined();
+  });
+
+  it('lets builds run at once: each its own folder, current.json names a whole one', {
+    timeout: 60_000,
+  }, async () => {
+    const dirs = await Promise.all([buildCli(dist), buildCli(dist)]);
+    expect(new Set(dirs).size).toBe(2);
+    expect(dirs).toContain(currentBuild(dist));
+    for (const d of dirs) expect(readFileSync(join(d, 'main.js'), 'utf8')).toContain('function main(');
+  });
+
+  it('has none where nothing was built', () => {
+    expect(currentBuild(join(dist, 'nothing-here'))).toBeUndefined();
+  });
+});
