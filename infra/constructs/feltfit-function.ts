@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS, BUNDLE_TARGET } from './bundling.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -66,16 +67,15 @@ export class FeltfitFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        // The options in ./bundling.ts, which the bundle-size test and bench build with too.
+        target: BUNDLE_TARGET,
         minify: true,
         logLevel: LogLevel.ERROR,
         sourceMap: true,
         sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // The Lambda Node.js runtime ships AWS SDK v3: bundling it again would triple the bundle.
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        mainFields: [...BUNDLE_MAIN_FIELDS],
+        externalModules: [...BUNDLE_EXTERNALS],
+        banner: BUNDLE_BANNER,
       },
     });
     // Logs only to its own log group (the managed AWSLambdaBasicExecutionRole allows any group).

@@ -18,6 +18,7 @@ const suites: Record<string, () => Promise<void>> = {
   load: async () => (await import('./load.js')).benchLoad(),
   durable: async () => (await import('./durable.js')).benchDurable(),
   privacy: async () => (await import('./privacy.js')).benchPrivacy(),
+  bundles: async () => (await import('./bundles.js')).benchBundles(),
 };
 
 for (const [name, run] of Object.entries(suites)) {
