@@ -75,6 +75,9 @@ export type Selected<C extends Commands> = {
   };
 }[keyof C & string];
 
+/** The `--json` option of the commands that print JSON instead of text. */
+export const JSON_OPTION = { json: { type: 'boolean', describe: 'print JSON' } } as const;
+
 /** A malformed command line; the message is the whole line to print. */
 export class ArgsError extends Error {
   override readonly name = 'ArgsError';

@@ -85,6 +85,22 @@ export async function readRuntimeFile(
   };
 }
 
+/** The `--table NAME` option of a command that works on one table (resolved by resolveTable). */
+export function tableOption(label: string, tableVar: string) {
+  return {
+    table: {
+      type: 'string',
+      value: 'NAME',
+      describe: `the ${label} table (else FELTFIT_${tableVar}, else the local runtime's runtime.json)`,
+    },
+  } as const;
+}
+
+/** The help's paragraph on where such a command finds its table. */
+export const tableDetails = (label: string, tableVar: string) =>
+  `The ${label} table comes from --table or FELTFIT_${tableVar} (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
+else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.`;
+
 /** A table to talk to, and DynamoDB Local's endpoint when it came from the local runtime. */
 export interface TableTarget {
   readonly tableName: string;

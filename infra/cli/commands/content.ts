@@ -17,22 +17,15 @@ import { Brief, ContentBody, type Variant, VariantStatus } from '../../../shared
 import { ClientError } from '../../../shared/domain/errors.js';
 import { command as declare, group, parseGroup } from '../args.js';
 import { reportUnexpected } from '../errors.js';
-import { resolveTable, TargetNotFoundError } from '../target.js';
+import { resolveTable, TargetNotFoundError, tableDetails, tableOption } from '../target.js';
 
-const TABLE = {
-  table: {
-    type: 'string',
-    value: 'NAME',
-    describe: "the content table (else FELTFIT_CONTENT_TABLE, else the local runtime's runtime.json)",
-  },
-} as const;
+const TABLE = tableOption('content', 'CONTENT_TABLE');
 
 /** `feltfit content`: its subcommands, options and examples (the help is generated from them). */
 export const CONTENT = group({
   name: 'content',
   summary: 'Generate, list, show and review content variants.',
-  details: `The content table comes from --table or FELTFIT_CONTENT_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
-else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.`,
+  details: tableDetails('content', 'CONTENT_TABLE'),
   commands: {
     list: declare({
       name: 'content list',

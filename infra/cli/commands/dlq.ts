@@ -30,7 +30,15 @@ import {
 import * as z from 'zod';
 import { LocalQueueStore } from '../../local/async-invoke.js';
 import { matchesPattern } from '../../local/event-pattern.js';
-import { command, group, parseCommand, parseGroup, type Selected, selectCommand } from '../args.js';
+import {
+  command,
+  group,
+  JSON_OPTION,
+  parseCommand,
+  parseGroup,
+  type Selected,
+  selectCommand,
+} from '../args.js';
 import { reportUnexpected } from '../errors.js';
 
 /** Prefix of the failure queues' names (infra/constructs/observability.ts FAILURE_QUEUE_PREFIX). */
@@ -60,7 +68,7 @@ export const DLQ = group({
       summary: 'the failure queues and how many messages each holds; with --queue, its messages',
       options: {
         limit: { type: 'string', value: 'N', describe: 'at most N messages, 1..1000 (default 50)' },
-        json: { type: 'boolean', describe: 'print JSON' },
+        ...JSON_OPTION,
         ...COMMON,
       },
       examples: ['npx feltfit dlq list', 'npx feltfit dlq list --queue start-journey --json'],

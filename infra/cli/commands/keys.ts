@@ -21,7 +21,7 @@ import {
   rotatedKeyring,
 } from '../../../shared/domain/privacy/keyed-hash.js';
 import { type KeyCounts, LEFT_REASONS, REHASH_KINDS } from '../../../shared/domain/privacy/rehash.js';
-import { command, group, parseGroup, type Selected } from '../args.js';
+import { command, group, JSON_OPTION, parseGroup, type Selected } from '../args.js';
 import { resolveKeyring } from '../hash-key.js';
 import { resolveTable, TargetNotFoundError } from '../target.js';
 import { type Io, processIo, reportFailure } from './profiles.js';
@@ -60,7 +60,7 @@ export const KEYS = group({
     status: command({
       name: 'keys status',
       summary: "the keyring's key ids (current first) and the keyed items under each key",
-      options: { json: { type: 'boolean', describe: 'print JSON' }, ...OPTIONS },
+      options: { ...JSON_OPTION, ...OPTIONS },
       examples: ['npx feltfit keys status'],
       details: `Reads the profiles and messages tables whole (a keys-only paged Scan): an operator command.
 ${DETAILS}`,

@@ -29,23 +29,16 @@ import {
 import type { ModelRegistry } from '../../../shared/ports/models.js';
 import { command, group, parseGroup, type Selected } from '../args.js';
 import { reportUnexpected } from '../errors.js';
-import { readRuntimeFile, resolveTable, TargetNotFoundError } from '../target.js';
+import { readRuntimeFile, resolveTable, TargetNotFoundError, tableDetails, tableOption } from '../target.js';
 
-const TABLE = {
-  table: {
-    type: 'string',
-    value: 'NAME',
-    describe: "the models table (else FELTFIT_MODELS_TABLE, else the local runtime's runtime.json)",
-  },
-} as const;
+const TABLE = tableOption('models', 'MODELS_TABLE');
 const JSON_OUT = { json: { type: 'boolean', describe: 'print one JSON object instead of a table' } } as const;
 
 /** `feltfit models`: its subcommands, options and examples (the help is generated from them). */
 export const MODELS = group({
   name: 'models',
   summary: 'Fit, list, show and train predictive models (CLV, churn, propensity).',
-  details: `The models table comes from --table or FELTFIT_MODELS_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
-else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.`,
+  details: tableDetails('models', 'MODELS_TABLE'),
   commands: {
     list: command({
       name: 'models list',

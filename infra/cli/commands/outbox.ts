@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { listOutbox, readOutboxFile, showOutboxFile } from '../../../shared/adapters/outbox/outbox.js';
-import { command, group, parseGroup } from '../args.js';
+import { command, group, JSON_OPTION, parseGroup } from '../args.js';
 
 const DIR = {
   dir: {
@@ -26,7 +26,7 @@ export const OUTBOX = group({
       summary: 'the newest messages (the default command)',
       options: {
         limit: { type: 'string', value: 'N', describe: 'at most N messages (default 50)' },
-        json: { type: 'boolean', describe: 'print JSON' },
+        ...JSON_OPTION,
         ...DIR,
       },
       examples: ['npx feltfit outbox list --limit 5'],

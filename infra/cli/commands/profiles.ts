@@ -32,7 +32,7 @@ import {
   parseProfileId,
 } from '../../../shared/domain/privacy/operations.js';
 import type { PrivacyJob, PrivacyJobRunner } from '../../../shared/ports/privacy-jobs.js';
-import { command, group, parseGroup, type Selected } from '../args.js';
+import { command, group, JSON_OPTION, parseGroup, type Selected } from '../args.js';
 import { reportUnexpected } from '../errors.js';
 import { resolveHasher } from '../hash-key.js';
 import { readRuntimeFile, TargetNotFoundError } from '../target.js';
@@ -72,7 +72,7 @@ export const PROFILES = group({
           describe: 'with --value, look up by identifier: userId, anonymousId, email, phone, deviceId',
         },
         value: { type: 'string', value: 'VALUE', describe: 'the identifier' },
-        json: { type: 'boolean', describe: 'print JSON' },
+        ...JSON_OPTION,
         ...TABLE_OPTIONS,
       },
       examples: ['npx feltfit profiles get --type email --value ada@example.com'],

@@ -4,7 +4,7 @@
  */
 import { ClientError } from '../../../shared/domain/errors.js';
 import { formatQualityReport, qualityReport } from '../../../shared/domain/quality/report.js';
-import { command, parseSingle } from '../args.js';
+import { command, JSON_OPTION, parseSingle } from '../args.js';
 import { reportUnexpected } from '../errors.js';
 import { type Io, privacyDepsFor, TABLE_OPTIONS, TABLES_DETAIL, TargetNotFoundError } from './profiles.js';
 
@@ -13,7 +13,7 @@ export const QUALITY = command({
   name: 'quality',
   summary:
     'The data-quality report: freshness per source, profile completeness, duplicates removed,\nquarantined messages by reason and undeclared traits dropped.',
-  options: { json: { type: 'boolean', describe: 'print JSON' }, ...TABLE_OPTIONS },
+  options: { ...JSON_OPTION, ...TABLE_OPTIONS },
   examples: ['npx feltfit quality', 'npx feltfit quality --json'],
   details: `See docs/privacy.md for how each figure is computed. ${TABLES_DETAIL}`,
 });

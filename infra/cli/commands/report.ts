@@ -28,7 +28,7 @@ import {
 } from '../../../shared/domain/measurement/report.js';
 import { ArgsError, command, commandHelp, parseCommand } from '../args.js';
 import { reportUnexpected } from '../errors.js';
-import { resolveTable, TargetNotFoundError } from '../target.js';
+import { resolveTable, TargetNotFoundError, tableOption } from '../target.js';
 
 /** `feltfit report`: options and examples (the help is generated from them). */
 export const REPORT = command({
@@ -47,11 +47,7 @@ control group, last-touch attribution, economics, the north star and fairness of
       describe:
         "rebuild the journeys' counters from the raw exposure and credit records, and list differences",
     },
-    table: {
-      type: 'string',
-      value: 'NAME',
-      describe: "the journeys table (else FELTFIT_JOURNEYS_TABLE, else the local runtime's runtime.json)",
-    },
+    ...tableOption('journeys', 'JOURNEYS_TABLE'),
   },
   examples: ['npx feltfit report', 'npx feltfit report --html report.html'],
   details: `Journeys come from FELTFIT_JOURNEYS_CONFIG (JSON, as the functions' JOURNEYS_CONFIG; default: the

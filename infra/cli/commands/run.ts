@@ -25,7 +25,7 @@ import { StepFunctionsRunExecutions } from '../../../shared/adapters/sfn/campaig
 import { parseJourneysConfigEnv } from '../../../shared/config/journeys.js';
 import { launchRun } from '../../../shared/domain/campaigns/runs.js';
 import { ClientError } from '../../../shared/domain/errors.js';
-import { ArgsError, command, commandHelp, parseCommand } from '../args.js';
+import { ArgsError, command, commandHelp, JSON_OPTION, parseCommand } from '../args.js';
 import { CliError, checkArn } from '../errors.js';
 import { readRuntimeFile, resolveTable, TargetNotFoundError } from '../target.js';
 
@@ -76,7 +76,7 @@ the audience, at most --rate people a second.`,
         'the campaign-run state machine (else FELTFIT_CAMPAIGN_STATE_MACHINE, else the local runtime)',
     },
     wait: { type: 'boolean', describe: 'follow the run until it ends and print its totals' },
-    json: { type: 'boolean', describe: 'print JSON' },
+    ...JSON_OPTION,
   },
   examples: [
     'npx feltfit run --input examples/run.json --wait',

@@ -11,18 +11,10 @@ import { ClientError } from '../../../shared/domain/errors.js';
 import { createSource, revokeSource } from '../../../shared/domain/sources.js';
 import { command, group, parseGroup } from '../args.js';
 import { reportUnexpected } from '../errors.js';
-import { resolveTable, TargetNotFoundError } from '../target.js';
+import { resolveTable, TargetNotFoundError, tableDetails, tableOption } from '../target.js';
 
-const TABLE = {
-  table: {
-    type: 'string',
-    value: 'NAME',
-    describe: 'the control table (else FELTFIT_CONTROL_TABLE, else the local runtime)',
-  },
-} as const;
-
-const DETAILS = `The control table comes from --table or FELTFIT_CONTROL_TABLE (endpoint: AWS_ENDPOINT_URL_DYNAMODB),
-else from the local runtime's \${FELTFIT_DATA_DIR:-.feltfit}/runtime.json.`;
+const TABLE = tableOption('control', 'CONTROL_TABLE');
+const DETAILS = tableDetails('control', 'CONTROL_TABLE');
 
 /** `feltfit sources`: its subcommands, options and examples (the help is generated from them). */
 export const SOURCES = group({

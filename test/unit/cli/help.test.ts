@@ -137,14 +137,20 @@ describe('a mistake is one line', () => {
   });
 });
 
+/** A data folder whose runtime.json says `runtime`, for `feltfit sources list` to find its table in. */
+function runtimeFile(runtime: object): string {
+  const dir = mkdtempSync(join(tmpdir(), 'feltfit-runtime-'));
+  const file = join(dir, 'runtime.json');
+  writeFileSync(file, JSON.stringify(runtime));
+  vi.stubEnv('FELTFIT_DATA_DIR', dir);
+  vi.stubEnv('FELTFIT_CONTROL_TABLE', undefined);
+  return file;
+}
+
 describe('a runtime that is not running', () => {
   it('is said so, and a runtime.json left by a stopped one is removed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'feltfit-stale-'));
-    const file = join(dir, 'runtime.json');
     // A pid no process has: the kernel's pid_max is at most 2^22.
-    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 1, url: 'http://localhost:1', env: {} }));
-    vi.stubEnv('FELTFIT_DATA_DIR', dir);
-    vi.stubEnv('FELTFIT_CONTROL_TABLE', undefined);
+    const file = runtimeFile({ pid: 2 ** 22 + 1, url: 'http://localhost:1', env: {} });
     const r = await feltfit('sources', 'list');
     expect(r).toEqual({
       code: 1,
@@ -155,23 +161,17 @@ describe('a runtime that is not running', () => {
   });
 
   it('is said so when nothing answers at its address (a refused connection, no stack)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'feltfit-refused-'));
     const closed = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, () => {
         const { port } = s.address() as { port: number };
         s.close(() => resolve(port));
       });
     });
-    writeFileSync(
-      join(dir, 'runtime.json'),
-      JSON.stringify({
-        pid: process.pid,
-        dynamodbEndpoint: `http://127.0.0.1:${closed}`,
-        env: { CONTROL_TABLE: 'control' },
-      }),
-    );
-    vi.stubEnv('FELTFIT_DATA_DIR', dir);
-    vi.stubEnv('FELTFIT_CONTROL_TABLE', undefined);
+    runtimeFile({
+      pid: process.pid,
+      dynamodbEndpoint: `http://127.0.0.1:${closed}`,
+      env: { CONTROL_TABLE: 'control' },
+    });
     const r = await feltfit('sources', 'list');
     expect(r).toEqual({
       code: 1,
