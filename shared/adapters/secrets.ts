@@ -19,7 +19,7 @@ export class SecretUnavailableError extends Error {
  * `$FELTFIT_DATA_DIR/secrets/<name>.key`.
  */
 export async function loadSecret(
-  name: 'UNSUBSCRIBE_SECRET' | 'INBOX_SECRET' | 'IDENTITY_HMAC_KEY',
+  name: 'UNSUBSCRIBE_SECRET' | 'INBOX_SECRET' | 'IDENTITY_HMAC_KEY' | 'AUDIENCE_HOLDOUT_KEY',
   env: Record<string, string | undefined>,
   fetchImpl: typeof fetch = fetch,
 ): Promise<string> {
@@ -31,23 +31,7 @@ export async function loadSecret(
   const direct = env[name];
   if (direct) return check(direct, name);
   const arn = env[`${name}_ARN`];
-  if (arn) {
-    const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773';
-    try {
-      const res = await fetchImpl(
-        `http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(arn)}`,
-        {
-          headers: { 'X-Aws-Parameters-Secrets-Token': env.AWS_SESSION_TOKEN ?? '' },
-        },
-      );
-      if (!res.ok) throw new Error(`status ${res.status}`);
-      const body = (await res.json()) as { SecretString?: string };
-      return check(body.SecretString ?? '', `${name}_ARN`);
-    } catch (cause) {
-      if (cause instanceof SecretUnavailableError) throw cause;
-      throw new SecretUnavailableError(`cannot read ${name}_ARN through the secrets extension`, { cause });
-    }
-  }
+  if (arn) return check(await readSecretThroughExtension(arn, `${name}_ARN`, env, fetchImpl), `${name}_ARN`);
   if (env.FELTFIT_DATA_DIR) {
     const dir = join(env.FELTFIT_DATA_DIR, 'secrets');
     const file = join(dir, `${name.toLowerCase()}.key`);
@@ -60,4 +44,29 @@ export async function loadSecret(
     return check((await readFile(file, 'utf8')).trim(), file);
   }
   throw new SecretUnavailableError(`invalid environment: set ${name} or ${name}_ARN`);
+}
+
+/**
+ * The SecretString of a Secrets Manager secret, read through the AWS Parameters and Secrets Lambda
+ * Extension on localhost (locally, LocalSecrets serves the same interface); `variable` names the
+ * setting in errors.
+ */
+export async function readSecretThroughExtension(
+  arn: string,
+  variable: string,
+  env: Record<string, string | undefined>,
+  fetchImpl: typeof fetch = fetch,
+): Promise<string> {
+  const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773';
+  try {
+    const res = await fetchImpl(
+      `http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(arn)}`,
+      { headers: { 'X-Aws-Parameters-Secrets-Token': env.AWS_SESSION_TOKEN ?? '' } },
+    );
+    if (!res.ok) throw new Error(`status ${res.status}`);
+    const body = (await res.json()) as { SecretString?: string };
+    return body.SecretString ?? '';
+  } catch (cause) {
+    throw new SecretUnavailableError(`cannot read ${variable} through the secrets extension`, { cause });
+  }
 }

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AudienceDestination,
-  normalizeIdentifiers,
-  type RawIdentifiers,
-  sha256Hex,
-} from '../../../shared/domain/audiences/normalize.js';
+import { sha256Hex } from '../../../shared/domain/audiences/normalize.js';
 import {
   googleIngestRequests,
   googleRemoveRequests,
@@ -21,18 +16,7 @@ import {
   metaReplaceRequests,
 } from '../../../shared/domain/audiences/requests/meta.js';
 import { tiktokAddRequests, tiktokRemoveRequests } from '../../../shared/domain/audiences/requests/tiktok.js';
-import type { AudienceMember } from '../../../shared/ports/audiences.js';
-
-const member = (
-  destination: AudienceDestination,
-  raw: RawIdentifiers,
-  consent?: AudienceMember['consent'],
-) => ({
-  identifiers: normalizeIdentifiers(destination, raw),
-  ...(consent ? { consent } : {}),
-});
-const many = (destination: AudienceDestination, n: number) =>
-  Array.from({ length: n }, (_, i) => member(destination, { email: `person${i}@example.com` }));
+import { many, member } from './members.js';
 
 const JANE = 'd6117306485ed0e50afab3ac871e98f81699151f30281527d63ff5f233656c69';
 const AAID = '38400000-8cf0-11bd-b23e-10b96e40000d';

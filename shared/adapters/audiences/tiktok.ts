@@ -1,0 +1,81 @@
+/**
+ * TikTok audience segments behind the destination port: `POST /open_api/v1.3/segment/mapping/` with
+ * the long-term token in `Access-Token`. The Marketing API answers HTTP 200 with a `code` in the body:
+ *   code 0                         → done, every row accepted (the API reports no rows)
+ *   code 40100 or HTTP 429         → rate_limited (Retry-After when sent, else a minute)
+ *   code 5xxxx or HTTP 5xx         → failed, retryable
+ *   code 40104 / 40105             → failed `invalid_token`; any other code → failed `tiktok_<code>`
+ * A full refresh adds every batch, then deletes the members synced before the session began.
+ * https://business-api.tiktok.com/portal/docs?id=1737172488964097 (return codes)
+ */
+
+import {
+  TIKTOK_MAX_ROWS,
+  tiktokAddRequests,
+  tiktokRemoveRequests,
+} from '../../domain/audiences/requests/tiktok.js';
+import type { DestinationAudience, UploadResult } from '../../ports/audiences.js';
+import type { DestinationCredentials } from './credentials.js';
+import {
+  type Answer,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  type HttpOptions,
+  retryAfterHeader,
+  rowResults,
+  type StaleMembers,
+  TokenDestination,
+} from './http.js';
+
+/** TikTok's "too many requests" return code. */
+export const TIKTOK_RATE_LIMIT_CODE = 40100;
+
+/** Maps one Marketing API answer to the port's result. */
+export function tiktokResult(answer: Answer, count: number, skipped: readonly number[]): UploadResult {
+  const body = (answer.body ?? {}) as { code?: number; message?: string; request_id?: string };
+  const code = body.code ?? -1;
+  if (answer.status === 200 && code === 0)
+    return {
+      kind: 'done',
+      rows: rowResults(count, skipped),
+      requestIds: body.request_id ? [body.request_id] : [],
+    };
+  if (answer.status === 429 || code === TIKTOK_RATE_LIMIT_CODE)
+    return {
+      kind: 'rate_limited',
+      retryAfterSeconds: retryAfterHeader(answer.headers) ?? DEFAULT_RETRY_AFTER_SECONDS,
+    };
+  const message = body.message ?? `HTTP ${answer.status}`;
+  if (code === 40104 || code === 40105 || answer.status === 401)
+    return { kind: 'failed', retryable: false, code: 'invalid_token', message };
+  const retryable = answer.status >= 500 || (code >= 50000 && code < 60000);
+  return { kind: 'failed', retryable, code: code >= 0 ? `tiktok_${code}` : `HTTP_${answer.status}`, message };
+}
+
+/** TikTok custom audiences (segment mapping); the audience's `externalId` is the TikTok audience id. */
+export class TikTokDestination extends TokenDestination {
+  constructor(
+    credentials: DestinationCredentials,
+    options: HttpOptions & {
+      readonly advertiserId: string;
+      readonly stale?: StaleMembers;
+      readonly now?: () => Date;
+    },
+  ) {
+    const config = (audience: DestinationAudience) => ({
+      advertiserId: options.advertiserId,
+      audienceId: audience.externalId,
+    });
+    super(
+      {
+        destination: 'tiktok',
+        maxBatchSize: TIKTOK_MAX_ROWS,
+        header: 'access-token',
+        build: (audience, members, operation) =>
+          (operation === 'add' ? tiktokAddRequests : tiktokRemoveRequests)(config(audience), members),
+        map: (answer, count, skipped) => tiktokResult(answer, count, skipped),
+      },
+      credentials,
+      options,
+    );
+  }
+}
