@@ -34,6 +34,12 @@ function refusal(err: unknown, depth = 0): NetError | undefined {
   return e.code === 'ECONNREFUSED' ? e : undefined;
 }
 
+/**
+ * Whether nothing listens where a request went (ECONNREFUSED anywhere in the error's causes): not worth
+ * retrying with backoff, as a stopped `npm start` would only be reported a minute later.
+ */
+export const isConnectionRefused = (err: unknown): boolean => refusal(err) !== undefined;
+
 /** What to do about a failure the CLI recognises: nothing listening, no region, no credentials. */
 function known(err: unknown): string | undefined {
   const refused = refusal(err);

@@ -20,7 +20,7 @@ import { DemoOptions } from '../../../shared/domain/demo/people.js';
 import { demoStream } from '../../../shared/domain/demo/store.js';
 import type { JourneyDefinition } from '../../../shared/domain/journeys/definition.js';
 import { ArgsError, command, commandHelp, parseCommand } from '../args.js';
-import { reportUnexpected } from '../errors.js';
+import { isConnectionRefused, reportUnexpected } from '../errors.js';
 import { resolveHttpTarget, resolveTable, TargetNotFoundError } from '../target.js';
 
 /** `feltfit demo`: options and example (the help is generated from them). */
@@ -227,7 +227,7 @@ async function postBatch(target: DemoTarget, body: string, io: Io, flow: Flow): 
           `POST /v1/batch answered ${problem}: ${json.error?.message ?? text.slice(0, 200)}`,
         );
     } catch (err) {
-      if (err instanceof PostError) throw err;
+      if (err instanceof PostError || isConnectionRefused(err)) throw err;
       problem = err instanceof Error ? err.message : String(err);
     }
     const throttled = res?.status === 429 || res?.status === 503;

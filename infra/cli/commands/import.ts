@@ -25,7 +25,7 @@ import {
 } from '../../../shared/domain/imports/lines.js';
 import { LIMITS } from '../../../shared/domain/ingest/limits.js';
 import { ArgsError, command, commandHelp, parseCommand } from '../args.js';
-import { reportUnexpected } from '../errors.js';
+import { isConnectionRefused, reportUnexpected } from '../errors.js';
 import { resolveHttpTarget, TargetNotFoundError } from '../target.js';
 
 /** `feltfit import`: options and examples (the help is generated from them). */
@@ -233,7 +233,7 @@ async function postBatch(target: Target, batch: Batch, tally: ImportTally, io: I
           `POST /v1/batch answered ${problem}${body.error?.message ? `: ${body.error.message}` : ''}`,
         );
     } catch (err) {
-      if (err instanceof ImportFailedError) throw err;
+      if (err instanceof ImportFailedError || isConnectionRefused(err)) throw err;
       problem = err instanceof Error ? err.message : String(err);
     }
     const throttled = res?.status === 429 || res?.status === 503;

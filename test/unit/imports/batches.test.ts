@@ -165,6 +165,25 @@ describe('feltfit import (against a fake endpoint)', () => {
     );
   });
 
+  it('stops at once when nothing listens (npm start not running) instead of retrying', async () => {
+    const file = await orders(3);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3000'), {
+      code: 'ECONNREFUSED',
+      address: '127.0.0.1',
+      port: 3000,
+    });
+    const code = await run(
+      [file, '--url', 'http://localhost:3000'],
+      io(() => {
+        throw new TypeError('fetch failed', { cause: refused });
+      }),
+    );
+    expect(code).toBe(1);
+    expect(requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(err).toContain('feltfit import: the local runtime is not running (start it with `npm start`)\n');
+  });
+
   it('checks every line on --dry-run and sends nothing', async () => {
     const file = join(dir, 'events.jsonl');
     await writeFile(
