@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LocalAsyncInvoker, LocalLambdaApi, LocalQueueStore } from './async-invoke.js';
+import { LocalAudiencePlatforms, parseAudienceFaults } from './audience-platforms.js';
 import { consoleAssetDir } from './console.js';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTemplateTables } from './dynamodb-tables.js';
@@ -186,6 +187,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const secrets = new LocalSecrets(resolver, join(dataDir, 'secrets'));
     const secretsPort = await secrets.listen();
     cleanups.push(() => secrets.close());
+    // The ad platforms' audience APIs and S3's PutObject, answered into the outbox (AUDIENCE_API_URL).
+    const audiencePlatforms = new LocalAudiencePlatforms({
+      outboxDir: join(dataDir, 'outbox'),
+      faults: parseAudienceFaults(process.env.FELTFIT_AUDIENCE_FAULTS),
+    });
+    const audienceApiUrl = await audiencePlatforms.listen();
+    cleanups.push(() => audiencePlatforms.close());
     const port = options.port || (await freePort());
     LocalHttpApi.bindEndpoints(resolver, port);
 
@@ -196,6 +204,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       overrides: {
         PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(secretsPort),
         OUTBOX_DIR: join(dataDir, 'outbox'),
+        AUDIENCE_API_URL: audienceApiUrl,
         FELTFIT_DATA_DIR: dataDir,
         // The speed-up, for what compresses with the waits (the send function's cap and quiet-hour
         // windows). Only set here: a deployed function has no such variable and runs on real time.
