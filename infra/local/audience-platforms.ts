@@ -5,7 +5,7 @@
  * taking its URL as their base URL (S3: the client's endpoint, path style). It answers with the
  * platforms' documented shapes, checks what they check (a token, hashes that are 64 lowercase hex,
  * batch limits) and writes every request it receives to the outbox as
- * `<time>-audience-<platform>-<n>.audience.json` (method, path, body, answer; never a token).
+ * `<time>-audience-<platform>-<n>-<random>.audience.json` (method, path, body, answer; never a token).
  * Faults are injected per platform on every n-th request (`FELTFIT_AUDIENCE_FAULTS`, or the
  * constructor): `rate_limit` (Meta code 80003 with X-Business-Use-Case-Usage, Google 429
  * RESOURCE_EXHAUSTED with RetryInfo, TikTok code 40100, LinkedIn 429, S3 503 SlowDown), `server_error`,
@@ -159,17 +159,19 @@ export class LocalAudiencePlatforms {
           ? faultReply(route.platform as AudiencePlatform, fault)
           : this.answer(route.platform, route.params, req, body, fault?.fault === 'partial');
     }
-    const destination = route?.platform ?? 'meta';
-    await this.record({
-      channel: 'audience',
-      destination,
-      createdAt: (this.options.now?.() ?? new Date()).toISOString(),
-      method,
-      path: url.pathname,
-      body,
-      answer: { status: reply.status, body: reply.text ?? reply.body },
-      ...(fault ? { fault: fault.fault } : {}),
-    });
+    const destination = route?.platform;
+    // A path no platform has is answered 404 and not recorded: it is no request to a destination.
+    if (destination)
+      await this.record({
+        channel: 'audience',
+        destination,
+        createdAt: (this.options.now?.() ?? new Date()).toISOString(),
+        method,
+        path: url.pathname,
+        body,
+        answer: { status: reply.status, body: reply.text ?? reply.body },
+        ...(fault ? { fault: fault.fault } : {}),
+      });
     res
       .writeHead(reply.status, {
         'content-type': 'application/json',
@@ -247,7 +249,8 @@ export class LocalAudiencePlatforms {
     this.ready ??= mkdir(dir, { recursive: true });
     await this.ready;
     this.seq += 1;
-    const name = `${stamp(new Date(entry.createdAt))}-audience-${entry.destination}-${String(this.seq).padStart(6, '0')}.audience.json`;
+    // The random part keeps two fakes writing into one folder (parallel runtimes) from colliding.
+    const name = `${stamp(new Date(entry.createdAt))}-audience-${entry.destination}-${String(this.seq).padStart(6, '0')}-${randomUUID().slice(0, 8)}.audience.json`;
     await writeFile(join(dir, name), `${JSON.stringify(entry, null, 2)}\n`, { flag: 'wx' });
   }
 }

@@ -6,7 +6,7 @@
  * sends the others again once. Answers mapped:
  *   200 { requestId }                                   → done, every row accepted
  *   429 / RESOURCE_EXHAUSTED                            → rate_limited, RetryInfo `retryDelay`, else Retry-After
- *   5xx / UNAVAILABLE / INTERNAL / DEADLINE_EXCEEDED    → failed, retryable
+ *   5xx / UNAVAILABLE / INTERNAL / DEADLINE_EXCEEDED    → failed, retryable (401 too: a new token next)
  *   anything else                                       → failed (code: the status, e.g. PERMISSION_DENIED)
  * A full refresh ingests every batch, then removes the members synced before the session began.
  * https://developers.google.com/data-manager/api/devguides/concepts/understand-errors
@@ -99,7 +99,8 @@ function googleResult(answer: Answer, count: number, built: BuiltRequests): Uplo
       kind: 'rate_limited',
       retryAfterSeconds: retryDelay(error) ?? retryAfterHeader(answer.headers) ?? DEFAULT_RETRY_AFTER_SECONDS,
     };
-  const retryable = answer.status >= 500 || RETRYABLE_STATUSES.has(status);
+  // 401: the cached token was refused (expired early, revoked); the next call fetches another.
+  const retryable = answer.status >= 500 || answer.status === 401 || RETRYABLE_STATUSES.has(status);
   return { kind: 'failed', retryable, code: status, message };
 }
 

@@ -107,7 +107,7 @@ describe('each destination against its local fake', () => {
       });
       if (result.kind === 'done') expect(result.requestIds.length).toBe(1);
       const files = (await readdir(dir)).filter((f) =>
-        new RegExp(`-audience-${p}-\\d+\\.audience\\.json$`).test(f),
+        new RegExp(`-audience-${p}-\\d+-[0-9a-f]{8}\\.audience\\.json$`).test(f),
       );
       expect(files).toHaveLength(1);
       const written = await readFile(join(dir, files[0]!), 'utf8');
@@ -169,6 +169,31 @@ describe('each destination against its local fake', () => {
     expect((ingests[2]!.body as { audienceMembers: unknown[] }).audienceMembers).toHaveLength(2);
     // One token for every call, sent with consent only on ingest.
     expect(fake.received.filter((r) => r.destination === 'google-oauth')).toHaveLength(1);
+  });
+
+  it('Google answers a refused token as retryable and fetches a new one for the next call', async () => {
+    const { fake, baseUrl } = await start();
+    let spoil = false;
+    const fetchImpl = ((url: string, init: RequestInit) => {
+      const headers = { ...(init.headers as Record<string, string>) };
+      if (spoil && url.includes('audienceMembers')) headers.authorization = 'Bearer revoked';
+      spoil = false;
+      return fetch(url, { ...init, headers });
+    }) as typeof fetch;
+    const google = new GoogleDestination(new SecretCredentials(ENV), {
+      baseUrl,
+      fetch: fetchImpl,
+      account: { operatingAccount: { accountType: 'GOOGLE_ADS', accountId: '1' }, termsAccepted: false },
+    });
+    expect(await google.add(audience('google'), many('google', 1))).toMatchObject({ kind: 'done' });
+    spoil = true;
+    expect(await google.add(audience('google'), many('google', 1))).toMatchObject({
+      kind: 'failed',
+      retryable: true,
+      code: 'UNAUTHENTICATED',
+    });
+    expect(await google.add(audience('google'), many('google', 1))).toMatchObject({ kind: 'done' });
+    expect(fake.received.filter((r) => r.destination === 'google-oauth')).toHaveLength(2);
   });
 
   it('Google sends the consent of each member it ingests', async () => {
