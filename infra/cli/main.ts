@@ -68,6 +68,11 @@ const groups: Record<string, { describe: string; example: string; load: () => Pr
     example: 'npx feltfit users add ada --role marketer',
     load: async () => (await import('./commands/users.js')).run,
   },
+  audiences: {
+    describe: 'paid-media audiences: identifiers normalised and hashed as each platform documents it',
+    example: 'npx feltfit audiences normalize --destination google examples/audience-identifiers.jsonl',
+    load: async () => (await import('./commands/audiences.js')).run,
+  },
   demo: {
     describe: 'fill a running Feltfit with a deterministic demo store (people, orders, consent, content)',
     example: 'npx feltfit demo --people 200',

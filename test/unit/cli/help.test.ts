@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type CommandSpec, commandHelp, groupHelp, parseCommand } from '../../../infra/cli/args.js';
+import { AUDIENCES } from '../../../infra/cli/commands/audiences.js';
 import { CONTENT } from '../../../infra/cli/commands/content.js';
 import { DEMO } from '../../../infra/cli/commands/demo.js';
 import { DLQ } from '../../../infra/cli/commands/dlq.js';
@@ -20,7 +21,7 @@ import { USERS } from '../../../infra/cli/commands/users.js';
 import { explain } from '../../../infra/cli/errors.js';
 import { main } from '../../../infra/cli/main.js';
 
-const GROUPS = [CONTENT, DLQ, KEYS, MODELS, OUTBOX, PROFILES, SOURCES, USERS];
+const GROUPS = [AUDIENCES, CONTENT, DLQ, KEYS, MODELS, OUTBOX, PROFILES, SOURCES, USERS];
 const SINGLES: CommandSpec[] = [DEMO, IMPORT, QUALITY, REPORT, RUN];
 const ALL: CommandSpec[] = [...SINGLES, ...GROUPS.flatMap((g) => Object.values(g.commands))];
 
@@ -96,7 +97,7 @@ describe('feltfit --help', () => {
 });
 
 describe('the examples that need no running Feltfit', () => {
-  it('run: outbox list, users list, dlq list, models fit clv', async () => {
+  it('run: outbox list, users list, dlq list, models fit clv, audiences normalize', async () => {
     vi.stubEnv('FELTFIT_DATA_DIR', mkdtempSync(join(tmpdir(), 'feltfit-help-')));
     vi.stubEnv('OUTBOX_DIR', undefined);
     for (const example of [
@@ -104,6 +105,7 @@ describe('the examples that need no running Feltfit', () => {
       USERS.commands.list.examples[0],
       DLQ.commands.list.examples[0],
       MODELS.commands.fit.examples[0],
+      AUDIENCES.commands.normalize.examples[0],
     ]) {
       const r = await feltfit(...words(example).slice(2));
       expect(r, example).toMatchObject({ code: 0, err: '' });
