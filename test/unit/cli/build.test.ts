@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { buildCli, currentBuild } from '../../../infra/cli/build.mjs';
 import { main as sourceMain } from '../../../infra/cli/main.js';
@@ -66,5 +68,49 @@ describe('the compiled CLI (dist/cli, what bin/feltfit.mjs runs)', () => {
 
   it('has none where nothing was built', () => {
     expect(currentBuild(join(dist, 'nothing-here'))).toBeUndefined();
+  });
+});
+
+describe('bin/feltfit.mjs', () => {
+  const bin = join(ROOT, 'bin/feltfit.mjs');
+  async function feltfit(argv: string[], env: Record<string, string | undefined>) {
+    const clean = Object.fromEntries(
+      Object.entries({ ...process.env, ...env }).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    return promisify(execFile)(process.execPath, [bin, ...argv], { cwd: ROOT, env: clean }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => ({
+        code: e.code,
+        stdout: e.stdout,
+        stderr: e.stderr,
+      }),
+    );
+  }
+
+  it('prints the same help compiled and through tsx (FELTFIT_CLI_SOURCE=1)', {
+    timeout: 60_000,
+  }, async () => {
+    const compiled = await feltfit(['sources', '--help'], {});
+    expect(compiled).toMatchObject({ code: 0, stderr: '' });
+    expect(await feltfit(['sources', '--help'], { FELTFIT_CLI_SOURCE: '1' })).toEqual(compiled);
+  });
+
+  it('says a missing AWS region in one line: no SDK Node-version warning, no stack', {
+    timeout: 60_000,
+  }, async () => {
+    const r = await feltfit(['dlq', 'list', '--aws'], {
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+      AWS_PROFILE: undefined,
+      AWS_CONFIG_FILE: join(dist, 'no-config'),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined,
+      FELTFIT_DEBUG: undefined,
+    });
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr:
+        'feltfit dlq list: set AWS_REGION (or --region REGION): the AWS SDK found no region for this AWS call\n',
+    });
   });
 });
