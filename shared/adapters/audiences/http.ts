@@ -186,11 +186,6 @@ export const jsonWithToken =
     body: JSON.stringify(request.body),
   });
 
-/** At most one request: the builders chunk, and `checkBatch` keeps a call to one chunk. */
-export function only(requests: readonly DestinationRequest[]): DestinationRequest | undefined {
-  return requests[0];
-}
-
 /**
  * A refresh session for a platform without a replace API: every batch is added, and the last one is
  * followed by the removal of the members synced before the session began. Both operations are
