@@ -33,6 +33,7 @@ import type { Logger } from '../../shared/ports/logger.js';
 import type { PersonDirectory } from '../../shared/ports/privacy.js';
 import type { QuarantineStore } from '../../shared/ports/quarantine.js';
 import { type ConsoleRoutesDeps, consoleRoutes } from './overview.js';
+import { type SyncedAudienceDeps, syncedAudienceRoutes } from './synced-audiences.js';
 
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
 const Cursor = z.string().min(1).max(2048).optional();
@@ -104,6 +105,8 @@ export interface AdminDeps {
   readonly outbox?: { list(limit: number): Promise<readonly unknown[]> };
   /** The console's Overview, person activity and Settings routes (functions/admin/overview.ts). */
   readonly console?: ConsoleRoutesDeps;
+  /** Synced audiences (functions/admin/synced-audiences.ts); absent, their routes answer 404. */
+  readonly syncedAudiences?: SyncedAudienceDeps;
 }
 
 /** Who the caller is and what they may do: the console asks once after sign-in. */
@@ -114,8 +117,8 @@ function meResponse(ctx: RouteContext) {
 
 /**
  * The admin function's routes (shared/api/contract.ts, owner `admin`): `me`, events, quarantine,
- * the local outbox, profile lookup, read, export and erasure, the data-quality report, and the
- * console's overview, person activity, sources and users.
+ * the local outbox, profile lookup, read, export and erasure, the data-quality report, the
+ * console's overview, person activity, sources and users, and synced audiences.
  */
 export function createAdminHandler(deps: AdminDeps, logger: Logger) {
   const privacy = (): PrivacyRoutesDeps => {
@@ -171,6 +174,7 @@ export function createAdminHandler(deps: AdminDeps, logger: Logger) {
     privacyJobGet: (ctx) => jobRoute(privacy(), 'get', ctx, logger),
     privacyJobResult: (ctx) => jobRoute(privacy(), 'result', ctx, logger),
     ...(deps.console ? consoleRoutes(deps.console, logger) : {}),
+    ...syncedAudienceRoutes(deps.syncedAudiences, logger),
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpErrorHandler(logger))

@@ -11,6 +11,7 @@ import {
   DynamoDbMessageOutcomeLog,
   DynamoDbModelMonitorReader,
 } from '../../shared/adapters/dynamodb/activity-store.js';
+import { DynamoDbAudienceDefinitionStore } from '../../shared/adapters/dynamodb/audience-definition-store.js';
 import { documentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDbContentStore } from '../../shared/adapters/dynamodb/content-store.js';
 import { measurementPorts } from '../../shared/adapters/dynamodb/measurement-wiring.js';
@@ -22,11 +23,14 @@ import { DynamoDbProfileStore } from '../../shared/adapters/dynamodb/profile-sto
 import { DynamoDbSourceStore } from '../../shared/adapters/dynamodb/source-store.js';
 import { dynamoDbStores, parseStoresEnv } from '../../shared/adapters/dynamodb/wiring.js';
 import { loadHasher } from '../../shared/adapters/hash-key.js';
+import { ProfileAudienceCandidates } from '../../shared/adapters/journey-ports/audience-candidates.js';
+import { DynamoDbJourneyTraits } from '../../shared/adapters/journey-ports/journey-traits.js';
 import {
   ContentVariantCatalogue,
   DynamoDbBriefSteps,
 } from '../../shared/adapters/journey-ports/variant-catalogue.js';
 import { listOutbox } from '../../shared/adapters/outbox/outbox.js';
+import { loadSecret } from '../../shared/adapters/secrets.js';
 import { StepFunctionsExecutionReader } from '../../shared/adapters/sfn/execution-reader.js';
 import { StepFunctionsPrivacyJobRunner } from '../../shared/adapters/sfn/privacy-job-runner.js';
 import { parsePrivacyConfig } from '../../shared/config/privacy.js';
@@ -35,6 +39,7 @@ import { buildReport } from '../../shared/domain/measurement/report.js';
 import { createAdminHandler, type PrivacyRoutesDeps } from './app.js';
 import { consoleUsers } from './console-users.js';
 import type { ConsoleRoutesDeps } from './overview.js';
+import type { SyncedAudienceDeps } from './synced-audiences.js';
 
 /** Variables of the privacy routes, beyond EVENTS_TABLE / CONTROL_TABLE / RETENTION_DAYS. */
 const PrivacyEnv = z.object({
@@ -79,6 +84,7 @@ const sourceStore = new DynamoDbSourceStore({ client, tableName: storesEnv.CONTR
 const sourceSeen = new DynamoDbSourceSeenStore({ client, tableName: storesEnv.CONTROL_TABLE });
 
 const logger = lambdaLogger();
+const syncedAudiences = syncedAudienceDeps();
 const app = createAdminHandler(
   {
     events: stores.events,
@@ -109,6 +115,7 @@ const app = createAdminHandler(
         }
       : {}),
     console: consoleDeps(),
+    ...(syncedAudiences ? { syncedAudiences } : {}),
   },
   logger,
 );
@@ -126,6 +133,34 @@ function withJobs(privacy: PrivacyDeps): PrivacyRoutesDeps {
   return {
     ...privacy,
     jobs: { ...dynamoDbPrivacyJobDeps(privacy, client, storesEnv.CONTROL_TABLE), runner },
+  };
+}
+
+/**
+ * Synced audiences: definitions on the journeys table, counted over the profiles table. The holdout
+ * key (AUDIENCE_HOLDOUT_KEY_ARN, generated locally) is read on the first count, so a missing secret
+ * fails that route and not the function's cold start.
+ */
+function syncedAudienceDeps(): SyncedAudienceDeps | undefined {
+  const { PROFILES_TABLE, JOURNEYS_TABLE } = privacyEnv;
+  if (!PROFILES_TABLE || !JOURNEYS_TABLE) return undefined;
+  const config = parseProfilesConfig(privacyEnv.PROFILES_CONFIG);
+  let holdoutKey: Promise<string> | undefined;
+  return {
+    store: new DynamoDbAudienceDefinitionStore({ client, tableName: JOURNEYS_TABLE }),
+    candidates: new ProfileAudienceCandidates({
+      scan: new DynamoDbProfileStore({ client, tableName: PROFILES_TABLE, config, hasher }),
+      journeyTraits: new DynamoDbJourneyTraits({ client, tableName: PROFILES_TABLE }),
+      config,
+    }),
+    holdoutKey: () => {
+      holdoutKey ??= loadSecret('AUDIENCE_HOLDOUT_KEY', process.env).catch((err: unknown) => {
+        holdoutKey = undefined;
+        throw err;
+      });
+      return holdoutKey;
+    },
+    now: () => new Date(),
   };
 }
 

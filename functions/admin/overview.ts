@@ -2,7 +2,6 @@
  * The admin function's console routes for the Overview, a person's activity and Settings: thin
  * handlers over the use cases in shared/domain/activity and shared/domain/sources.ts.
  */
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { RouteId } from '../../shared/api/contract.js';
 import { type ConsoleUsers, CreateSourceBody, type SourceRow } from '../../shared/api/overview.js';
 import { type OverviewDeps, overview } from '../../shared/domain/activity/overview.js';
@@ -11,6 +10,7 @@ import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.j
 import { parseProfileId } from '../../shared/domain/privacy/operations.js';
 import { createSource, revokeSource, type SourceDeps, SourceName } from '../../shared/domain/sources.js';
 import type { RouteHandler } from '../../shared/http/admin-router.js';
+import { jsonBody } from '../../shared/http/body.js';
 import { jsonResponse } from '../../shared/http/response.js';
 import type { Logger } from '../../shared/ports/logger.js';
 import type { SourceSeenStore } from '../../shared/ports/privacy.js';
@@ -22,16 +22,6 @@ export interface ConsoleRoutesDeps {
   readonly sources?: SourceDeps & { readonly seen: Pick<SourceSeenStore, 'lastSeen'> };
   /** Local console users (the local runtime), or the Cognito user pool in AWS. */
   readonly users: () => Promise<ConsoleUsers>;
-}
-
-function jsonBody(event: APIGatewayProxyEventV2): unknown {
-  if (!event.body) throw new InvalidRequestError('invalid_json', 'the body must be JSON');
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new InvalidRequestError('invalid_json', 'the body is not valid JSON', {}, { cause: err });
-  }
 }
 
 function required<T>(part: T | undefined): T {

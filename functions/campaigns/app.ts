@@ -25,6 +25,7 @@ import {
 import { InvalidRequestError, NotFoundError } from '../../shared/domain/errors.js';
 import { MESSAGE_JOURNEY } from '../../shared/domain/journeys/campaign.js';
 import { adminRouter, type RouteHandler } from '../../shared/http/admin-router.js';
+import { jsonBody } from '../../shared/http/body.js';
 import { httpErrorHandler } from '../../shared/http/middleware.js';
 import { jsonResponse } from '../../shared/http/response.js';
 import type { Logger } from '../../shared/ports/logger.js';
@@ -33,16 +34,6 @@ import type { Logger } from '../../shared/ports/logger.js';
 export interface CampaignsDeps extends EstimateDeps, Omit<ProgressDeps, 'runs'> {
   readonly audiences: AudienceStore;
   readonly runs: ProgressDeps['runs'];
-}
-
-function jsonBody(event: APIGatewayProxyEventV2): unknown {
-  if (!event.body) throw new InvalidRequestError('invalid_json', 'the body must be JSON');
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new InvalidRequestError('invalid_json', 'the body is not valid JSON', {}, { cause: err });
-  }
 }
 
 function runIdOf(raw: string | undefined): string {

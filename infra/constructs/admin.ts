@@ -51,6 +51,8 @@ export class Admin extends Construct {
     });
     // Lookups by identifier and a person's event partitions hash with the projector's key.
     props.data.bindHashKey(this.fn);
+    // Synced audiences' counts draw the holdout as the sync does.
+    props.data.bindAudienceHoldoutKey(this.fn);
     // Read for lookups and reports; write for erasure (events, profiles) and its audit record (control).
     props.data.bind(this.fn, 'events', 'rw');
     props.data.bind(this.fn, 'control', 'rw');

@@ -23,6 +23,8 @@ export class Data extends Construct {
   readonly tables: Record<TableName, dynamodb.Table>;
   /** The identity hash keyring (`{"current":"k1","k1":…}`, docs/privacy.md §8), encrypted with `key`. */
   readonly hashKey: secretsmanager.Secret;
+  /** The synced audiences' holdout key: who is held out of every upload (docs/audiences.md). */
+  readonly audienceHoldoutKey: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -75,6 +77,28 @@ export class Data extends Construct {
       reason:
         'Rotating the identity hash key is a data migration (rehash of the index), not a secret swap: added by hand and rehashed with feltfit keys rehash (docs/privacy.md).',
     });
+    // Its own key, not the identity keyring: a rehash must not move people in or out of a holdout.
+    this.audienceHoldoutKey = new secretsmanager.Secret(this, 'AudienceHoldoutKey', {
+      description: 'HMAC-SHA-256 key that draws each synced audience’s holdout (docs/audiences.md)',
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // A new key redraws every holdout, and with it every lift measured so far.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.audienceHoldoutKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the holdout key redraws every audience’s holdout and ends its lift measurement: it is never rotated on a schedule.',
+    });
+  }
+
+  /**
+   * Lets a function read the audiences' holdout key (GetSecretValue on that one secret) and names it
+   * in AUDIENCE_HOLDOUT_KEY_ARN, read through the secrets extension like the identity hash key.
+   */
+  bindAudienceHoldoutKey(fn: FeltfitFunction): void {
+    this.audienceHoldoutKey.grantRead(fn);
+    fn.addEnvironment('AUDIENCE_HOLDOUT_KEY_ARN', this.audienceHoldoutKey.secretArn);
   }
 
   /**

@@ -11,6 +11,7 @@ import { JOURNEY_ROUTES } from './routes/journeys.js';
 import { MODEL_ROUTES } from './routes/models.js';
 import { OVERVIEW_ROUTES } from './routes/overview.js';
 import { type RouteOwner, type RouteSpec, route as r } from './routes/spec.js';
+import { SYNCED_AUDIENCE_ROUTES } from './routes/synced-audiences.js';
 
 export type { RouteOwner, RouteSpec } from './routes/spec.js';
 
@@ -42,6 +43,7 @@ export const ADMIN_ROUTES = {
   ...JOURNEY_ROUTES,
   ...MODEL_ROUTES,
   ...OVERVIEW_ROUTES,
+  ...SYNCED_AUDIENCE_ROUTES,
 } as const;
 
 export type RouteId = keyof typeof ADMIN_ROUTES;

@@ -12,34 +12,46 @@ import {
   type CampaignRunRequested,
 } from '../../domain/journeys/campaign.js';
 import type { DecisionProfile } from '../../ports/journeys.js';
-import type { ProfileScan } from '../../ports/profiles.js';
+import type { ProfileScan, StoredProfile } from '../../ports/profiles.js';
 import { putEntries } from '../eventbridge/domain-events.js';
 import { decisionProfileOf, type JourneyTraitsReader } from './profile-reader.js';
 
+/** What a page of live profiles in their decision view reads. */
+export interface DecisionPageDeps {
+  readonly scan: ProfileScan;
+  readonly journeyTraits: JourneyTraitsReader;
+  readonly config: Pick<ProfilesConfig, 'traits' | 'hesitationWindowHours'>;
+  readonly now?: () => Date;
+}
+
+/** One page of live profiles, each stored profile with its decision view (journey traits included). */
+export async function decisionPage(
+  deps: DecisionPageDeps,
+  limit: number,
+  cursor?: string,
+): Promise<{ profiles: { stored: StoredProfile; decision: DecisionProfile }[]; cursor?: string }> {
+  const page = await deps.scan.scanLiveProfiles({ limit, ...(cursor ? { cursor } : {}) });
+  const now = (deps.now ?? (() => new Date()))();
+  const profiles = await Promise.all(
+    page.profiles.map(async (stored) => ({
+      stored,
+      decision: decisionProfileOf(stored, {
+        config: deps.config,
+        journeyTraits: await deps.journeyTraits.read([stored.profileId]),
+        now,
+      }),
+    })),
+  );
+  return { profiles, ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
 /** AudienceSource over a scan of the profiles table. */
 export class ProfileAudienceSource implements AudienceSource {
-  constructor(
-    private readonly deps: {
-      readonly scan: ProfileScan;
-      readonly journeyTraits: JourneyTraitsReader;
-      readonly config: Pick<ProfilesConfig, 'traits' | 'hesitationWindowHours'>;
-      readonly now?: () => Date;
-    },
-  ) {}
+  constructor(private readonly deps: DecisionPageDeps) {}
 
   async page(limit: number, cursor?: string): Promise<{ profiles: DecisionProfile[]; cursor?: string }> {
-    const page = await this.deps.scan.scanLiveProfiles({ limit, ...(cursor ? { cursor } : {}) });
-    const now = (this.deps.now ?? (() => new Date()))();
-    const profiles = await Promise.all(
-      page.profiles.map(async (stored) =>
-        decisionProfileOf(stored, {
-          config: this.deps.config,
-          journeyTraits: await this.deps.journeyTraits.read([stored.profileId]),
-          now,
-        }),
-      ),
-    );
-    return { profiles, ...(page.cursor ? { cursor: page.cursor } : {}) };
+    const page = await decisionPage(this.deps, limit, cursor);
+    return { ...page, profiles: page.profiles.map((p) => p.decision) };
   }
 }
 

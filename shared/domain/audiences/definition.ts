@@ -74,7 +74,7 @@ export function sensitiveWordIn(name: string): string | undefined {
 /** Share of an audience kept out of every upload: 0–50 % (default 10 %). */
 export const HoldoutShare = z.number().min(0).max(0.5);
 
-/** A synced audience, one version of it (`POST /admin/audiences` and the sync read this). */
+/** A synced audience, one version of it (`/admin/synced-audiences` stores it; the sync reads it). */
 export const AudienceDefinition = z
   .object({
     id: AudienceId,
