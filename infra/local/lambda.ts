@@ -28,6 +28,10 @@ export class LambdaInvocationError extends Error {
  */
 export class LocalFunction {
   private worker?: Worker;
+  /** Where the worker's output goes, once started (unset: not started, or stopped). */
+  private output?: { logFile?: string; echoError?: (line: string) => void };
+  /** The handler module loading, or loaded. */
+  private initialising?: Promise<void>;
   /** Why the handler module failed to load, if it did. */
   initError?: string;
   /**
@@ -75,10 +79,30 @@ export class LocalFunction {
   }
 
   /**
-   * Starts the worker; its console output goes to `logFile` when given, else to this process's
-   * console. With a log file, `echoError` also gets each line that reports an error (see isErrorLine).
+   * Makes the function invocable; its console output goes to `logFile` when given, else to this
+   * process's console. With a log file, `echoError` also gets each line that reports an error (see
+   * isErrorLine). The handler module loads now (`init: 'at-start'`), or at the first invocation
+   * (`'on-first-invocation'`): a cold start, as Lambda initialises an on-demand instance when a
+   * request needs it, so functions a run never calls cost nothing.
    */
-  async start(logFile?: string, echoError?: (line: string) => void): Promise<void> {
+  async start(
+    logFile?: string,
+    echoError?: (line: string) => void,
+    init: FunctionInit = 'at-start',
+  ): Promise<void> {
+    this.output = { logFile, echoError };
+    if (init === 'at-start') await this.initialise();
+  }
+
+  /** Loads the handler in its worker, once; invocations wait in the queue meanwhile. */
+  private initialise(): Promise<void> {
+    const output = this.output;
+    if (!output) return Promise.resolve();
+    this.initialising ??= this.loadHandler(output.logFile, output.echoError);
+    return this.initialising;
+  }
+
+  private async loadHandler(logFile?: string, echoError?: (line: string) => void): Promise<void> {
     const worker = new Worker(workerFile, {
       env: this.env,
       stdout: Boolean(logFile),
@@ -197,7 +221,7 @@ export class LocalFunction {
 
   private invokeInWorker<T>(event: unknown): Promise<T> {
     if (this.initError) return Promise.reject(this.initFailure());
-    if (!this.worker) return Promise.reject(new Error(`function ${this.logicalId} is not started`));
+    if (!this.output) return Promise.reject(new Error(`function ${this.logicalId} is not started`));
     if (this.queue.length >= this.maxQueued) {
       return Promise.reject(
         new LambdaInvocationError(
@@ -209,7 +233,8 @@ export class LocalFunction {
     }
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ event, resolve: resolve as (v: unknown) => void, reject });
-      this.drain();
+      if (this.worker) this.drain();
+      else void this.initialise();
     });
   }
 
@@ -237,6 +262,10 @@ export class LocalFunction {
 
   /** Stops the worker; invocations still running or waiting fail at once (their timers would hold the stop). */
   async stop(): Promise<void> {
+    this.output = undefined;
+    // A handler still loading is let finish, so its worker is ended too.
+    await this.initialising;
+    this.initialising = undefined;
     const worker = this.worker;
     this.worker = undefined;
     const stopped = () => new Error(`function ${this.logicalId} stopped during the invocation`);
@@ -250,6 +279,9 @@ export class LocalFunction {
     await worker?.terminate();
   }
 }
+
+/** When a function's handler module loads: at the runtime's start, or at its first invocation (a cold start). */
+export type FunctionInit = 'at-start' | 'on-first-invocation';
 
 /**
  * Concurrent invocations of a function without ReservedConcurrentExecutions, locally: a few per

@@ -2,7 +2,8 @@
  * `npm start`: synthesizes the CDK app and runs it on this machine (see runtime.ts).
  * Environment: PORT (3000), FELTFIT_WRITE_KEY, FELTFIT_ADMIN_TOKEN (both generated once and kept in
  * FELTFIT_DATA_DIR/credentials.json when unset), FELTFIT_DATA_DIR (.feltfit/), FELTFIT_TIME_SCALE (1),
- * FELTFIT_FAULTS (JSON, unset: no injected failures), FELTFIT_API_THROTTLE (rate:burst, unset: the
+ * FELTFIT_FAULTS (JSON, unset: no injected failures), FELTFIT_FUNCTION_INIT (on-first-invocation, or
+ * at-start: every handler loaded before the runtime answers), FELTFIT_API_THROTTLE (rate:burst, unset: the
  * template's stage throttle), FELTFIT_LOG (`json`: the functions' JSON log lines on this terminal
  * instead of one line per invocation and the JSON in FELTFIT_DATA_DIR/logs/).
  */
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
   const faults = parseFaults(process.env.FELTFIT_FAULTS);
   // A lower stage throttle brings overload (429s) within a laptop's reach, as another deploy would.
   const apiThrottle = parseThrottle(process.env.FELTFIT_API_THROTTLE, 'FELTFIT_API_THROTTLE');
+  // When handlers load: at their first invocation (a cold start, as in Lambda) unless at-start.
+  const functionInit = process.env.FELTFIT_FUNCTION_INIT ?? 'on-first-invocation';
+  if (functionInit !== 'on-first-invocation' && functionInit !== 'at-start')
+    throw new Error('FELTFIT_FUNCTION_INIT must be on-first-invocation or at-start');
   // Loaded after the checks above, which then answer in well under a second.
   const { startRuntime } = await import('./runtime.js');
   const jsonLogs = process.env.FELTFIT_LOG === 'json';
@@ -42,6 +47,7 @@ async function main(): Promise<void> {
     writeKey,
     adminToken,
     timeScale: 1 / speed,
+    functionInit,
     ...(faults ? { faults } : {}),
     ...(apiThrottle ? { apiThrottle } : {}),
   });

@@ -11,7 +11,7 @@ import { LocalEventBus } from './event-bus.js';
 import { FaultInjector, type Faults, sdkFaultsEnv } from './faults.js';
 import { LocalHttpApi, type ThrottleSettings } from './http-api.js';
 import { summarizeInvocation } from './invocation-log.js';
-import { type LocalFunction, loadTemplateFunctions } from './lambda.js';
+import { type FunctionInit, type LocalFunction, loadTemplateFunctions } from './lambda.js';
 import { registerLocalSource } from './local-source.js';
 import { LocalSchedules } from './schedules.js';
 import { LocalSecrets } from './secrets.js';
@@ -59,6 +59,13 @@ export interface RuntimeOptions {
    * speed-up the nightly scoring fires every second or two and its ScoresChanged events start journeys.
    */
   readonly schedules?: boolean;
+  /**
+   * When each function's handler module loads (default `'on-first-invocation'`: a cold start at the
+   * first request, as Lambda initialises on-demand instances, so the functions a run never calls
+   * cost nothing; `'at-start'` loads all of them before the runtime answers, reporting a handler
+   * that fails to load at once). `npm start` reads FELTFIT_FUNCTION_INIT.
+   */
+  readonly functionInit?: FunctionInit;
   /** Injected failures (PutEvents, crashes after a handler ran), seeded; `npm start` reads FELTFIT_FAULTS. */
   readonly faults?: Faults;
   /**
@@ -235,6 +242,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await fn.start(
         options.functionLogs === 'files' ? join(logDir, `${fn.logicalId}.log`) : undefined,
         print,
+        options.functionInit ?? 'on-first-invocation',
       );
       cleanups.push(() => fn.stop());
     }

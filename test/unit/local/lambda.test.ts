@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +61,43 @@ describe('LocalFunction', () => {
     ]);
     expect(echoed).toEqual(['{"level":"ERROR","message":"request failed","errorName":"Boom"}']);
     expect(readFileSync(logFile, 'utf8')).toContain('"message":"started"');
+  });
+
+  it('loads a handler at its first invocation when started on-first-invocation, once for concurrent calls', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feltfit-fn-'));
+    const file = join(dir, 'cold.mjs');
+    const inits = join(dir, 'inits');
+    // Module scope runs at init: it appends a line per load, and the handler answers the count.
+    writeFileSync(
+      file,
+      [
+        "import { appendFileSync, readFileSync } from 'node:fs';",
+        `appendFileSync(${JSON.stringify(inits)}, 'init\\n');`,
+        `export const handler = async () => readFileSync(${JSON.stringify(inits)}, 'utf8').split('\\n').filter(Boolean).length;`,
+      ].join('\n'),
+    );
+    const fn = new LocalFunction('Cold', file, 'handler', {}, 5_000, 128);
+    await fn.start(undefined, undefined, 'on-first-invocation');
+    expect(existsSync(inits)).toBe(false);
+    expect(await Promise.all([fn.invoke({}), fn.invoke({}), fn.invoke({})])).toEqual([1, 1, 1]);
+    expect(await fn.invoke({})).toBe(1);
+    await fn.stop();
+    await expect(fn.invoke({})).rejects.toThrow('function Cold is not started');
+  });
+
+  it('fails the waiting invocations with Runtime.InitError when a handler loaded on first invocation cannot load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feltfit-fn-'));
+    const file = join(dir, 'broken.mjs');
+    writeFileSync(file, 'throw new Error("no config");\nexport const handler = async () => 1;\n');
+    const fn = new LocalFunction('Broken', file, 'handler', {}, 5_000, 128);
+    await fn.start(undefined, undefined, 'on-first-invocation');
+    expect(fn.initError).toBeUndefined();
+    const calls = [fn.invoke({}), fn.invoke({})].map((p) => p.catch((err: Error) => err.message));
+    expect(await Promise.all(calls)).toEqual([
+      'Broken: Runtime.InitError: no config',
+      'Broken: Runtime.InitError: no config',
+    ]);
+    await expect(fn.invoke({})).rejects.toThrow('Broken: Runtime.InitError: no config');
+    await fn.stop();
   });
 });
