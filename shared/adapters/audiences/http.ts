@@ -223,29 +223,36 @@ export function addThenRemoveStale(
   };
 }
 
+/** Options of an adapter whose refresh adds, then removes the stale members. */
+export type RefreshOptions = HttpOptions & { readonly stale?: StaleMembers; readonly now?: () => Date };
+
 /** What a token-authenticated JSON platform without a replace API adds to `TokenDestination`. */
-export interface TokenPlatform {
+export interface TokenPlatform<C> {
   readonly destination: 'tiktok' | 'linkedin';
   readonly maxBatchSize: number;
   /** Where the token goes (`authorization` as a bearer). */
   readonly header: 'authorization' | 'access-token';
-  build(
-    audience: DestinationAudience,
-    members: readonly AudienceMember[],
-    operation: 'add' | 'remove',
-  ): BuiltRequests;
-  map(answer: Answer, count: number, skipped: readonly number[], indices: readonly number[]): UploadResult;
+  readonly add: (config: C, members: readonly AudienceMember[]) => BuiltRequests;
+  readonly remove: (config: C, members: readonly AudienceMember[]) => BuiltRequests;
+  readonly map: (
+    answer: Answer,
+    count: number,
+    skipped: readonly number[],
+    indices: readonly number[],
+  ) => UploadResult;
 }
 
 /** A destination whose secret is an access token, sent with a JSON body (TikTok, LinkedIn). */
-export class TokenDestination implements AudienceDestinationPort {
-  readonly destination: TokenPlatform['destination'];
+export class TokenDestination<C> implements AudienceDestinationPort {
+  readonly destination: TokenPlatform<C>['destination'];
   readonly maxBatchSize: number;
 
   constructor(
-    private readonly platform: TokenPlatform,
     private readonly credentials: DestinationCredentials,
-    private readonly options: HttpOptions & { readonly stale?: StaleMembers; readonly now?: () => Date },
+    private readonly options: RefreshOptions,
+    private readonly platform: TokenPlatform<C>,
+    /** The builders' config for one audience (its list id and the adapter's settings). */
+    private readonly config: (audience: DestinationAudience) => C,
   ) {
     this.destination = platform.destination;
     this.maxBatchSize = platform.maxBatchSize;
@@ -256,7 +263,7 @@ export class TokenDestination implements AudienceDestinationPort {
     members: readonly AudienceMember[],
     operation: 'add' | 'remove',
   ): Promise<UploadResult> {
-    const built = this.platform.build(audience, members, operation);
+    const built = this.platform[operation](this.config(audience), members);
     return uploadOne({
       members,
       built,

@@ -1,19 +1,20 @@
 import {
   LINKEDIN_MAX_ELEMENTS,
+  type LinkedInConfig,
   linkedinAddRequests,
   linkedinRemoveRequests,
 } from '../../domain/audiences/requests/linkedin.js';
-import type { DestinationAudience, UploadResult } from '../../ports/audiences.js';
+import type { UploadResult } from '../../ports/audiences.js';
 import type { DestinationCredentials } from './credentials.js';
 import {
   type Answer,
   DEFAULT_RETRY_AFTER_SECONDS,
   failedByStatus,
-  type HttpOptions,
+  type RefreshOptions,
   retryAfterHeader,
   rowResults,
-  type StaleMembers,
   TokenDestination,
+  type TokenPlatform,
 } from './http.js';
 
 /** Maps one BATCH_CREATE answer to the port's result. */
@@ -48,32 +49,25 @@ export function linkedinResult(
   return failedByStatus(answer.status, `HTTP_${answer.status}`, message);
 }
 
+const LINKEDIN: TokenPlatform<LinkedInConfig> = {
+  destination: 'linkedin',
+  maxBatchSize: LINKEDIN_MAX_ELEMENTS,
+  header: 'authorization',
+  add: linkedinAddRequests,
+  remove: linkedinRemoveRequests,
+  map: linkedinResult,
+};
+
 /** LinkedIn Matched Audiences; the audience's `externalId` is the DMP segment id. */
-export class LinkedInDestination extends TokenDestination {
+export class LinkedInDestination extends TokenDestination<LinkedInConfig> {
+  /** `apiVersion`: the `LinkedIn-Version` header, YYYYMM. */
   constructor(
     credentials: DestinationCredentials,
-    options: HttpOptions & {
-      /** `LinkedIn-Version`, YYYYMM. */
-      readonly apiVersion: string;
-      readonly stale?: StaleMembers;
-      readonly now?: () => Date;
-    },
+    options: RefreshOptions & { readonly apiVersion: string },
   ) {
-    const config = (audience: DestinationAudience) => ({
+    super(credentials, options, LINKEDIN, (a) => ({
       apiVersion: options.apiVersion,
-      segmentId: audience.externalId,
-    });
-    super(
-      {
-        destination: 'linkedin',
-        maxBatchSize: LINKEDIN_MAX_ELEMENTS,
-        header: 'authorization',
-        build: (audience, members, operation) =>
-          (operation === 'add' ? linkedinAddRequests : linkedinRemoveRequests)(config(audience), members),
-        map: linkedinResult,
-      },
-      credentials,
-      options,
-    );
+      segmentId: a.externalId,
+    }));
   }
 }

@@ -11,19 +11,20 @@
 
 import {
   TIKTOK_MAX_ROWS,
+  type TikTokConfig,
   tiktokAddRequests,
   tiktokRemoveRequests,
 } from '../../domain/audiences/requests/tiktok.js';
-import type { DestinationAudience, UploadResult } from '../../ports/audiences.js';
+import type { UploadResult } from '../../ports/audiences.js';
 import type { DestinationCredentials } from './credentials.js';
 import {
   type Answer,
   DEFAULT_RETRY_AFTER_SECONDS,
-  type HttpOptions,
+  type RefreshOptions,
   retryAfterHeader,
   rowResults,
-  type StaleMembers,
   TokenDestination,
+  type TokenPlatform,
 } from './http.js';
 
 /** TikTok's "too many requests" return code. */
@@ -51,31 +52,24 @@ export function tiktokResult(answer: Answer, count: number, skipped: readonly nu
   return { kind: 'failed', retryable, code: code >= 0 ? `tiktok_${code}` : `HTTP_${answer.status}`, message };
 }
 
+const TIKTOK: TokenPlatform<TikTokConfig> = {
+  destination: 'tiktok',
+  maxBatchSize: TIKTOK_MAX_ROWS,
+  header: 'access-token',
+  add: tiktokAddRequests,
+  remove: tiktokRemoveRequests,
+  map: tiktokResult,
+};
+
 /** TikTok custom audiences (segment mapping); the audience's `externalId` is the TikTok audience id. */
-export class TikTokDestination extends TokenDestination {
+export class TikTokDestination extends TokenDestination<TikTokConfig> {
   constructor(
     credentials: DestinationCredentials,
-    options: HttpOptions & {
-      readonly advertiserId: string;
-      readonly stale?: StaleMembers;
-      readonly now?: () => Date;
-    },
+    options: RefreshOptions & { readonly advertiserId: string },
   ) {
-    const config = (audience: DestinationAudience) => ({
+    super(credentials, options, TIKTOK, (a) => ({
       advertiserId: options.advertiserId,
-      audienceId: audience.externalId,
-    });
-    super(
-      {
-        destination: 'tiktok',
-        maxBatchSize: TIKTOK_MAX_ROWS,
-        header: 'access-token',
-        build: (audience, members, operation) =>
-          (operation === 'add' ? tiktokAddRequests : tiktokRemoveRequests)(config(audience), members),
-        map: (answer, count, skipped) => tiktokResult(answer, count, skipped),
-      },
-      credentials,
-      options,
-    );
+      audienceId: a.externalId,
+    }));
   }
 }
