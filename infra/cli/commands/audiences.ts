@@ -68,13 +68,11 @@ export const AUDIENCES = group({
           describe: `the platform's rules: ${DESTINATIONS.join(', ')}`,
         },
       },
-      examples: [
-        'npx feltfit audiences normalize --destination google examples/audience-identifiers.jsonl',
-        'npx feltfit audiences normalize --destination meta',
-      ],
-      details: `Reads FILE, else stdin: one JSON object a line with any of ${Object.keys(FIELDS).join(', ')} and
-madid_type (idfa or aaid). Writes one JSON line per input line: {"line":N, FIELD: {"normalized", "sha256"}}
-for a hashed field, {"normalized", "unhashed": true} where the platform takes it in clear, {"invalid":
+      examples: ['npx feltfit audiences normalize --destination google examples/audience-identifiers.jsonl'],
+      details: `Reads FILE, else stdin (… --destination meta < people.jsonl): one JSON object a line with any of
+email, phone, first_name, last_name, city, state, zip, country, extern_id, madid and madid_type (idfa
+or aaid). Writes one JSON line per input line: {"line":N, FIELD: {"normalized", "sha256"}} for a
+hashed field, {"normalized", "unhashed": true} where the platform takes it in clear, {"invalid":
 REASON} where it refuses it (docs/audiences.md#normalisation-and-hashing). A line that is not such an
 object is an error on stderr with its number; the rest are still written, and the exit code is 1.`,
     }),
@@ -85,7 +83,7 @@ object is an error on stderr with its number; the rest are still written, and th
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
-  readonly stdin: Readable;
+  readonly stdin: Readable & { readonly isTTY?: boolean };
 }
 
 const processIo: Io = {
@@ -160,6 +158,8 @@ export async function run(args: string[], io: Io = processIo): Promise<number> {
   const file = parsed.positionals[0];
   try {
     const input = file && file !== '-' ? createReadStream(file) : io.stdin;
+    if (input === io.stdin && io.stdin.isTTY)
+      io.err(`${name}: reading JSON lines from stdin (Ctrl-D ends)\n`);
     let n = 0;
     let failed = 0;
     for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
