@@ -66,6 +66,18 @@ describe('the compiled CLI (dist/cli, what bin/feltfit.mjs runs)', () => {
     for (const d of dirs) expect(readFileSync(join(d, 'main.js'), 'utf8')).toContain('function main(');
   });
 
+  it('bundles no new module that finds files next to itself (a path that moves into dist/cli)', async () => {
+    await buildCli(dist);
+    const relative = pointer()
+      .inputs.filter((f) => !f.includes('/node_modules/'))
+      .filter((f) => /import\.meta\.(url|dirname|filename)|__dirname/.test(readFileSync(f, 'utf8')))
+      .map((f) => f.slice(ROOT.length));
+    // main.ts only asks whether it is the entry point; lambda.ts's worker and node_modules paths are used
+    // by `npm start`, never by a CLI command (dlq reaches it for the local queue store only).
+    for (const file of relative) expect(['infra/cli/main.ts', 'infra/local/lambda.ts']).toContain(file);
+    expect(relative).toContain('infra/cli/main.ts');
+  });
+
   it('has none where nothing was built', () => {
     expect(currentBuild(join(dist, 'nothing-here'))).toBeUndefined();
   });
