@@ -12,10 +12,13 @@ const KB = 1024;
 const OVER_LIMIT_BUDGET_KB: Readonly<Record<string, number>> = {
   send: 315,
   'review-content': 290,
-  admin: 280,
+  // 280 until the audience admin routes (dfa6046) brought full zod's audience schemas: +17 KB.
+  admin: 300,
   'generate-content': 250,
   campaigns: 240,
   decide: 215,
+  // Was just under the limit; a few hundred bytes of shared config on its path took it over.
+  'measurement-report': 205,
 };
 
 const kb = (bytes: number) => `${(bytes / KB).toFixed(0)} KB`;
