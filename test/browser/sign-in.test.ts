@@ -34,6 +34,8 @@ describe('console sign-in', () => {
       sameSite: 'Strict',
     });
     const nav = page.getByRole('navigation', { name: 'Main' });
+    // count() does not wait: the navigation renders once the session is checked (a cold admin function locally).
+    await nav.getByRole('link', { name: NAV[NAV.length - 1], exact: true }).waitFor();
     for (const label of NAV)
       await expect(nav.getByRole('link', { name: label, exact: true }).count()).resolves.toBe(1);
     await page.getByText('local-admin').first().waitFor();

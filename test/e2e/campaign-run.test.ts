@@ -192,7 +192,7 @@ describe('campaign runs through the local runtime (npx feltfit run)', () => {
     const bad = await feltfitRun('--message', 'email');
     expect(bad.code).toBe(2); // not started
     expect(bad.err).toMatch(/CHANNEL:INTENT/);
-    const rate = await feltfitRun('--journey', 'loyalty-referral', '--rate', '-1');
+    const rate = await feltfitRun('--journey', 'loyalty-referral', '--rate=-1');
     expect(rate.code).toBe(2);
     expect(rate.err).toMatch(/ratePerSecond/);
     // Valid as input, but not a campaign journey of this deployment: refused before starting, as the

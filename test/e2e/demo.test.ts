@@ -128,7 +128,7 @@ describe('feltfit demo against the local runtime', () => {
     expect(message).toBe('feltfit demo: --people must be a whole number\n');
     message = '';
     expect(await run(['--peeple', '5'], io)).toBe(2);
-    expect(message).toBe('feltfit demo: unknown flag --peeple\n');
+    expect(message).toBe('feltfit demo: unknown option --peeple (see feltfit demo --help)\n');
     message = '';
     expect(await run(['--url', rt.url], { ...io, env: {} })).toBe(2);
     expect(message).toMatch(/^feltfit demo: no credentials: set FELTFIT_WRITE_KEY and FELTFIT_ADMIN_TOKEN/);
