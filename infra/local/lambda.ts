@@ -318,7 +318,13 @@ const projectModules = fileURLToPath(new URL('../../node_modules', import.meta.u
  */
 function provideRuntimeModules(assemblyDir: string): void {
   const link = join(assemblyDir, 'node_modules');
-  if (!existsSync(link)) symlinkSync(projectModules, link, 'dir');
+  if (existsSync(link)) return;
+  try {
+    symlinkSync(projectModules, link, 'dir');
+  } catch (error) {
+    // Two runtimes on one shared assembly (parallel e2e files) may both find it missing: one link serves both.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** Builds a LocalFunction for every Lambda function in the template and binds its Ref and Arn. */
